@@ -1,0 +1,22 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ec {
+
+// Request limits. Beyond them a request is rejected with INVALID_ARGUMENT and
+// a message naming the limit.
+inline constexpr size_t kMaxKeysPerRequest = 1000;
+inline constexpr size_t kMaxContentKeyBytes = 255;
+inline constexpr size_t kMaxFilterBytes = 64 * 1024;  // canonical JSON text
+inline constexpr int kMaxFilterDepth = 32;
+inline constexpr size_t kMaxTitleBytes = 255;
+inline constexpr size_t kMaxEnterpriseNameBytes = 255;
+inline constexpr size_t kMaxCourseModes = 32;
+inline constexpr size_t kMaxCourseModeBytes = 64;
+inline constexpr int32_t kDefaultPageSize = 100;
+inline constexpr int32_t kMaxPageSize = 1000;
+inline constexpr size_t kMaxPageTokenBytes = 1024;
+
+}  // namespace ec

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The project's one test command (also what CI runs via .ci/run):
+#   1. install dependencies (scripts/install-deps.sh; no-op when present),
+#   2. build (scripts/build.sh),
+#   3. run the CTest suite (CTest starts/stops its own throwaway PostgreSQL
+#      cluster through scripts/pg-cluster.sh in a fixture),
+#   4. check formatting of all *.cc / *.h files with clang-format.
+# Exits non-zero if any step fails. Steps 3 and 4 both run even if 3 fails,
+# so one run reports both.
+#
+# Env: BUILD_DIR (default <repo>/build), CTEST_ARGS (extra ctest arguments,
+#      word-split, e.g. CTEST_ARGS="-R storage").
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+SCRIPTS="${REPO_ROOT}/scripts"
+export BUILD_DIR="${BUILD_DIR:-${REPO_ROOT}/build}"
+
+log() { printf '[test] %s\n' "$*" >&2; }
+
+log "step 1/4: dependencies"
+bash "${SCRIPTS}/install-deps.sh"
+
+log "step 2/4: build"
+bash "${SCRIPTS}/build.sh"
+
+log "step 3/4: ctest"
+ctest_status=0
+# shellcheck disable=SC2086  # CTEST_ARGS is intentionally word-split.
+ctest --test-dir "${BUILD_DIR}" --output-on-failure --timeout 900 \
+  ${CTEST_ARGS:-} >&2 || ctest_status=$?
+if [[ "${ctest_status}" -ne 0 ]]; then
+  log "ctest FAILED (exit ${ctest_status})"
+fi
+
+log "step 4/4: clang-format check"
+list_sources() {
+  if git -C "${REPO_ROOT}" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    # Tracked files plus new, not-ignored ones (not yet added to git).
+    git -C "${REPO_ROOT}" ls-files -z --cached --others --exclude-standard \
+      -- '*.cc' '*.h'
+  else
+    (cd "${REPO_ROOT}" && find . \( -path ./.git -o -path ./build -o \
+      -path './build-*' -o -path ./.data \) -prune -o -type f \
+      \( -name '*.cc' -o -name '*.h' \) -printf '%P\0')
+  fi
+}
+files=()
+while IFS= read -r -d '' f; do
+  case "${f}" in
+    build/* | build-*/* | .data/*) continue ;;
+  esac
+  # Skip files deleted from the working tree but still in the index.
+  [[ -f "${REPO_ROOT}/${f}" ]] && files+=("${f}")
+done < <(list_sources | sort -zu)
+
+format_status=0
+if [[ ${#files[@]} -eq 0 ]]; then
+  log "no *.cc / *.h files to check"
+else
+  log "checking ${#files[@]} files with $(clang-format --version)"
+  (cd "${REPO_ROOT}" && clang-format --dry-run -Werror -- "${files[@]}") ||
+    format_status=$?
+  if [[ "${format_status}" -ne 0 ]]; then
+    log "clang-format check FAILED; fix with: clang-format -i <files above>"
+  fi
+fi
+
+if [[ "${ctest_status}" -ne 0 || "${format_status}" -ne 0 ]]; then
+  log "FAILED (ctest exit ${ctest_status}, clang-format exit ${format_status})"
+  exit 1
+fi
+log "all checks passed"

@@ -1,0 +1,360 @@
+#include "server/catalog_core.h"
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/canonical_json.h"
+#include "common/content.h"
+#include "common/limits.h"
+#include "common/page_token.h"
+#include "common/status_macros.h"
+#include "common/uuid.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "server/validation.h"
+
+namespace ec {
+namespace {
+
+// The Django service's default for enabled_course_modes.
+const std::vector<std::string>& DefaultCourseModes() {
+  static const auto* modes = new std::vector<std::string>{
+      "verified", "professional", "no-id-professional", "audit", "honor"};
+  return *modes;
+}
+
+void SetTimestamp(storage::Micros micros, google::protobuf::Timestamp* out) {
+  *out = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(micros);
+}
+
+absl::Status CatalogToProto(const storage::CatalogRow& row, v1::Catalog* out) {
+  out->set_uuid(row.uuid);
+  out->set_title(row.title);
+  out->set_enterprise_uuid(row.enterprise_uuid);
+  out->set_enterprise_name(row.enterprise_name);
+  // Catalog CRUD is not a hot path, so re-parsing the stored filter is fine.
+  const auto parsed = google::protobuf::util::JsonStringToMessage(
+      row.content_filter_json, out->mutable_content_filter());
+  if (!parsed.ok()) {
+    return absl::InternalError(
+        absl::StrCat("stored content filter of catalog ", row.uuid,
+                     " is not a JSON object: ", parsed.message().as_string()));
+  }
+  out->set_catalog_query_uuid(row.catalog_query_uuid);
+  out->set_content_filter_hash(row.content_filter_hash);
+  for (const auto& mode : row.enabled_course_modes) {
+    out->add_enabled_course_modes(mode);
+  }
+  out->set_publish_audit_enrollment_urls(row.publish_audit_enrollment_urls);
+  SetTimestamp(row.created, out->mutable_created());
+  SetTimestamp(row.modified, out->mutable_modified());
+  out->set_content_count(row.content_refreshed ? row.content_count : 0);
+  if (row.content_refreshed) {
+    SetTimestamp(*row.content_refreshed, out->mutable_content_refreshed());
+  }
+  return absl::OkStatus();
+}
+
+void ContentToProto(storage::ContentRow&& row, v1::ContentMetadata* out) {
+  out->set_content_key(std::move(row.content_key));
+  out->set_content_type(std::move(row.content_type));
+  out->set_content_uuid(std::move(row.content_uuid));
+  out->set_parent_content_key(std::move(row.parent_content_key));
+  out->set_title(std::move(row.title));
+  SetTimestamp(row.modified, out->mutable_modified());
+  // Moved, never re-encoded: documents are served as stored.
+  out->set_json_metadata(std::move(row.json_metadata));
+}
+
+absl::StatusOr<std::vector<std::string>> CourseModes(
+    const google::protobuf::RepeatedPtrField<std::string>& modes) {
+  if (modes.empty()) return DefaultCourseModes();
+  if (static_cast<size_t>(modes.size()) > kMaxCourseModes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("enabled_course_modes has ", modes.size(),
+                     " entries; the limit is ", kMaxCourseModes));
+  }
+  std::vector<std::string> out;
+  for (int i = 0; i < modes.size(); ++i) {
+    EC_RETURN_IF_ERROR(ValidateText(absl::StrCat("enabled_course_modes[", i, "]"),
+                                    modes[i], kMaxCourseModeBytes, true));
+    out.push_back(modes[i]);
+  }
+  return out;
+}
+
+absl::StatusOr<CanonicalFilter> RequireFilter(const v1::Catalog& catalog) {
+  if (!catalog.has_content_filter()) {
+    return absl::InvalidArgumentError(
+        "catalog.content_filter is required (a JSON object such as "
+        "{\"content_type\": \"course\"})");
+  }
+  return CanonicalizeFilter(catalog.content_filter());
+}
+
+// Length-prefixed join, so that distinct lists never produce the same scope.
+std::string ScopeOf(absl::string_view rpc,
+                    std::initializer_list<absl::string_view> parts,
+                    const google::protobuf::RepeatedPtrField<std::string>* a,
+                    const google::protobuf::RepeatedPtrField<std::string>* b) {
+  std::string scope(rpc);
+  auto add = [&scope](absl::string_view part) {
+    absl::StrAppend(&scope, "|", part.size(), ":", part);
+  };
+  for (absl::string_view part : parts) add(part);
+  for (const auto* list : {a, b}) {
+    if (list == nullptr) continue;
+    absl::StrAppend(&scope, "|n", list->size());
+    for (const std::string& item : *list) add(item);
+  }
+  return scope;
+}
+
+}  // namespace
+
+absl::Status CatalogCore::CreateCatalog(const v1::CreateCatalogRequest& request,
+                                        v1::Catalog* response) {
+  const v1::Catalog& in = request.catalog();
+  storage::NewCatalog catalog;
+  if (in.uuid().empty()) {
+    catalog.uuid = NewUuidV4();
+  } else {
+    EC_ASSIGN_OR_RETURN(catalog.uuid, RequireUuid("catalog.uuid", in.uuid()));
+  }
+  EC_RETURN_IF_ERROR(
+      ValidateText("catalog.title", in.title(), kMaxTitleBytes, true));
+  catalog.title = in.title();
+  EC_ASSIGN_OR_RETURN(catalog.enterprise_uuid,
+                      RequireUuid("catalog.enterprise_uuid", in.enterprise_uuid()));
+  EC_RETURN_IF_ERROR(ValidateText("catalog.enterprise_name", in.enterprise_name(),
+                                  kMaxEnterpriseNameBytes, false));
+  catalog.enterprise_name = in.enterprise_name();
+  EC_ASSIGN_OR_RETURN(catalog.filter, RequireFilter(in));
+  EC_ASSIGN_OR_RETURN(catalog.enabled_course_modes,
+                      CourseModes(in.enabled_course_modes()));
+  catalog.publish_audit_enrollment_urls = in.publish_audit_enrollment_urls();
+
+  EC_ASSIGN_OR_RETURN(storage::CatalogRow row, store_->CreateCatalog(catalog));
+  return CatalogToProto(row, response);
+}
+
+absl::Status CatalogCore::GetCatalog(const v1::GetCatalogRequest& request,
+                                     v1::Catalog* response) {
+  EC_ASSIGN_OR_RETURN(std::string uuid, RequireUuid("uuid", request.uuid()));
+  EC_ASSIGN_OR_RETURN(storage::CatalogRow row, store_->GetCatalog(uuid));
+  return CatalogToProto(row, response);
+}
+
+absl::Status CatalogCore::ListCatalogs(const v1::ListCatalogsRequest& request,
+                                       v1::ListCatalogsResponse* response) {
+  storage::ListCatalogsQuery query;
+  if (!request.enterprise_uuid().empty()) {
+    EC_ASSIGN_OR_RETURN(query.enterprise_uuid,
+                        RequireUuid("enterprise_uuid", request.enterprise_uuid()));
+  }
+  EC_ASSIGN_OR_RETURN(query.limit, ResolvePageSize(request.page_size()));
+  const std::string scope = ScopeOf(
+      "ListCatalogs", {query.enterprise_uuid.value_or("")}, nullptr, nullptr);
+  if (!request.page_token().empty()) {
+    EC_ASSIGN_OR_RETURN(std::string position,
+                        DecodePageToken(request.page_token(), scope));
+    // Position: "<created micros> <uuid>".
+    const size_t space = position.find(' ');
+    storage::CatalogCursor cursor;
+    std::optional<std::string> uuid;
+    if (space != std::string::npos) uuid = NormalizeUuid(position.substr(space + 1));
+    if (space == std::string::npos ||
+        !absl::SimpleAtoi(position.substr(0, space), &cursor.created) || !uuid) {
+      return absl::InvalidArgumentError("page_token is malformed");
+    }
+    cursor.uuid = *uuid;
+    query.after = cursor;
+  }
+  EC_ASSIGN_OR_RETURN(storage::CatalogPage page, store_->ListCatalogs(query));
+  for (const auto& row : page.catalogs) {
+    EC_RETURN_IF_ERROR(CatalogToProto(row, response->add_catalogs()));
+  }
+  if (page.has_more && !page.catalogs.empty()) {
+    const auto& last = page.catalogs.back();
+    response->set_next_page_token(
+        EncodePageToken(scope, absl::StrCat(last.created, " ", last.uuid)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CatalogCore::UpdateCatalog(const v1::UpdateCatalogRequest& request,
+                                        v1::Catalog* response) {
+  const v1::Catalog& in = request.catalog();
+  storage::CatalogUpdate update;
+  EC_ASSIGN_OR_RETURN(update.uuid, RequireUuid("catalog.uuid", in.uuid()));
+  if (request.update_mask().paths().empty()) {
+    return absl::InvalidArgumentError(
+        "update_mask must name the fields to change: title, enterprise_name, "
+        "content_filter, enabled_course_modes, publish_audit_enrollment_urls");
+  }
+  for (const std::string& path : request.update_mask().paths()) {
+    if (path == "title") {
+      EC_RETURN_IF_ERROR(
+          ValidateText("catalog.title", in.title(), kMaxTitleBytes, true));
+      update.title = in.title();
+    } else if (path == "enterprise_name") {
+      EC_RETURN_IF_ERROR(ValidateText("catalog.enterprise_name",
+                                      in.enterprise_name(),
+                                      kMaxEnterpriseNameBytes, false));
+      update.enterprise_name = in.enterprise_name();
+    } else if (path == "content_filter") {
+      EC_ASSIGN_OR_RETURN(update.filter, RequireFilter(in));
+    } else if (path == "enabled_course_modes") {
+      EC_ASSIGN_OR_RETURN(update.enabled_course_modes,
+                          CourseModes(in.enabled_course_modes()));
+    } else if (path == "publish_audit_enrollment_urls") {
+      update.publish_audit_enrollment_urls = in.publish_audit_enrollment_urls();
+    } else if (path == "uuid" || path == "enterprise_uuid") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "update_mask path \"", path,
+          "\" cannot be updated; create a new catalog instead"));
+    } else if (path == "catalog_query_uuid" || path == "content_filter_hash" ||
+               path == "created" || path == "modified" ||
+               path == "content_count" || path == "content_refreshed") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "update_mask path \"", path, "\" is output only"));
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "update_mask path \"", path.substr(0, 64),
+          "\" is not a Catalog field; updatable: title, enterprise_name, "
+          "content_filter, enabled_course_modes, publish_audit_enrollment_urls"));
+    }
+  }
+  EC_ASSIGN_OR_RETURN(storage::CatalogRow row, store_->UpdateCatalog(update));
+  return CatalogToProto(row, response);
+}
+
+absl::Status CatalogCore::DeleteCatalog(const v1::DeleteCatalogRequest& request,
+                                        v1::DeleteCatalogResponse* /*response*/) {
+  EC_ASSIGN_OR_RETURN(std::string uuid, RequireUuid("uuid", request.uuid()));
+  return store_->DeleteCatalog(uuid);
+}
+
+absl::Status CatalogCore::ContainsContentItems(
+    const v1::ContainsContentItemsRequest& request,
+    v1::ContainsContentItemsResponse* response) {
+  EC_ASSIGN_OR_RETURN(std::string uuid,
+                      RequireUuid("catalog_uuid", request.catalog_uuid()));
+  EC_RETURN_IF_ERROR(
+      ValidateContentKeys("content_keys", request.content_keys(), false));
+  const std::vector<std::string> keys(request.content_keys().begin(),
+                                      request.content_keys().end());
+  EC_ASSIGN_OR_RETURN(std::vector<std::string> contained,
+                      store_->ContainedKeys(uuid, keys));
+  const std::unordered_set<std::string> hits(contained.begin(), contained.end());
+  bool all = true;
+  for (const std::string& key : keys) {
+    const bool in = hits.count(key) > 0;
+    all = all && in;
+    auto* result = response->add_results();
+    result->set_content_key(key);
+    result->set_contained(in);
+  }
+  response->set_contains_any(!hits.empty());
+  response->set_contains_all(all);
+  return absl::OkStatus();
+}
+
+absl::Status CatalogCore::CustomerContainsContentItems(
+    const v1::CustomerContainsContentItemsRequest& request,
+    v1::CustomerContainsContentItemsResponse* response) {
+  EC_ASSIGN_OR_RETURN(std::string enterprise,
+                      RequireUuid("enterprise_uuid", request.enterprise_uuid()));
+  EC_RETURN_IF_ERROR(
+      ValidateContentKeys("content_keys", request.content_keys(), false));
+  const std::vector<std::string> keys(request.content_keys().begin(),
+                                      request.content_keys().end());
+  EC_ASSIGN_OR_RETURN(std::vector<std::string> catalogs,
+                      store_->CatalogsContainingAny(enterprise, keys));
+  response->set_contains_any(!catalogs.empty());
+  for (auto& uuid : catalogs) response->add_catalog_uuids(std::move(uuid));
+  return absl::OkStatus();
+}
+
+absl::Status CatalogCore::GetCatalogMetadata(
+    const v1::GetCatalogMetadataRequest& request,
+    v1::GetCatalogMetadataResponse* response) {
+  storage::MetadataQuery query;
+  EC_ASSIGN_OR_RETURN(query.catalog_uuid,
+                      RequireUuid("catalog_uuid", request.catalog_uuid()));
+  EC_ASSIGN_OR_RETURN(query.limit, ResolvePageSize(request.page_size()));
+  EC_RETURN_IF_ERROR(
+      ValidateContentKeys("content_keys", request.content_keys(), true));
+  if (static_cast<size_t>(request.content_types_size()) > std::size(kContentTypes)) {
+    return absl::InvalidArgumentError(
+        "content_types lists more entries than there are content types");
+  }
+  for (int i = 0; i < request.content_types_size(); ++i) {
+    if (!IsKnownContentType(request.content_types(i))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "content_types[", i, "] is \"", request.content_types(i).substr(0, 64),
+          "\"; expected one of course, courserun, program, learnerpathway"));
+    }
+  }
+  query.content_keys.assign(request.content_keys().begin(),
+                            request.content_keys().end());
+  query.content_types.assign(request.content_types().begin(),
+                             request.content_types().end());
+  const std::string scope =
+      ScopeOf("GetCatalogMetadata", {query.catalog_uuid},
+              &request.content_keys(), &request.content_types());
+  if (!request.page_token().empty()) {
+    EC_ASSIGN_OR_RETURN(query.after_key,
+                        DecodePageToken(request.page_token(), scope));
+    if (query.after_key.empty()) {
+      return absl::InvalidArgumentError("page_token is malformed");
+    }
+  }
+  EC_ASSIGN_OR_RETURN(storage::MetadataPage page,
+                      store_->GetCatalogMetadata(query));
+  response->set_catalog_uuid(page.catalog_uuid);
+  response->set_catalog_title(page.catalog_title);
+  response->set_enterprise_uuid(page.enterprise_uuid);
+  response->set_total_count(page.total_count);
+  response->mutable_items()->Reserve(static_cast<int>(page.items.size()));
+  for (auto& item : page.items) ContentToProto(std::move(item), response->add_items());
+  if (page.has_more && response->items_size() > 0) {
+    response->set_next_page_token(EncodePageToken(
+        scope, response->items(response->items_size() - 1).content_key()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CatalogCore::GetContentMetadata(
+    const v1::GetContentMetadataRequest& request,
+    v1::GetContentMetadataResponse* response) {
+  EC_RETURN_IF_ERROR(
+      ValidateContentKeys("content_keys", request.content_keys(), false));
+  std::vector<std::string> keys;
+  std::unordered_set<std::string_view> seen;
+  for (const std::string& key : request.content_keys()) {
+    if (seen.insert(key).second) keys.push_back(key);
+  }
+  EC_ASSIGN_OR_RETURN(std::vector<storage::ContentRow> rows,
+                      store_->GetContentMetadata(keys));
+  std::unordered_map<std::string, storage::ContentRow*> by_key;
+  for (auto& row : rows) by_key.emplace(row.content_key, &row);
+  for (const std::string& key : keys) {
+    auto it = by_key.find(key);
+    if (it == by_key.end()) {
+      response->add_not_found_keys(key);
+    } else {
+      ContentToProto(std::move(*it->second), response->add_items());
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ec

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "storage/pg_pool.h"
+
+namespace ec {
+
+// Everything the process is configured with, parsed once at start from
+// ENTERPRISE_CATALOG_* environment variables and --flags (flags win).
+struct Config {
+  storage::PgConfig database;
+  std::string grpc_address = "0.0.0.0:50051";
+  // Threads that run blocking database work for RPCs; one per connection so
+  // that a worker never waits for a connection.
+  int worker_threads = 0;  // 0: same as database.pool_size
+  int max_receive_message_bytes = 4 * 1024 * 1024;
+  std::chrono::seconds shutdown_grace{15};
+  bool migrate_on_start = true;
+  std::string log_level = "info";
+  // `import` only.
+  std::string import_file;
+};
+
+struct ParsedArgs {
+  Config config;
+  // Positional arguments left after flags (the subcommand's operands).
+  std::vector<std::string> positional;
+  bool help = false;
+};
+
+// Parses environment then `args` (without the program name and subcommand).
+// Errors name the offending flag or variable and the expected form.
+absl::StatusOr<ParsedArgs> ParseConfig(const std::vector<std::string>& args);
+
+// The settings table (flag, variable, default, meaning) for --help output.
+std::string ConfigHelp();
+
+}  // namespace ec

@@ -1,0 +1,75 @@
+#include "server/grpc_service.h"
+
+#include <chrono>
+#include <string>
+
+#include <boost/asio/post.hpp>
+
+#include "common/log.h"
+
+namespace ec {
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+template <typename Req, typename Resp>
+grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
+    std::string_view method, grpc::CallbackServerContext* ctx, const Req* req,
+    Resp* resp, absl::Status (CatalogCore::*handler)(const Req&, Resp*)) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const auto start = std::chrono::steady_clock::now();
+  boost::asio::post(*workers_, [this, method, ctx, req, resp, handler, reactor,
+                                start] {
+    absl::Status status;
+    if (ctx->IsCancelled()) {
+      status = absl::CancelledError("call cancelled before it started");
+    } else if (ctx->deadline() <= std::chrono::system_clock::now()) {
+      // The caller has given up; do not spend a connection on it.
+      status = absl::DeadlineExceededError("deadline passed before the call started");
+    } else {
+      status = (core_->*handler)(*req, resp);
+    }
+    const double ms = std::chrono::duration<double, std::milli>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+    const bool server_fault = status.code() == absl::StatusCode::kInternal ||
+                              status.code() == absl::StatusCode::kUnavailable ||
+                              status.code() == absl::StatusCode::kUnknown ||
+                              status.code() == absl::StatusCode::kDataLoss;
+    Log(server_fault ? spdlog::level::warn : spdlog::level::debug, "grpc", "rpc",
+        {{"method", method},
+         {"code", absl::StatusCodeToString(status.code())},
+         {"duration_ms", ms},
+         {"peer", ctx->peer()},
+         {"error", std::string(status.message())}});
+    reactor->Finish(ToGrpcStatus(status));
+  });
+  return reactor;
+}
+
+#define EC_DISPATCH(Method, Req, Resp)                                     \
+  grpc::ServerUnaryReactor* CatalogGrpcService::Method(                    \
+      grpc::CallbackServerContext* ctx, const v1::Req* req, v1::Resp* resp) { \
+    return Dispatch(#Method, ctx, req, resp, &CatalogCore::Method);        \
+  }
+
+EC_DISPATCH(CreateCatalog, CreateCatalogRequest, Catalog)
+EC_DISPATCH(GetCatalog, GetCatalogRequest, Catalog)
+EC_DISPATCH(ListCatalogs, ListCatalogsRequest, ListCatalogsResponse)
+EC_DISPATCH(UpdateCatalog, UpdateCatalogRequest, Catalog)
+EC_DISPATCH(DeleteCatalog, DeleteCatalogRequest, DeleteCatalogResponse)
+EC_DISPATCH(ContainsContentItems, ContainsContentItemsRequest,
+            ContainsContentItemsResponse)
+EC_DISPATCH(CustomerContainsContentItems, CustomerContainsContentItemsRequest,
+            CustomerContainsContentItemsResponse)
+EC_DISPATCH(GetCatalogMetadata, GetCatalogMetadataRequest,
+            GetCatalogMetadataResponse)
+EC_DISPATCH(GetContentMetadata, GetContentMetadataRequest,
+            GetContentMetadataResponse)
+
+#undef EC_DISPATCH
+
+}  // namespace ec

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/content.h"
+#include "storage/types.h"
+
+namespace ec::storage {
+
+// The service's persistent state. Implementations are thread-safe; every
+// method blocks, so callers on gRPC threads must hop to a worker pool first.
+// Arguments are assumed validated (uuids normalized, limits enforced); errors
+// are NOT_FOUND, ALREADY_EXISTS, UNAVAILABLE (database unreachable),
+// DEADLINE_EXCEEDED (statement timeout) or INTERNAL.
+class CatalogStore {
+ public:
+  virtual ~CatalogStore() = default;
+
+  // Creates the catalog, creating or joining the catalog query for its filter.
+  virtual absl::StatusOr<CatalogRow> CreateCatalog(const NewCatalog& catalog) = 0;
+  virtual absl::StatusOr<CatalogRow> GetCatalog(std::string_view uuid) = 0;
+  virtual absl::StatusOr<CatalogPage> ListCatalogs(
+      const ListCatalogsQuery& query) = 0;
+  // A new filter moves the catalog to that filter's query; other catalogs on
+  // the old query are untouched.
+  virtual absl::StatusOr<CatalogRow> UpdateCatalog(
+      const CatalogUpdate& update) = 0;
+  virtual absl::Status DeleteCatalog(std::string_view uuid) = 0;
+
+  // The distinct requested keys that the catalog contains (course/run
+  // expansion included). NOT_FOUND if the catalog does not exist.
+  virtual absl::StatusOr<std::vector<std::string>> ContainedKeys(
+      std::string_view catalog_uuid, const std::vector<std::string>& keys) = 0;
+  // Uuids of the enterprise's catalogs that contain at least one key, in
+  // (created, uuid) order.
+  virtual absl::StatusOr<std::vector<std::string>> CatalogsContainingAny(
+      std::string_view enterprise_uuid,
+      const std::vector<std::string>& keys) = 0;
+  virtual absl::StatusOr<MetadataPage> GetCatalogMetadata(
+      const MetadataQuery& query) = 0;
+  // Stored rows for the keys that exist, in no particular order.
+  virtual absl::StatusOr<std::vector<ContentRow>> GetContentMetadata(
+      const std::vector<std::string>& keys) = 0;
+
+  // Finds or creates the catalog query for `filter`.
+  virtual absl::StatusOr<CatalogQueryRef> EnsureCatalogQuery(
+      const CanonicalFilter& filter) = 0;
+  // Makes `records` the query's complete content, in one transaction:
+  // upserts changed documents, adds and removes membership links, and stamps
+  // the query as refreshed. Derived records (runs known only from their
+  // course) become content rows but not members, and never overwrite a full
+  // document.
+  virtual absl::StatusOr<ReplaceResult> ReplaceQueryContent(
+      int64_t query_id, const std::vector<ContentRecord>& records) = 0;
+};
+
+}  // namespace ec::storage

@@ -1,0 +1,128 @@
+#include "tests/support/test_env.h"
+
+#include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
+
+#include "nlohmann/json.hpp"
+#include "storage/migrate.h"
+
+namespace ec::testing {
+
+absl::StatusOr<std::unique_ptr<StoreEnv>> StoreEnv::Create(int pool_size) {
+  std::unique_ptr<StoreEnv> env(new StoreEnv());
+  env->pool_size_ = pool_size;
+  auto db = PgTestDatabase::Create();
+  if (!db.ok()) return db.status();
+  env->db_ = std::move(*db);
+  auto migrated = storage::Migrate(env->config());
+  if (!migrated.ok()) return migrated.status();
+  auto store = storage::PgCatalogStore::Create(env->config());
+  if (!store.ok()) return store.status();
+  env->store_ = std::move(*store);
+  return env;
+}
+
+storage::PgConfig StoreEnv::config() const {
+  storage::PgConfig config;
+  config.url = db_->dsn();
+  config.pool_size = pool_size_;
+  return config;
+}
+
+absl::Status StoreEnv::Truncate() {
+  return Exec(
+      "TRUNCATE catalog_query_content, enterprise_catalog, catalog_query, "
+      "content_metadata");
+}
+
+absl::Status StoreEnv::Exec(const std::string& sql) {
+  try {
+    pqxx::connection conn(db_->dsn());
+    pqxx::nontransaction tx(conn);
+    tx.exec0(sql);
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    return absl::InternalError(e.what());
+  }
+}
+
+absl::StatusOr<int64_t> StoreEnv::QueryInt(const std::string& sql) {
+  try {
+    pqxx::connection conn(db_->dsn());
+    pqxx::nontransaction tx(conn);
+    return tx.exec1(sql)[0].as<int64_t>();
+  } catch (const std::exception& e) {
+    return absl::InternalError(e.what());
+  }
+}
+
+absl::StatusOr<std::string> StoreEnv::QueryText(const std::string& sql) {
+  try {
+    pqxx::connection conn(db_->dsn());
+    pqxx::nontransaction tx(conn);
+    return tx.exec1(sql)[0].as<std::string>();
+  } catch (const std::exception& e) {
+    return absl::InternalError(e.what());
+  }
+}
+
+std::string CourseDoc(const std::string& key, const std::string& title,
+                      const std::vector<std::string>& nested_run_keys) {
+  nlohmann::ordered_json doc = {
+      {"aggregation_key", "course:" + key},
+      {"content_type", "course"},
+      {"key", key},
+      {"title", title},
+      {"uuid", "da1b2400-322b-459b-97b0-0c557f05d017"},
+      {"short_description", "About " + title},
+      {"course_runs", nlohmann::ordered_json::array()}};
+  for (const auto& run : nested_run_keys) {
+    doc["course_runs"].push_back({{"key", run},
+                                  {"status", "published"},
+                                  {"is_enrollable", true},
+                                  {"start", "2026-01-01T05:00:00Z"}});
+  }
+  return doc.dump();
+}
+
+std::string RunDoc(const std::string& run_key, const std::string& course_key,
+                   const std::string& title) {
+  return nlohmann::ordered_json{{"aggregation_key", "courserun:" + course_key},
+                                {"content_type", "courserun"},
+                                {"key", run_key},
+                                {"title", title},
+                                {"availability", "Current"}}
+      .dump();
+}
+
+std::string ProgramDoc(const std::string& uuid, const std::string& title) {
+  return nlohmann::ordered_json{{"aggregation_key", "program:" + uuid},
+                                {"content_type", "program"},
+                                {"uuid", uuid},
+                                {"title", title},
+                                {"type", "MicroMasters"}}
+      .dump();
+}
+
+std::string PathwayDoc(const std::string& uuid, const std::string& title) {
+  return nlohmann::ordered_json{{"aggregation_key", "learnerpathway:" + uuid},
+                                {"content_type", "learnerpathway"},
+                                {"uuid", uuid},
+                                {"name", title},
+                                {"steps", nlohmann::ordered_json::array()}}
+      .dump();
+}
+
+std::vector<ContentRecord> Records(const std::vector<std::string>& docs) {
+  std::vector<ContentRecord> out;
+  for (const auto& doc : docs) {
+    auto parsed = ParseDiscoveryDocument(doc);
+    EXPECT_TRUE(parsed.ok()) << parsed.status() << " for " << doc;
+    if (!parsed.ok()) continue;
+    for (auto& rec : *parsed) out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+}  // namespace ec::testing

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/content.h"
+#include "storage/pg_catalog_store.h"
+#include "tests/support/pg_test_db.h"
+
+namespace ec::testing {
+
+// A throwaway, migrated database with a PgCatalogStore on it.
+class StoreEnv {
+ public:
+  static absl::StatusOr<std::unique_ptr<StoreEnv>> Create(int pool_size = 2);
+
+  storage::PgCatalogStore* store() { return store_.get(); }
+  const std::string& dsn() const { return db_->dsn(); }
+  storage::PgConfig config() const;
+
+  // Empties every table (between tests sharing one database).
+  absl::Status Truncate();
+  // Runs one statement outside the store, for setup and assertions.
+  absl::Status Exec(const std::string& sql);
+  absl::StatusOr<int64_t> QueryInt(const std::string& sql);
+  absl::StatusOr<std::string> QueryText(const std::string& sql);
+
+ private:
+  StoreEnv() = default;
+  std::unique_ptr<PgTestDatabase> db_;
+  std::unique_ptr<storage::PgCatalogStore> store_;
+  int pool_size_ = 2;
+};
+
+// Discovery search/all documents, shaped like the real ones, for tests.
+std::string CourseDoc(const std::string& key, const std::string& title,
+                      const std::vector<std::string>& nested_run_keys = {});
+std::string RunDoc(const std::string& run_key, const std::string& course_key,
+                   const std::string& title = "A run");
+std::string ProgramDoc(const std::string& uuid, const std::string& title);
+std::string PathwayDoc(const std::string& uuid, const std::string& title);
+
+// Parses documents into records (with nested runs), failing the test on error.
+std::vector<ContentRecord> Records(const std::vector<std::string>& docs);
+
+}  // namespace ec::testing
