@@ -1,0 +1,549 @@
+// End-to-end: the real server on a loopback port, a real PostgreSQL, and the
+// generated C++ stub.
+#include <algorithm>
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "common/uuid.h"
+#include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "server/catalog_server.h"
+#include "tests/support/test_env.h"
+
+namespace ec {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr char kEnterpriseA[] = "11111111-1111-4111-8111-111111111111";
+constexpr char kEnterpriseB[] = "22222222-2222-4222-8222-222222222222";
+
+google::protobuf::Struct Struct(const std::string& json) {
+  google::protobuf::Struct s;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &s).ok()) << json;
+  return s;
+}
+
+class GrpcTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto env = testing::StoreEnv::Create();
+    ASSERT_TRUE(env.ok()) << env.status();
+    env_ = env->release();
+    ServerOptions options;
+    options.address = "127.0.0.1:0";
+    options.worker_threads = 2;
+    options.shutdown_grace = std::chrono::seconds(2);
+    auto server = CatalogServer::Start(options, env_->store());
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+    channel_ = new std::shared_ptr<grpc::Channel>(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
+  }
+  static void TearDownTestSuite() {
+    delete channel_;
+    delete server_;
+    delete env_;
+  }
+  void SetUp() override {
+    ASSERT_NE(server_, nullptr);
+    ASSERT_TRUE(env_->Truncate().ok());
+    stub_ = v1::EnterpriseCatalogService::NewStub(*channel_);
+  }
+
+  std::unique_ptr<grpc::ClientContext> Ctx() {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return ctx;
+  }
+
+  grpc::Status CreateRaw(const v1::Catalog& catalog, v1::Catalog* out) {
+    v1::CreateCatalogRequest req;
+    *req.mutable_catalog() = catalog;
+    return stub_->CreateCatalog(Ctx().get(), req, out);
+  }
+
+  v1::Catalog NewCatalog(const std::string& filter_json,
+                         const std::string& enterprise = kEnterpriseA) {
+    v1::Catalog c;
+    c.set_title("Catalog");
+    c.set_enterprise_uuid(enterprise);
+    c.set_enterprise_name("Acme");
+    *c.mutable_content_filter() = Struct(filter_json);
+    return c;
+  }
+
+  v1::Catalog Create(const std::string& filter_json,
+                     const std::string& enterprise = kEnterpriseA) {
+    v1::Catalog out;
+    grpc::Status s = CreateRaw(NewCatalog(filter_json, enterprise), &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  }
+
+  // Content arrives through storage, as the refresh workers will deliver it.
+  void Load(const v1::Catalog& catalog, const std::vector<std::string>& docs) {
+    auto id = env_->QueryInt("SELECT id FROM catalog_query WHERE uuid = '" +
+                             catalog.catalog_query_uuid() + "'");
+    ASSERT_TRUE(id.ok()) << id.status();
+    auto r = env_->store()->ReplaceQueryContent(*id, testing::Records(docs));
+    ASSERT_TRUE(r.ok()) << r.status();
+  }
+
+  grpc::StatusCode Contains(const std::string& catalog_uuid, const std::vector<std::string>& keys,
+                            v1::ContainsContentItemsResponse* out) {
+    v1::ContainsContentItemsRequest req;
+    req.set_catalog_uuid(catalog_uuid);
+    for (const auto& k : keys) req.add_content_keys(k);
+    return stub_->ContainsContentItems(Ctx().get(), req, out).error_code();
+  }
+
+  static testing::StoreEnv* env_;
+  static CatalogServer* server_;
+  static std::shared_ptr<grpc::Channel>* channel_;
+  std::unique_ptr<v1::EnterpriseCatalogService::Stub> stub_;
+};
+
+testing::StoreEnv* GrpcTest::env_ = nullptr;
+CatalogServer* GrpcTest::server_ = nullptr;
+std::shared_ptr<grpc::Channel>* GrpcTest::channel_ = nullptr;
+
+TEST_F(GrpcTest, CreateGeneratesUuidAndHashesLikeDjango) {
+  v1::Catalog created = Create(R"({"content_type": ["political", "unit", "market"]})");
+  EXPECT_TRUE(NormalizeUuid(created.uuid()).has_value()) << created.uuid();
+  EXPECT_EQ(created.content_filter_hash(), "35584b583415a5bd4e51cc70d898a0eb");
+  EXPECT_FALSE(created.catalog_query_uuid().empty());
+  EXPECT_THAT(created.enabled_course_modes(),
+              ElementsAre("verified", "professional", "no-id-professional", "audit", "honor"));
+  EXPECT_TRUE(created.has_created());
+  EXPECT_FALSE(created.has_content_refreshed());
+  EXPECT_EQ(created.content_count(), 0);
+
+  v1::Catalog run = Create(R"({"content_type": "courserun"})");
+  EXPECT_EQ(run.content_filter_hash(), "58652973bc814f1a8df3942010c57c84");
+}
+
+TEST_F(GrpcTest, ClientSuppliedUuidIsKeptAndDuplicatesAreRejected) {
+  v1::Catalog c = NewCatalog(R"({"a": 1})");
+  c.set_uuid("ABCDEF12-3456-4789-8ABC-DEF123456789");
+  v1::Catalog out;
+  ASSERT_TRUE(CreateRaw(c, &out).ok());
+  EXPECT_EQ(out.uuid(), "abcdef12-3456-4789-8abc-def123456789");
+  c.set_title("Another");
+  grpc::Status dup = CreateRaw(c, &out);
+  EXPECT_EQ(dup.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(dup.error_message(), HasSubstr("abcdef12-3456-4789-8abc-def123456789"));
+  v1::GetCatalogRequest get;
+  get.set_uuid(c.uuid());
+  v1::Catalog got;
+  ASSERT_TRUE(stub_->GetCatalog(Ctx().get(), get, &got).ok());
+  EXPECT_EQ(got.title(), "Catalog");
+}
+
+TEST_F(GrpcTest, CreateRejectsBadInputWithActionableMessages) {
+  struct Case {
+    std::string name;
+    std::function<void(v1::Catalog&)> mutate;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"no title", [](v1::Catalog& c) { c.clear_title(); }, "catalog.title is required"},
+      {"long title", [](v1::Catalog& c) { c.set_title(std::string(256, 't')); }, "limit is 255"},
+      {"bad uuid", [](v1::Catalog& c) { c.set_uuid("not-a-uuid"); }, "catalog.uuid must be a uuid"},
+      {"no enterprise", [](v1::Catalog& c) { c.clear_enterprise_uuid(); },
+       "catalog.enterprise_uuid is required"},
+      {"bad enterprise", [](v1::Catalog& c) { c.set_enterprise_uuid("1234"); },
+       "catalog.enterprise_uuid must be a uuid"},
+      {"no filter", [](v1::Catalog& c) { c.clear_content_filter(); },
+       "catalog.content_filter is required"},
+      {"huge filter",
+       [](v1::Catalog& c) {
+         (*c.mutable_content_filter()->mutable_fields())["big"].set_string_value(
+             std::string(70 * 1024, 'x'));
+       },
+       "65536"},
+      {"NUL in filter",
+       [](v1::Catalog& c) {
+         (*c.mutable_content_filter()->mutable_fields())["k"].set_string_value(
+             std::string("a\0b", 3));
+       },
+       "NUL"},
+      {"NUL in title", [](v1::Catalog& c) { c.set_title(std::string("a\0b", 3)); }, "NUL"},
+  };
+  for (const auto& tc : cases) {
+    v1::Catalog c = NewCatalog(R"({"ok": true})");
+    tc.mutate(c);
+    v1::Catalog out;
+    grpc::Status s = CreateRaw(c, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << tc.name;
+    EXPECT_THAT(s.error_message(), HasSubstr(tc.message)) << tc.name;
+  }
+  // Nothing was stored by any of them.
+  EXPECT_EQ(*env_->QueryInt("SELECT count(*) FROM enterprise_catalog"), 0);
+  EXPECT_EQ(*env_->QueryInt("SELECT count(*) FROM catalog_query"), 0);
+}
+
+TEST_F(GrpcTest, GetAndDeleteReportNotFoundAndInvalidUuid) {
+  v1::GetCatalogRequest get;
+  get.set_uuid(NewUuidV4());
+  v1::Catalog out;
+  EXPECT_EQ(stub_->GetCatalog(Ctx().get(), get, &out).error_code(), grpc::StatusCode::NOT_FOUND);
+  get.set_uuid("'; DROP TABLE enterprise_catalog; --");
+  EXPECT_EQ(stub_->GetCatalog(Ctx().get(), get, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::Catalog c = Create(R"({"d": 1})");
+  v1::DeleteCatalogRequest del;
+  del.set_uuid(c.uuid());
+  v1::DeleteCatalogResponse dresp;
+  EXPECT_TRUE(stub_->DeleteCatalog(Ctx().get(), del, &dresp).ok());
+  EXPECT_EQ(stub_->DeleteCatalog(Ctx().get(), del, &dresp).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(GrpcTest, UpdateHonoursTheFieldMask) {
+  v1::Catalog a = Create(R"({"content_type": "course"})");
+  v1::Catalog b = Create(R"({"content_type": "course"})");
+  Load(a, {testing::CourseDoc("edX+DemoX", "Demo")});
+
+  v1::UpdateCatalogRequest req;
+  req.mutable_catalog()->set_uuid(a.uuid());
+  req.mutable_catalog()->set_title("New title");
+  req.mutable_catalog()->set_enterprise_name("ignored: not in the mask");
+  *req.mutable_catalog()->mutable_content_filter() = Struct(R"({"content_type": "program"})");
+  req.mutable_update_mask()->add_paths("title");
+  req.mutable_update_mask()->add_paths("content_filter");
+  v1::Catalog updated;
+  ASSERT_TRUE(stub_->UpdateCatalog(Ctx().get(), req, &updated).ok());
+  EXPECT_EQ(updated.title(), "New title");
+  EXPECT_EQ(updated.enterprise_name(), "Acme");
+  EXPECT_NE(updated.catalog_query_uuid(), b.catalog_query_uuid());
+  EXPECT_FALSE(updated.has_content_refreshed());
+
+  v1::ContainsContentItemsResponse resp;
+  ASSERT_EQ(Contains(b.uuid(), {"edX+DemoX"}, &resp), grpc::StatusCode::OK);
+  EXPECT_TRUE(resp.contains_any()) << "another catalog's content changed";
+  ASSERT_EQ(Contains(a.uuid(), {"edX+DemoX"}, &resp), grpc::StatusCode::OK);
+  EXPECT_FALSE(resp.contains_any());
+
+  for (const std::string path : {"", "enterprise_uuid", "uuid", "content_count", "no_such_field"}) {
+    v1::UpdateCatalogRequest bad;
+    bad.mutable_catalog()->set_uuid(a.uuid());
+    if (!path.empty()) bad.mutable_update_mask()->add_paths(path);
+    grpc::Status s = stub_->UpdateCatalog(Ctx().get(), bad, &updated);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << path;
+    EXPECT_THAT(s.error_message(), HasSubstr("update_mask")) << path;
+  }
+  v1::UpdateCatalogRequest missing = req;
+  missing.mutable_catalog()->set_uuid(NewUuidV4());
+  EXPECT_EQ(stub_->UpdateCatalog(Ctx().get(), missing, &updated).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(GrpcTest, ListCatalogsPaginatesWithOpaqueScopedTokens) {
+  std::vector<std::string> a;
+  for (int i = 0; i < 7; ++i) {
+    a.push_back(Create(R"({"i": )" + std::to_string(i) + "}").uuid());
+    Create(R"({"j": )" + std::to_string(i) + "}", kEnterpriseB);
+  }
+  v1::ListCatalogsRequest req;
+  req.set_enterprise_uuid(kEnterpriseA);
+  req.set_page_size(3);
+  std::vector<std::string> seen;
+  std::string first_token;
+  for (int page = 0; page < 10; ++page) {
+    v1::ListCatalogsResponse resp;
+    ASSERT_TRUE(stub_->ListCatalogs(Ctx().get(), req, &resp).ok());
+    for (const auto& c : resp.catalogs()) seen.push_back(c.uuid());
+    if (resp.next_page_token().empty()) break;
+    if (first_token.empty()) first_token = resp.next_page_token();
+    req.set_page_token(resp.next_page_token());
+  }
+  EXPECT_EQ(seen, a);
+
+  v1::ListCatalogsResponse resp;
+  v1::ListCatalogsRequest other;
+  other.set_enterprise_uuid(kEnterpriseB);
+  other.set_page_token(first_token);
+  grpc::Status s = stub_->ListCatalogs(Ctx().get(), other, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("page_token"));
+  other.set_enterprise_uuid(kEnterpriseA);
+  other.set_page_token(first_token.substr(0, first_token.size() - 2) + "zz");
+  EXPECT_EQ(stub_->ListCatalogs(Ctx().get(), other, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  other.set_page_token("!!!not base64!!!");
+  EXPECT_EQ(stub_->ListCatalogs(Ctx().get(), other, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  other.clear_page_token();
+  other.set_page_size(1001);
+  s = stub_->ListCatalogs(Ctx().get(), other, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("1000"));
+}
+
+TEST_F(GrpcTest, ContainsAnswersPerKeyInRequestOrder) {
+  v1::Catalog c = Create(R"({"c": 1})");
+  Load(c, {testing::CourseDoc("edX+DemoX", "Demo", {"course-v1:edX+DemoX+1T2026"}),
+           testing::RunDoc("course-v1:MITx+1+2T2026", "MITx+1")});
+  v1::ContainsContentItemsResponse resp;
+  ASSERT_EQ(Contains(c.uuid(), {"nope", "course-v1:edX+DemoX+1T2026", "MITx+1", "nope"}, &resp),
+            grpc::StatusCode::OK);
+  EXPECT_TRUE(resp.contains_any());
+  EXPECT_FALSE(resp.contains_all());
+  ASSERT_EQ(resp.results_size(), 4);
+  EXPECT_EQ(resp.results(0).content_key(), "nope");
+  EXPECT_FALSE(resp.results(0).contained());
+  EXPECT_TRUE(resp.results(1).contained());
+  EXPECT_TRUE(resp.results(2).contained());
+  EXPECT_FALSE(resp.results(3).contained());
+
+  ASSERT_EQ(Contains(c.uuid(), {"edX+DemoX", "course-v1:MITx+1+2T2026"}, &resp),
+            grpc::StatusCode::OK);
+  EXPECT_TRUE(resp.contains_all());
+
+  EXPECT_EQ(Contains(NewUuidV4(), {"edX+DemoX"}, &resp), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Contains("bad", {"edX+DemoX"}, &resp), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Contains(c.uuid(), {}, &resp), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(GrpcTest, KeyLimitsAreEnforcedWithTheLimitNamed) {
+  v1::Catalog c = Create(R"({"limits": 1})");
+  v1::ContainsContentItemsRequest req;
+  req.set_catalog_uuid(c.uuid());
+  for (int i = 0; i < 1000; ++i) req.add_content_keys("key-" + std::to_string(i));
+  v1::ContainsContentItemsResponse resp;
+  ASSERT_TRUE(stub_->ContainsContentItems(Ctx().get(), req, &resp).ok());
+  EXPECT_EQ(resp.results_size(), 1000);
+  req.add_content_keys("one too many");
+  grpc::Status s = stub_->ContainsContentItems(Ctx().get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("1000"));
+
+  req.clear_content_keys();
+  req.add_content_keys(std::string(255, 'k'));
+  EXPECT_TRUE(stub_->ContainsContentItems(Ctx().get(), req, &resp).ok());
+  req.add_content_keys(std::string(256, 'k'));
+  s = stub_->ContainsContentItems(Ctx().get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("255"));
+
+  req.clear_content_keys();
+  req.add_content_keys(std::string("a\0b", 3));
+  s = stub_->ContainsContentItems(Ctx().get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("NUL"));
+}
+
+TEST_F(GrpcTest, CustomerContainsListsMatchingCatalogs) {
+  v1::Catalog a1 = Create(R"({"x": 1})");
+  v1::Catalog a2 = Create(R"({"x": 2})");
+  v1::Catalog b1 = Create(R"({"x": 1})", kEnterpriseB);
+  Load(a1, {testing::CourseDoc("edX+DemoX", "Demo")});
+  Load(a2, {testing::CourseDoc("Other+1", "Other")});
+  v1::CustomerContainsContentItemsRequest req;
+  req.set_enterprise_uuid(kEnterpriseA);
+  req.add_content_keys("edX+DemoX");
+  v1::CustomerContainsContentItemsResponse resp;
+  ASSERT_TRUE(stub_->CustomerContainsContentItems(Ctx().get(), req, &resp).ok());
+  EXPECT_TRUE(resp.contains_any());
+  EXPECT_THAT(resp.catalog_uuids(), ElementsAre(a1.uuid()));
+  req.set_enterprise_uuid(NewUuidV4());
+  ASSERT_TRUE(stub_->CustomerContainsContentItems(Ctx().get(), req, &resp).ok());
+  EXPECT_FALSE(resp.contains_any());
+  EXPECT_THAT(resp.catalog_uuids(), IsEmpty());
+  req.set_enterprise_uuid("x");
+  EXPECT_EQ(stub_->CustomerContainsContentItems(Ctx().get(), req, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(GrpcTest, CatalogMetadataPagesThroughEverythingOnce) {
+  v1::Catalog c = Create(R"({"m": 1})");
+  std::vector<std::string> docs;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 250; ++i) {
+    const std::string key = "Org+Course" + std::to_string(i);
+    docs.push_back(testing::CourseDoc(key, "Course " + std::to_string(i)));
+    keys.push_back(key);
+  }
+  Load(c, docs);
+  std::sort(keys.begin(), keys.end());
+  v1::GetCatalogMetadataRequest req;
+  req.set_catalog_uuid(c.uuid());
+  std::vector<std::string> seen;
+  int pages = 0;
+  std::string token_of_c;
+  while (true) {
+    v1::GetCatalogMetadataResponse resp;
+    grpc::Status s = stub_->GetCatalogMetadata(Ctx().get(), req, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ++pages;
+    EXPECT_EQ(resp.total_count(), 250);
+    EXPECT_EQ(resp.catalog_uuid(), c.uuid());
+    EXPECT_EQ(resp.catalog_title(), "Catalog");
+    EXPECT_EQ(resp.enterprise_uuid(), kEnterpriseA);
+    for (const auto& item : resp.items()) {
+      seen.push_back(item.content_key());
+      EXPECT_EQ(item.content_type(), "course");
+      EXPECT_THAT(item.json_metadata(), HasSubstr("\"key\":\"" + item.content_key() + "\""));
+    }
+    if (resp.next_page_token().empty()) break;
+    if (token_of_c.empty()) token_of_c = resp.next_page_token();
+    req.set_page_token(resp.next_page_token());
+  }
+  EXPECT_EQ(pages, 3);  // default page size 100
+  EXPECT_EQ(seen, keys);
+
+  // A token is bound to its catalog and filters.
+  v1::Catalog other = Create(R"({"m": 2})");
+  v1::GetCatalogMetadataRequest misuse;
+  misuse.set_catalog_uuid(other.uuid());
+  misuse.set_page_token(token_of_c);
+  v1::GetCatalogMetadataResponse resp;
+  EXPECT_EQ(stub_->GetCatalogMetadata(Ctx().get(), misuse, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  misuse.set_catalog_uuid(c.uuid());
+  misuse.add_content_types("course");
+  EXPECT_EQ(stub_->GetCatalogMetadata(Ctx().get(), misuse, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  misuse.clear_page_token();
+  misuse.add_content_types("video");
+  grpc::Status s = stub_->GetCatalogMetadata(Ctx().get(), misuse, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("video"));
+
+  v1::GetCatalogMetadataRequest big;
+  big.set_catalog_uuid(c.uuid());
+  big.set_page_size(1000);
+  ASSERT_TRUE(stub_->GetCatalogMetadata(Ctx().get(), big, &resp).ok());
+  EXPECT_EQ(resp.items_size(), 250);
+  EXPECT_TRUE(resp.next_page_token().empty());
+  big.set_page_size(1001);
+  EXPECT_EQ(stub_->GetCatalogMetadata(Ctx().get(), big, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  big.set_page_size(-1);
+  EXPECT_EQ(stub_->GetCatalogMetadata(Ctx().get(), big, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  big.set_page_size(0);
+  big.set_catalog_uuid(NewUuidV4());
+  EXPECT_EQ(stub_->GetCatalogMetadata(Ctx().get(), big, &resp).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(GrpcTest, ContentMetadataInRequestOrderWithMissingKeysReported) {
+  v1::Catalog c = Create(R"({"cm": 1})");
+  const std::string doc = testing::CourseDoc("B+2", "Two", {"course-v1:B+2+R1"});
+  Load(c, {testing::CourseDoc("A+1", "One"), doc});
+  v1::GetContentMetadataRequest req;
+  for (const char* k : {"B+2", "missing", "A+1", "B+2", "course-v1:B+2+R1"}) req.add_content_keys(k);
+  v1::GetContentMetadataResponse resp;
+  ASSERT_TRUE(stub_->GetContentMetadata(Ctx().get(), req, &resp).ok());
+  ASSERT_EQ(resp.items_size(), 3);
+  EXPECT_EQ(resp.items(0).content_key(), "B+2");
+  EXPECT_EQ(resp.items(0).json_metadata(), doc);
+  EXPECT_EQ(resp.items(1).content_key(), "A+1");
+  EXPECT_EQ(resp.items(2).content_type(), "courserun");
+  EXPECT_EQ(resp.items(2).parent_content_key(), "B+2");
+  EXPECT_THAT(resp.not_found_keys(), ElementsAre("missing"));
+  req.clear_content_keys();
+  EXPECT_EQ(stub_->GetContentMetadata(Ctx().get(), req, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(GrpcTest, HealthCheckReportsServing) {
+  grpc::GenericStub generic(*channel_);
+  // An empty HealthCheckRequest asks about the server as a whole.
+  grpc::Slice empty("", 0);
+  grpc::ByteBuffer request(&empty, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  auto ctx = Ctx();
+  generic.UnaryCall(ctx.get(), "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                    &response, [&done](grpc::Status s) { done.set_value(s); });
+  grpc::Status s = done.get_future().get();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const auto& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  // HealthCheckResponse{status: SERVING(1)} encodes as field 1, varint 1.
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+}
+
+TEST_F(GrpcTest, ReflectionListsTheService) {
+  grpc::GenericStub generic(*channel_);
+  grpc::CompletionQueue cq;
+  auto ctx = Ctx();
+  auto call = generic.PrepareCall(
+      ctx.get(), "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  auto next = [&cq]() {
+    void* tag = nullptr;
+    bool ok = false;
+    EXPECT_TRUE(cq.Next(&tag, &ok));
+    return ok;
+  };
+  call->StartCall(reinterpret_cast<void*>(1));
+  ASSERT_TRUE(next());
+  // ServerReflectionRequest{list_services: ""} is field 7, length 0.
+  const std::string list_services("\x3a\x00", 2);
+  grpc::Slice slice(list_services);
+  grpc::ByteBuffer request(&slice, 1);
+  call->Write(request, reinterpret_cast<void*>(2));
+  ASSERT_TRUE(next());
+  grpc::ByteBuffer response;
+  call->Read(&response, reinterpret_cast<void*>(3));
+  ASSERT_TRUE(next());
+  call->WritesDone(reinterpret_cast<void*>(4));
+  next();
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(5));
+  next();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_THAT(bytes, HasSubstr("enterprise_catalog.v1.EnterpriseCatalogService"));
+  EXPECT_THAT(bytes, HasSubstr("grpc.health.v1.Health"));
+  cq.Shutdown();
+  void* tag;
+  bool ok;
+  while (cq.Next(&tag, &ok)) {
+  }
+}
+
+TEST(GrpcUnavailableTest, UnreachableDatabaseIsUnavailable) {
+  storage::PgConfig config;
+  config.url = "postgresql://postgres@/nodb?host=/nonexistent-ec-socket-dir&port=1";
+  config.pool_size = 1;
+  auto store = storage::PgCatalogStore::Create(config);
+  ASSERT_TRUE(store.ok());
+  ServerOptions options;
+  options.address = "127.0.0.1:0";
+  options.worker_threads = 1;
+  auto server = CatalogServer::Start(options, store->get());
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = v1::EnterpriseCatalogService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  v1::ContainsContentItemsRequest req;
+  req.set_catalog_uuid(NewUuidV4());
+  req.add_content_keys("edX+DemoX");
+  v1::ContainsContentItemsResponse resp;
+  grpc::Status s = stub->ContainsContentItems(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("database"));
+}
+
+}  // namespace
+}  // namespace ec
