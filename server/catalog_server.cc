@@ -1,5 +1,8 @@
 #include "server/catalog_server.h"
 
+#include <algorithm>
+#include <thread>
+
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
@@ -45,7 +48,22 @@ void CatalogServer::Shutdown() {
   server_->GetHealthCheckService()->SetServingStatus(false);
   LogInfo("server", "draining",
           {{"grace_seconds", options_.shutdown_grace.count()}});
-  server_->Shutdown(std::chrono::system_clock::now() + options_.shutdown_grace);
+  const auto start = std::chrono::system_clock::now();
+  const auto deadline = start + options_.shutdown_grace;
+  if (const int left = service_.Drain(deadline); left > 0) {
+    LogWarn("server", "grace period over; cancelling calls",
+            {{"in_flight", left}});
+  }
+  // Keep answering UNAVAILABLE a little longer: a client whose call just
+  // finished may already be sending its next one, and once the gRPC core
+  // shuts down such calls are reset (CANCELLED) instead of refused.
+  std::this_thread::sleep_until(
+      std::min(deadline, start + std::chrono::milliseconds(500)));
+  // Nothing of ours is running any more. The core server would otherwise
+  // wait out the deadline for idle client connections to close, so give it
+  // only a moment before it closes them (and cancels any straggler).
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    std::chrono::milliseconds(100));
   server_->Wait();
   workers_.join();
   LogInfo("server", "stopped");

@@ -20,6 +20,15 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
     std::string_view method, grpc::CallbackServerContext* ctx, const Req* req,
     Resp* resp, absl::Status (CatalogCore::*handler)(const Req&, Resp*)) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  {
+    absl::MutexLock lock(&mu_);
+    if (draining_) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                   "server is shutting down; retry"));
+      return reactor;
+    }
+    ++in_flight_;
+  }
   const auto start = std::chrono::steady_clock::now();
   boost::asio::post(*workers_, [this, method, ctx, req, resp, handler, reactor,
                                 start] {
@@ -46,8 +55,20 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
          {"peer", ctx->peer()},
          {"error", std::string(status.message())}});
     reactor->Finish(ToGrpcStatus(status));
+    absl::MutexLock lock(&mu_);
+    --in_flight_;
   });
   return reactor;
+}
+
+int CatalogGrpcService::Drain(std::chrono::system_clock::time_point deadline) {
+  absl::MutexLock lock(&mu_);
+  draining_ = true;
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return in_flight_ == 0;
+  };
+  mu_.AwaitWithDeadline(absl::Condition(&idle), absl::FromChrono(deadline));
+  return in_flight_;
 }
 
 #define EC_DISPATCH(Method, Req, Resp)                                     \

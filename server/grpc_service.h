@@ -1,9 +1,12 @@
 #pragma once
 
+#include <chrono>
 #include <string_view>
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
 #include "server/catalog_core.h"
 
@@ -49,6 +52,13 @@ class CatalogGrpcService final
       grpc::CallbackServerContext* ctx, const v1::GetContentMetadataRequest* req,
       v1::GetContentMetadataResponse* resp) override;
 
+  // Starts draining: from now on new calls are answered UNAVAILABLE at once
+  // (clients retry elsewhere), while calls already running continue. Waits
+  // until none is running or `deadline` passes; returns the number still
+  // running. gRPC 1.51 resets calls that arrive while the core server shuts
+  // down (clients see CANCELLED), so the server is only shut down after this.
+  int Drain(std::chrono::system_clock::time_point deadline);
+
  private:
   template <typename Req, typename Resp>
   grpc::ServerUnaryReactor* Dispatch(
@@ -58,6 +68,9 @@ class CatalogGrpcService final
 
   CatalogCore* core_;
   boost::asio::thread_pool* workers_;
+  absl::Mutex mu_;
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // The one mapping from absl to gRPC status: both use the google.rpc.Code

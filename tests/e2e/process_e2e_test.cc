@@ -1,0 +1,285 @@
+// End-to-end through the real binaries: enterprise-catalog migrate/import/
+// serve as a child process, called by catalogctl and the generated stub, and
+// stopped with SIGTERM.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
+
+#include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
+#include "tests/support/pg_test_db.h"
+
+namespace ec {
+namespace {
+
+using ::testing::HasSubstr;
+namespace v1 = ::enterprise_catalog::v1;
+
+// From deploy/sample/sample-data.json.
+constexpr char kAllEdx[] = "1e4b7a2c-5d8f-4a3e-b6c9-0f2d4a6c8e11";
+constexpr char kPython[] = "2f5c8b3d-6e9a-4b4f-8c7d-1a3e5b7d9f22";
+constexpr char kEnterpriseA[] = "6a5f3c1e-8b2d-4e7a-9c0f-1d3b5e7a9c24";
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs a command to completion with extra environment variables.
+RunResult RunCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env = {}) {
+  char out_path[] = "/tmp/ec-e2e-out-XXXXXX";
+  char err_path[] = "/tmp/ec-e2e-err-XXXXXX";
+  const int out_fd = mkstemp(out_path);
+  const int err_fd = mkstemp(err_path);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(out_fd);
+  close(err_fd);
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = ReadAll(out_path);
+  r.err = ReadAll(err_path);
+  unlink(out_path);
+  unlink(err_path);
+  return r;
+}
+
+class ProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = testing::PgTestDatabase::Create();
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    db_env_ = "ENTERPRISE_CATALOG_DATABASE_URL=" + db_->dsn();
+  }
+
+  void TearDown() override {
+    if (server_pid_ > 0) {
+      kill(server_pid_, SIGKILL);
+      waitpid(server_pid_, nullptr, 0);
+    }
+    if (!server_log_.empty() && !getenv("KEEPLOG")) unlink(server_log_.c_str());
+  }
+
+  // Starts `serve` on a free port and waits for its "serving" log line.
+  int StartServer() {
+    char log_path[] = "/tmp/ec-e2e-serve-XXXXXX";
+    const int log_fd = mkstemp(log_path);
+    server_log_ = log_path;
+    server_pid_ = fork();
+    if (server_pid_ == 0) {
+      dup2(log_fd, 2);
+      putenv(const_cast<char*>(db_env_.c_str()));
+      execl(EC_BINARY, EC_BINARY, "serve", "--grpc-address", "127.0.0.1:0",
+            "--shutdown-grace-seconds", "5", "--log-level", "debug", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(log_fd);
+    const std::regex port_re(R"("msg":"serving".*"port":(\d+))");
+    for (int i = 0; i < 200; ++i) {
+      std::smatch m;
+      const std::string log = ReadAll(server_log_);
+      if (std::regex_search(log, m, port_re)) return std::stoi(m[1]);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "server did not report its port:\n" << ReadAll(server_log_);
+    return 0;
+  }
+
+  // Sends SIGTERM and returns the exit code.
+  int StopServer() {
+    kill(server_pid_, SIGTERM);
+    int status = 0;
+    waitpid(server_pid_, &status, 0);
+    server_pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  RunResult Ctl(int port, const std::string& method, const std::string& request) {
+    return RunCommand({EC_CATALOGCTL, "--address", "127.0.0.1:" + std::to_string(port), method, request});
+  }
+
+  std::unique_ptr<testing::PgTestDatabase> db_;
+  std::string db_env_;
+  pid_t server_pid_ = -1;
+  std::string server_log_;
+};
+
+TEST_F(ProcessTest, QuickstartFlowServesTheSampleCatalog) {
+  RunResult migrate = RunCommand({EC_BINARY, "migrate"}, {db_env_});
+  ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
+  EXPECT_THAT(migrate.err, HasSubstr(R"("msg":"schema up to date")"));
+  RunResult import = RunCommand({EC_BINARY, "import", "--file", EC_SAMPLE_DATA}, {db_env_});
+  ASSERT_EQ(import.exit_code, 0) << import.err;
+  EXPECT_THAT(import.err, HasSubstr(R"("catalogs_created":3)"));
+  // Importing again changes nothing and still succeeds.
+  import = RunCommand({EC_BINARY, "import", "--file", EC_SAMPLE_DATA}, {db_env_});
+  ASSERT_EQ(import.exit_code, 0) << import.err;
+  EXPECT_THAT(import.err, HasSubstr(R"("catalogs_existing":3)"));
+
+  const int port = StartServer();
+  ASSERT_GT(port, 0);
+
+  // The generated C++ stub against the live process.
+  auto stub = v1::EnterpriseCatalogService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  v1::ContainsContentItemsRequest req;
+  req.set_catalog_uuid(kAllEdx);
+  req.add_content_keys("edX+DemoX");
+  req.add_content_keys("course-v1:edX+DemoX+1T2026");  // nested-only run
+  req.add_content_keys("no+such+course");
+  v1::ContainsContentItemsResponse resp;
+  grpc::Status s = stub->ContainsContentItems(&ctx, req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(resp.results_size(), 3);
+  EXPECT_TRUE(resp.results(0).contained());
+  EXPECT_TRUE(resp.results(1).contained());
+  EXPECT_FALSE(resp.results(2).contained());
+
+  // catalogctl: JSON out, exit code = gRPC status code.
+  RunResult ok = Ctl(port, "CustomerContainsContentItems",
+                     std::string(R"({"enterprise_uuid":")") + kEnterpriseA +
+                         R"(","content_keys":["IBM+PY0101EN"]})");
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr(kPython));
+  RunResult meta = Ctl(port, "GetCatalogMetadata",
+                       std::string(R"({"catalog_uuid":")") + kPython + R"(","page_size":2})");
+  EXPECT_EQ(meta.exit_code, 0) << meta.err;
+  EXPECT_THAT(meta.out, HasSubstr(R"("total_count": "3")"));
+  EXPECT_THAT(meta.out, HasSubstr("next_page_token"));
+  RunResult missing =
+      Ctl(port, "GetCatalog", R"({"uuid":"00000000-0000-4000-8000-000000000000"})");
+  EXPECT_EQ(missing.exit_code, 5) << missing.out;  // NOT_FOUND
+  EXPECT_THAT(missing.err, HasSubstr("NOT_FOUND"));
+  RunResult invalid = Ctl(port, "GetCatalog", R"({"uuid":"nope"})");
+  EXPECT_EQ(invalid.exit_code, 3);  // INVALID_ARGUMENT
+
+  EXPECT_EQ(StopServer(), 0);
+  const std::string log = ReadAll(server_log_);
+  EXPECT_THAT(log, HasSubstr(R"("msg":"draining")"));
+  EXPECT_THAT(log, HasSubstr(R"("msg":"stopped")"));
+}
+
+TEST_F(ProcessTest, SigtermDrainsInFlightCallsAndRefusesNewOnes) {
+  ASSERT_EQ(RunCommand({EC_BINARY, "import", "--file", EC_SAMPLE_DATA}, {db_env_}).exit_code, 1)
+      << "import must refuse an unmigrated database";
+  ASSERT_EQ(RunCommand({EC_BINARY, "migrate"}, {db_env_}).exit_code, 0);
+  ASSERT_EQ(RunCommand({EC_BINARY, "import", "--file", EC_SAMPLE_DATA}, {db_env_}).exit_code, 0);
+  const int port = StartServer();
+  ASSERT_GT(port, 0);
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
+  auto stub = v1::EnterpriseCatalogService::NewStub(channel);
+  auto call = [&stub]() {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::GetCatalogMetadataRequest req;
+    req.set_catalog_uuid(kAllEdx);
+    v1::GetCatalogMetadataResponse resp;
+    return stub->GetCatalogMetadata(&ctx, req, &resp);
+  };
+
+  // Load from clients that stop at their first UNAVAILABLE, as a client
+  // that moves to another replica does.
+  std::atomic<int> ok{0};
+  std::atomic<int> unexpected{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 3; ++t) {
+    clients.emplace_back([&] {
+      for (int i = 0; i < 100000; ++i) {
+        grpc::Status s = call();
+        if (s.ok()) {
+          ++ok;
+          continue;
+        }
+        if (s.error_code() != grpc::StatusCode::UNAVAILABLE) {
+          ++unexpected;
+          ADD_FAILURE() << "status during drain: " << s.error_code() << " " << s.error_message();
+        }
+        return;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  // Two calls held inside the database (reads wait behind this lock) are in
+  // flight when SIGTERM arrives; they must complete, not be cut off.
+  pqxx::connection blocker(db_->dsn());
+  pqxx::work lock_tx(blocker);
+  lock_tx.exec0("LOCK TABLE enterprise_catalog IN ACCESS EXCLUSIVE MODE");
+  std::vector<std::future<grpc::Status>> held;
+  for (int i = 0; i < 2; ++i) held.push_back(std::async(std::launch::async, call));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  kill(server_pid_, SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  grpc::Status during = call();
+  EXPECT_EQ(during.error_code(), grpc::StatusCode::UNAVAILABLE) << during.error_message();
+  lock_tx.commit();
+  for (auto& h : held) {
+    grpc::Status s = h.get();
+    EXPECT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
+  }
+  EXPECT_EQ(StopServer(), 0);
+  for (auto& c : clients) c.join();
+  EXPECT_GT(ok.load(), 0);
+  EXPECT_EQ(unexpected.load(), 0);
+}
+
+TEST_F(ProcessTest, BadConfigurationNamesTheSetting) {
+  RunResult r = RunCommand({EC_BINARY, "serve"}, {"ENTERPRISE_CATALOG_DATABASE_URL="});
+  EXPECT_EQ(r.exit_code, 64);
+  EXPECT_THAT(r.err, HasSubstr("ENTERPRISE_CATALOG_DATABASE_URL"));
+  r = RunCommand({EC_BINARY, "serve"}, {db_env_, "ENTERPRISE_CATALOG_DB_POOL_SIZE=zero"});
+  EXPECT_EQ(r.exit_code, 64);
+  EXPECT_THAT(r.err, HasSubstr("ENTERPRISE_CATALOG_DB_POOL_SIZE"));
+  r = RunCommand({EC_BINARY, "serve", "--grpc-adress", "x:1"}, {db_env_});
+  EXPECT_EQ(r.exit_code, 64);
+  EXPECT_THAT(r.err, HasSubstr("--grpc-adress"));
+  r = RunCommand({EC_BINARY, "migrate"},
+          {"ENTERPRISE_CATALOG_DATABASE_URL=postgresql://postgres@/x?host=/nonexistent-ec&port=1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("database unreachable"));
+  r = RunCommand({EC_BINARY, "help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, HasSubstr("ENTERPRISE_CATALOG_GRPC_ADDRESS"));
+}
+
+}  // namespace
+}  // namespace ec
