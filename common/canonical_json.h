@@ -24,8 +24,8 @@ struct CanonicalFilter {
 // Struct as the double 5.0, but Django saw the int 5); others as Python's
 // float repr. Fails with INVALID_ARGUMENT on NaN/Infinity, NUL characters,
 // invalid UTF-8 or nesting deeper than `max_depth`.
-absl::StatusOr<std::string> PythonJsonDumps(const google::protobuf::Value& value,
-                                            int max_depth);
+absl::StatusOr<std::string> PythonJsonDumps(
+    const google::protobuf::Value& value, int max_depth);
 
 // Canonicalizes and hashes a catalog's content filter, enforcing the filter
 // limits (kMaxFilterDepth, kMaxFilterBytes). INVALID_ARGUMENT names the limit.

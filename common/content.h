@@ -8,8 +8,8 @@
 
 namespace ec {
 
-inline constexpr std::string_view kContentTypes[] = {"course", "courserun",
-                                                     "program", "learnerpathway"};
+inline constexpr std::string_view kContentTypes[] = {
+    "course", "courserun", "program", "learnerpathway"};
 
 bool IsKnownContentType(std::string_view type);
 

@@ -3,14 +3,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-// Same meaning as upstream Abseil's ABSL_RETURN_IF_ERROR / ABSL_ASSIGN_OR_RETURN,
-// which bookworm's Abseil (20220623) does not ship yet.
-#define EC_RETURN_IF_ERROR(expr)                   \
-  do {                                             \
-    if (::absl::Status ec_status_ = (expr);        \
-        !ec_status_.ok()) {                        \
-      return ec_status_;                           \
-    }                                              \
+// Same meaning as upstream Abseil's ABSL_RETURN_IF_ERROR /
+// ABSL_ASSIGN_OR_RETURN, which bookworm's Abseil (20220623) does not ship yet.
+#define EC_RETURN_IF_ERROR(expr)                                \
+  do {                                                          \
+    if (::absl::Status ec_status_ = (expr); !ec_status_.ok()) { \
+      return ec_status_;                                        \
+    }                                                           \
   } while (0)
 
 #define EC_CONCAT_INNER_(a, b) a##b

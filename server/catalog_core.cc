@@ -83,8 +83,9 @@ absl::StatusOr<std::vector<std::string>> CourseModes(
   }
   std::vector<std::string> out;
   for (int i = 0; i < modes.size(); ++i) {
-    EC_RETURN_IF_ERROR(ValidateText(absl::StrCat("enabled_course_modes[", i, "]"),
-                                    modes[i], kMaxCourseModeBytes, true));
+    EC_RETURN_IF_ERROR(
+        ValidateText(absl::StrCat("enabled_course_modes[", i, "]"), modes[i],
+                     kMaxCourseModeBytes, true));
     out.push_back(modes[i]);
   }
   return out;
@@ -131,10 +132,12 @@ absl::Status CatalogCore::CreateCatalog(const v1::CreateCatalogRequest& request,
   EC_RETURN_IF_ERROR(
       ValidateText("catalog.title", in.title(), kMaxTitleBytes, true));
   catalog.title = in.title();
-  EC_ASSIGN_OR_RETURN(catalog.enterprise_uuid,
-                      RequireUuid("catalog.enterprise_uuid", in.enterprise_uuid()));
-  EC_RETURN_IF_ERROR(ValidateText("catalog.enterprise_name", in.enterprise_name(),
-                                  kMaxEnterpriseNameBytes, false));
+  EC_ASSIGN_OR_RETURN(
+      catalog.enterprise_uuid,
+      RequireUuid("catalog.enterprise_uuid", in.enterprise_uuid()));
+  EC_RETURN_IF_ERROR(ValidateText("catalog.enterprise_name",
+                                  in.enterprise_name(), kMaxEnterpriseNameBytes,
+                                  false));
   catalog.enterprise_name = in.enterprise_name();
   EC_ASSIGN_OR_RETURN(catalog.filter, RequireFilter(in));
   EC_ASSIGN_OR_RETURN(catalog.enabled_course_modes,
@@ -156,8 +159,9 @@ absl::Status CatalogCore::ListCatalogs(const v1::ListCatalogsRequest& request,
                                        v1::ListCatalogsResponse* response) {
   storage::ListCatalogsQuery query;
   if (!request.enterprise_uuid().empty()) {
-    EC_ASSIGN_OR_RETURN(query.enterprise_uuid,
-                        RequireUuid("enterprise_uuid", request.enterprise_uuid()));
+    EC_ASSIGN_OR_RETURN(
+        query.enterprise_uuid,
+        RequireUuid("enterprise_uuid", request.enterprise_uuid()));
   }
   EC_ASSIGN_OR_RETURN(query.limit, ResolvePageSize(request.page_size()));
   const std::string scope = ScopeOf(
@@ -169,9 +173,11 @@ absl::Status CatalogCore::ListCatalogs(const v1::ListCatalogsRequest& request,
     const size_t space = position.find(' ');
     storage::CatalogCursor cursor;
     std::optional<std::string> uuid;
-    if (space != std::string::npos) uuid = NormalizeUuid(position.substr(space + 1));
+    if (space != std::string::npos)
+      uuid = NormalizeUuid(position.substr(space + 1));
     if (space == std::string::npos ||
-        !absl::SimpleAtoi(position.substr(0, space), &cursor.created) || !uuid) {
+        !absl::SimpleAtoi(position.substr(0, space), &cursor.created) ||
+        !uuid) {
       return absl::InvalidArgumentError("page_token is malformed");
     }
     cursor.uuid = *uuid;
@@ -217,27 +223,29 @@ absl::Status CatalogCore::UpdateCatalog(const v1::UpdateCatalogRequest& request,
     } else if (path == "publish_audit_enrollment_urls") {
       update.publish_audit_enrollment_urls = in.publish_audit_enrollment_urls();
     } else if (path == "uuid" || path == "enterprise_uuid") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "update_mask path \"", path,
-          "\" cannot be updated; create a new catalog instead"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask path \"", path,
+                       "\" cannot be updated; create a new catalog instead"));
     } else if (path == "catalog_query_uuid" || path == "content_filter_hash" ||
                path == "created" || path == "modified" ||
                path == "content_count" || path == "content_refreshed") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "update_mask path \"", path, "\" is output only"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask path \"", path, "\" is output only"));
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
           "update_mask path \"", path.substr(0, 64),
           "\" is not a Catalog field; updatable: title, enterprise_name, "
-          "content_filter, enabled_course_modes, publish_audit_enrollment_urls"));
+          "content_filter, enabled_course_modes, "
+          "publish_audit_enrollment_urls"));
     }
   }
   EC_ASSIGN_OR_RETURN(storage::CatalogRow row, store_->UpdateCatalog(update));
   return CatalogToProto(row, response);
 }
 
-absl::Status CatalogCore::DeleteCatalog(const v1::DeleteCatalogRequest& request,
-                                        v1::DeleteCatalogResponse* /*response*/) {
+absl::Status CatalogCore::DeleteCatalog(
+    const v1::DeleteCatalogRequest& request,
+    v1::DeleteCatalogResponse* /*response*/) {
   EC_ASSIGN_OR_RETURN(std::string uuid, RequireUuid("uuid", request.uuid()));
   return store_->DeleteCatalog(uuid);
 }
@@ -253,7 +261,8 @@ absl::Status CatalogCore::ContainsContentItems(
                                       request.content_keys().end());
   EC_ASSIGN_OR_RETURN(std::vector<std::string> contained,
                       store_->ContainedKeys(uuid, keys));
-  const std::unordered_set<std::string> hits(contained.begin(), contained.end());
+  const std::unordered_set<std::string> hits(contained.begin(),
+                                             contained.end());
   bool all = true;
   for (const std::string& key : keys) {
     const bool in = hits.count(key) > 0;
@@ -270,8 +279,9 @@ absl::Status CatalogCore::ContainsContentItems(
 absl::Status CatalogCore::CustomerContainsContentItems(
     const v1::CustomerContainsContentItemsRequest& request,
     v1::CustomerContainsContentItemsResponse* response) {
-  EC_ASSIGN_OR_RETURN(std::string enterprise,
-                      RequireUuid("enterprise_uuid", request.enterprise_uuid()));
+  EC_ASSIGN_OR_RETURN(
+      std::string enterprise,
+      RequireUuid("enterprise_uuid", request.enterprise_uuid()));
   EC_RETURN_IF_ERROR(
       ValidateContentKeys("content_keys", request.content_keys(), false));
   const std::vector<std::string> keys(request.content_keys().begin(),
@@ -292,14 +302,16 @@ absl::Status CatalogCore::GetCatalogMetadata(
   EC_ASSIGN_OR_RETURN(query.limit, ResolvePageSize(request.page_size()));
   EC_RETURN_IF_ERROR(
       ValidateContentKeys("content_keys", request.content_keys(), true));
-  if (static_cast<size_t>(request.content_types_size()) > std::size(kContentTypes)) {
+  if (static_cast<size_t>(request.content_types_size()) >
+      std::size(kContentTypes)) {
     return absl::InvalidArgumentError(
         "content_types lists more entries than there are content types");
   }
   for (int i = 0; i < request.content_types_size(); ++i) {
     if (!IsKnownContentType(request.content_types(i))) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "content_types[", i, "] is \"", request.content_types(i).substr(0, 64),
+          "content_types[", i, "] is \"",
+          request.content_types(i).substr(0, 64),
           "\"; expected one of course, courserun, program, learnerpathway"));
     }
   }
@@ -324,7 +336,8 @@ absl::Status CatalogCore::GetCatalogMetadata(
   response->set_enterprise_uuid(page.enterprise_uuid);
   response->set_total_count(page.total_count);
   response->mutable_items()->Reserve(static_cast<int>(page.items.size()));
-  for (auto& item : page.items) ContentToProto(std::move(item), response->add_items());
+  for (auto& item : page.items)
+    ContentToProto(std::move(item), response->add_items());
   if (page.has_more && response->items_size() > 0) {
     response->set_next_page_token(EncodePageToken(
         scope, response->items(response->items_size() - 1).content_key()));

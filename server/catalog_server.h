@@ -4,8 +4,8 @@
 #include <memory>
 #include <string>
 
-#include <boost/asio/thread_pool.hpp>
 #include <grpcpp/grpcpp.h>
+#include <boost/asio/thread_pool.hpp>
 
 #include "absl/status/statusor.h"
 #include "server/catalog_core.h"

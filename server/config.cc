@@ -24,9 +24,8 @@ Setter IntSetter(int Config::*field, int min, int max) {
   return [=](Config& c, const std::string& v) -> absl::Status {
     int parsed = 0;
     if (!absl::SimpleAtoi(v, &parsed) || parsed < min || parsed > max) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("expected an integer in [", min, ", ", max, "], got \"",
-                       v, "\""));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "expected an integer in [", min, ", ", max, "], got \"", v, "\""));
     }
     c.*field = parsed;
     return absl::OkStatus();
@@ -38,9 +37,8 @@ Setter DurationSetter(Getter get, int64_t min, int64_t max) {
   return [=](Config& c, const std::string& v) -> absl::Status {
     int64_t parsed = 0;
     if (!absl::SimpleAtoi(v, &parsed) || parsed < min || parsed > max) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("expected an integer in [", min, ", ", max, "], got \"",
-                       v, "\""));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "expected an integer in [", min, ", ", max, "], got \"", v, "\""));
     }
     get(c) = Duration(parsed);
     return absl::OkStatus();
@@ -77,8 +75,8 @@ const std::vector<Setting>& Settings() {
        [](Config& c, const std::string& v) {
          int n = 0;
          if (!absl::SimpleAtoi(v, &n) || n < 1 || n > 64) {
-           return absl::InvalidArgumentError(absl::StrCat(
-               "expected an integer in [1, 64], got \"", v, "\""));
+           return absl::InvalidArgumentError(
+               absl::StrCat("expected an integer in [1, 64], got \"", v, "\""));
          }
          c.database.pool_size = n;
          return absl::OkStatus();
@@ -121,7 +119,7 @@ const std::vector<Setting>& Settings() {
       {"log-level", "ENTERPRISE_CATALOG_LOG_LEVEL", "info",
        "trace, debug (one line per RPC), info, warn, error, critical, off",
        [](Config& c, const std::string& v) -> absl::Status {
-         static const char* kLevels[] = {"trace", "debug", "info",    "warn",
+         static const char* kLevels[] = {"trace", "debug",    "info", "warn",
                                          "error", "critical", "off"};
          for (const char* level : kLevels) {
            if (v == level) {

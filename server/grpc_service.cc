@@ -37,7 +37,8 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
       status = absl::CancelledError("call cancelled before it started");
     } else if (ctx->deadline() <= std::chrono::system_clock::now()) {
       // The caller has given up; do not spend a connection on it.
-      status = absl::DeadlineExceededError("deadline passed before the call started");
+      status = absl::DeadlineExceededError(
+          "deadline passed before the call started");
     } else {
       status = (core_->*handler)(*req, resp);
     }
@@ -48,7 +49,8 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
                               status.code() == absl::StatusCode::kUnavailable ||
                               status.code() == absl::StatusCode::kUnknown ||
                               status.code() == absl::StatusCode::kDataLoss;
-    Log(server_fault ? spdlog::level::warn : spdlog::level::debug, "grpc", "rpc",
+    Log(server_fault ? spdlog::level::warn : spdlog::level::debug, "grpc",
+        "rpc",
         {{"method", method},
          {"code", absl::StatusCodeToString(status.code())},
          {"duration_ms", ms},
@@ -71,10 +73,10 @@ int CatalogGrpcService::Drain(std::chrono::system_clock::time_point deadline) {
   return in_flight_;
 }
 
-#define EC_DISPATCH(Method, Req, Resp)                                     \
-  grpc::ServerUnaryReactor* CatalogGrpcService::Method(                    \
+#define EC_DISPATCH(Method, Req, Resp)                                        \
+  grpc::ServerUnaryReactor* CatalogGrpcService::Method(                       \
       grpc::CallbackServerContext* ctx, const v1::Req* req, v1::Resp* resp) { \
-    return Dispatch(#Method, ctx, req, resp, &CatalogCore::Method);        \
+    return Dispatch(#Method, ctx, req, resp, &CatalogCore::Method);           \
   }
 
 EC_DISPATCH(CreateCatalog, CreateCatalogRequest, Catalog)

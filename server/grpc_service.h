@@ -28,15 +28,15 @@ class CatalogGrpcService final
   grpc::ServerUnaryReactor* GetCatalog(grpc::CallbackServerContext* ctx,
                                        const v1::GetCatalogRequest* req,
                                        v1::Catalog* resp) override;
-  grpc::ServerUnaryReactor* ListCatalogs(grpc::CallbackServerContext* ctx,
-                                         const v1::ListCatalogsRequest* req,
-                                         v1::ListCatalogsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListCatalogs(
+      grpc::CallbackServerContext* ctx, const v1::ListCatalogsRequest* req,
+      v1::ListCatalogsResponse* resp) override;
   grpc::ServerUnaryReactor* UpdateCatalog(grpc::CallbackServerContext* ctx,
                                           const v1::UpdateCatalogRequest* req,
                                           v1::Catalog* resp) override;
-  grpc::ServerUnaryReactor* DeleteCatalog(grpc::CallbackServerContext* ctx,
-                                          const v1::DeleteCatalogRequest* req,
-                                          v1::DeleteCatalogResponse* resp) override;
+  grpc::ServerUnaryReactor* DeleteCatalog(
+      grpc::CallbackServerContext* ctx, const v1::DeleteCatalogRequest* req,
+      v1::DeleteCatalogResponse* resp) override;
   grpc::ServerUnaryReactor* ContainsContentItems(
       grpc::CallbackServerContext* ctx,
       const v1::ContainsContentItemsRequest* req,
@@ -46,10 +46,12 @@ class CatalogGrpcService final
       const v1::CustomerContainsContentItemsRequest* req,
       v1::CustomerContainsContentItemsResponse* resp) override;
   grpc::ServerUnaryReactor* GetCatalogMetadata(
-      grpc::CallbackServerContext* ctx, const v1::GetCatalogMetadataRequest* req,
+      grpc::CallbackServerContext* ctx,
+      const v1::GetCatalogMetadataRequest* req,
       v1::GetCatalogMetadataResponse* resp) override;
   grpc::ServerUnaryReactor* GetContentMetadata(
-      grpc::CallbackServerContext* ctx, const v1::GetContentMetadataRequest* req,
+      grpc::CallbackServerContext* ctx,
+      const v1::GetContentMetadataRequest* req,
       v1::GetContentMetadataResponse* resp) override;
 
   // Starts draining: from now on new calls are answered UNAVAILABLE at once
@@ -62,9 +64,8 @@ class CatalogGrpcService final
  private:
   template <typename Req, typename Resp>
   grpc::ServerUnaryReactor* Dispatch(
-      std::string_view method, grpc::CallbackServerContext* ctx,
-      const Req* req, Resp* resp,
-      absl::Status (CatalogCore::*handler)(const Req&, Resp*));
+      std::string_view method, grpc::CallbackServerContext* ctx, const Req* req,
+      Resp* resp, absl::Status (CatalogCore::*handler)(const Req&, Resp*));
 
   CatalogCore* core_;
   boost::asio::thread_pool* workers_;

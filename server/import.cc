@@ -28,8 +28,8 @@ absl::Status ImportQuery(const Json& entry, size_t index,
   const auto parsed = google::protobuf::util::JsonStringToMessage(
       entry["content_filter"].dump(), &filter);
   if (!parsed.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, ".content_filter: ", parsed.message().as_string()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ".content_filter: ", parsed.message().as_string()));
   }
   EC_ASSIGN_OR_RETURN(CanonicalFilter canonical, CanonicalizeFilter(filter));
   std::vector<ContentRecord> records;
@@ -71,16 +71,17 @@ absl::StatusOr<ImportSummary> ImportFile(const std::string& path,
       const auto parsed = google::protobuf::util::JsonStringToMessage(
           doc["catalogs"][i].dump(), request.mutable_catalog());
       if (!parsed.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "catalogs[", i, "]: ", parsed.message().as_string()));
+        return absl::InvalidArgumentError(
+            absl::StrCat("catalogs[", i, "]: ", parsed.message().as_string()));
       }
       v1::Catalog created;
       const absl::Status status = core->CreateCatalog(request, &created);
       if (status.code() == absl::StatusCode::kAlreadyExists) {
         summary.catalogs_existing++;
       } else if (!status.ok()) {
-        return absl::Status(status.code(),
-                            absl::StrCat("catalogs[", i, "]: ", status.message()));
+        return absl::Status(
+            status.code(),
+            absl::StrCat("catalogs[", i, "]: ", status.message()));
       } else {
         summary.catalogs_created++;
       }
@@ -91,7 +92,8 @@ absl::StatusOr<ImportSummary> ImportFile(const std::string& path,
       return absl::InvalidArgumentError("\"query_results\" must be an array");
     }
     for (size_t i = 0; i < doc["query_results"].size(); ++i) {
-      EC_RETURN_IF_ERROR(ImportQuery(doc["query_results"][i], i, store, &summary));
+      EC_RETURN_IF_ERROR(
+          ImportQuery(doc["query_results"][i], i, store, &summary));
     }
   }
   return summary;

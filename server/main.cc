@@ -19,7 +19,8 @@ constexpr char kUsage[] =
     "usage: enterprise-catalog COMMAND [flags]\n"
     "\n"
     "Commands:\n"
-    "  serve    apply pending migrations (unless --migrate-on-start=false) and\n"
+    "  serve    apply pending migrations (unless --migrate-on-start=false) "
+    "and\n"
     "           serve the gRPC API until SIGTERM/SIGINT\n"
     "  migrate  apply pending schema migrations and exit\n"
     "  import   load catalogs and content from a JSON file (--file PATH)\n"
@@ -27,8 +28,9 @@ constexpr char kUsage[] =
     "\n";
 
 int Fail(const absl::Status& status, std::string_view what) {
-  LogError("main", std::string(what), {{"error", std::string(status.message())},
-                                       {"code", absl::StatusCodeToString(status.code())}});
+  LogError("main", std::string(what),
+           {{"error", std::string(status.message())},
+            {"code", absl::StatusCodeToString(status.code())}});
   std::cerr << "enterprise-catalog: " << what << ": " << status.message()
             << "\n";
   return 1;

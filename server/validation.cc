@@ -15,7 +15,8 @@ absl::StatusOr<std::string> RequireUuid(absl::string_view field,
   if (!normalized) {
     // Echo a bounded prefix: the value is caller input of any size.
     return absl::InvalidArgumentError(absl::StrCat(
-        field, " must be a uuid like 123e4567-e89b-42d3-a456-426614174000, got \"",
+        field,
+        " must be a uuid like 123e4567-e89b-42d3-a456-426614174000, got \"",
         value.substr(0, 64), value.size() > 64 ? "...\"" : "\""));
   }
   return *normalized;
@@ -69,9 +70,9 @@ absl::Status ValidateText(absl::string_view field, absl::string_view value,
     return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
   }
   if (value.size() > max_bytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " is ", value.size(), " bytes; the limit is ",
-                     max_bytes, " bytes"));
+    return absl::InvalidArgumentError(absl::StrCat(field, " is ", value.size(),
+                                                   " bytes; the limit is ",
+                                                   max_bytes, " bytes"));
   }
   if (value.find('\0') != absl::string_view::npos) {
     return absl::InvalidArgumentError(absl::StrCat(

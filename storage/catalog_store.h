@@ -21,7 +21,8 @@ class CatalogStore {
   virtual ~CatalogStore() = default;
 
   // Creates the catalog, creating or joining the catalog query for its filter.
-  virtual absl::StatusOr<CatalogRow> CreateCatalog(const NewCatalog& catalog) = 0;
+  virtual absl::StatusOr<CatalogRow> CreateCatalog(
+      const NewCatalog& catalog) = 0;
   virtual absl::StatusOr<CatalogRow> GetCatalog(std::string_view uuid) = 0;
   virtual absl::StatusOr<CatalogPage> ListCatalogs(
       const ListCatalogsQuery& query) = 0;

@@ -19,8 +19,8 @@ int CurrentVersion(pqxx::connection& conn) {
 
 }  // namespace
 
-absl::StatusOr<MigrateResult> Migrate(pqxx::connection& conn,
-                                      const std::vector<Migration>& migrations) {
+absl::StatusOr<MigrateResult> Migrate(
+    pqxx::connection& conn, const std::vector<Migration>& migrations) {
   MigrateResult result;
   bool locked = false;
   try {
@@ -43,15 +43,17 @@ absl::StatusOr<MigrateResult> Migrate(pqxx::connection& conn,
       if (m.version <= result.from_version) continue;
       pqxx::work tx(conn);
       tx.exec0(m.sql);
-      tx.exec_params0("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-                      m.version, m.name);
+      tx.exec_params0(
+          "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+          m.version, m.name);
       tx.commit();
       result.applied.push_back(m.version);
       result.to_version = m.version;
       LogInfo("storage", "applied migration",
               {{"version", m.version}, {"name", m.name}});
     }
-    if (!migrations.empty() && result.from_version > migrations.back().version) {
+    if (!migrations.empty() &&
+        result.from_version > migrations.back().version) {
       // A newer release migrated the schema; migrations only add, so this
       // binary can keep serving during a rolling deploy.
       LogWarn("storage", "database schema is newer than this binary",

@@ -238,8 +238,8 @@ absl::StatusOr<CatalogQueryRef> EnsureQueryIn(pqxx::transaction_base& tx,
   // READ COMMITTED: if a concurrent transaction inserted the same hash, the
   // INSERT waits for it and does nothing, and the SELECT (a new statement,
   // so a new snapshot) then sees its row.
-  pqxx::result inserted = tx.exec_prepared("insert_query", NewUuidV4(),
-                                           filter.json, filter.hash);
+  pqxx::result inserted =
+      tx.exec_prepared("insert_query", NewUuidV4(), filter.json, filter.hash);
   if (inserted.empty()) {
     inserted = tx.exec_prepared("find_query", filter.hash);
     if (inserted.empty()) {
@@ -315,11 +315,10 @@ absl::StatusOr<CatalogRow> PgCatalogStore::CreateCatalog(
 }
 
 absl::StatusOr<CatalogRow> PgCatalogStore::GetCatalog(std::string_view uuid) {
-  return WithConnection("reading catalog", true,
-                        [&](pqxx::connection& conn) {
-                          pqxx::nontransaction tx(conn);
-                          return GetCatalogIn(tx, uuid);
-                        });
+  return WithConnection("reading catalog", true, [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    return GetCatalogIn(tx, uuid);
+  });
 }
 
 absl::StatusOr<CatalogPage> PgCatalogStore::ListCatalogs(
@@ -451,13 +450,13 @@ absl::StatusOr<MetadataPage> PgCatalogStore::GetCatalogMetadata(
         const bool filtered =
             !query.content_keys.empty() || !query.content_types.empty();
         const pqxx::result r =
-            filtered ? tx.exec_prepared("metadata_page_filtered",
-                                        query.catalog_uuid,
-                                        ToPgTextArray(query.content_keys),
-                                        ToPgTextArray(query.content_types),
-                                        query.after_key, fetch)
-                     : tx.exec_prepared("metadata_page", query.catalog_uuid,
-                                        query.after_key, fetch);
+            filtered
+                ? tx.exec_prepared("metadata_page_filtered", query.catalog_uuid,
+                                   ToPgTextArray(query.content_keys),
+                                   ToPgTextArray(query.content_types),
+                                   query.after_key, fetch)
+                : tx.exec_prepared("metadata_page", query.catalog_uuid,
+                                   query.after_key, fetch);
         if (r.empty()) {
           return absl::NotFoundError("catalog " + query.catalog_uuid +
                                      " not found");
@@ -548,8 +547,8 @@ absl::StatusOr<ReplaceResult> PgCatalogStore::ReplaceQueryContent(
               ++result.content_updated;
             }
           }
-          result.content_unchanged +=
-              static_cast<int64_t>(derived.size()) - static_cast<int64_t>(r.size());
+          result.content_unchanged += static_cast<int64_t>(derived.size()) -
+                                      static_cast<int64_t>(r.size());
           for (auto& col : cols) col.clear();
           derived.clear();
         };

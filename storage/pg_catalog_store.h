@@ -17,12 +17,15 @@ namespace ec::storage {
 class PgCatalogStore final : public CatalogStore {
  public:
   // Connections open lazily; Create does not touch the database.
-  static absl::StatusOr<std::unique_ptr<PgCatalogStore>> Create(PgConfig config);
+  static absl::StatusOr<std::unique_ptr<PgCatalogStore>> Create(
+      PgConfig config);
 
   absl::StatusOr<CatalogRow> CreateCatalog(const NewCatalog& catalog) override;
   absl::StatusOr<CatalogRow> GetCatalog(std::string_view uuid) override;
-  absl::StatusOr<CatalogPage> ListCatalogs(const ListCatalogsQuery& query) override;
-  absl::StatusOr<CatalogRow> UpdateCatalog(const CatalogUpdate& update) override;
+  absl::StatusOr<CatalogPage> ListCatalogs(
+      const ListCatalogsQuery& query) override;
+  absl::StatusOr<CatalogRow> UpdateCatalog(
+      const CatalogUpdate& update) override;
   absl::Status DeleteCatalog(std::string_view uuid) override;
   absl::StatusOr<std::vector<std::string>> ContainedKeys(
       std::string_view catalog_uuid,

@@ -34,7 +34,8 @@ std::string ToPgBoolArray(const std::vector<bool>& values) {
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> ParsePgTextArray(std::string_view text) {
+absl::StatusOr<std::vector<std::string>> ParsePgTextArray(
+    std::string_view text) {
   std::vector<std::string> out;
   try {
     const std::string copy(text);
@@ -86,8 +87,8 @@ absl::Status StatusFromException(const std::exception& e,
                                  std::string_view what) {
   std::string message = std::string(what) + ": ";
   if (const auto* broken = dynamic_cast<const pqxx::broken_connection*>(&e)) {
-    return absl::UnavailableError(message + "database unreachable: " +
-                                  broken->what());
+    return absl::UnavailableError(message +
+                                  "database unreachable: " + broken->what());
   }
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
     std::string detail = sql->what();

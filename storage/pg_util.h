@@ -18,13 +18,15 @@ std::string ToPgTextArray(const std::vector<std::string>& values);
 std::string ToPgBoolArray(const std::vector<bool>& values);
 
 // Parses a text[] value as PostgreSQL prints it (NULL elements become "").
-absl::StatusOr<std::vector<std::string>> ParsePgTextArray(std::string_view text);
+absl::StatusOr<std::vector<std::string>> ParsePgTextArray(
+    std::string_view text);
 
 // Maps a libpqxx/libpq exception to a status: connection failures and
 // server shutdown -> UNAVAILABLE, statement timeout -> DEADLINE_EXCEEDED,
 // unique violation -> ALREADY_EXISTS, serialization/deadlock -> ABORTED,
 // everything else -> INTERNAL with the SQLSTATE. `what` prefixes the message.
-absl::Status StatusFromException(const std::exception& e, std::string_view what);
+absl::Status StatusFromException(const std::exception& e,
+                                 std::string_view what);
 
 // True if a status from StatusFromException means the connection is unusable.
 bool IsConnectionLoss(const absl::Status& status);

@@ -29,7 +29,8 @@ constexpr char kEnterpriseB[] = "22222222-2222-4222-8222-222222222222";
 
 google::protobuf::Struct Struct(const std::string& json) {
   google::protobuf::Struct s;
-  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &s).ok()) << json;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &s).ok())
+      << json;
   return s;
 }
 
@@ -46,8 +47,9 @@ class GrpcTest : public ::testing::Test {
     auto server = CatalogServer::Start(options, env_->store());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
-    channel_ = new std::shared_ptr<grpc::Channel>(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
+    channel_ = new std::shared_ptr<grpc::Channel>(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                            grpc::InsecureChannelCredentials()));
   }
   static void TearDownTestSuite() {
     delete channel_;
@@ -62,7 +64,8 @@ class GrpcTest : public ::testing::Test {
 
   std::unique_ptr<grpc::ClientContext> Ctx() {
     auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx->set_deadline(std::chrono::system_clock::now() +
+                      std::chrono::seconds(10));
     return ctx;
   }
 
@@ -99,7 +102,8 @@ class GrpcTest : public ::testing::Test {
     ASSERT_TRUE(r.ok()) << r.status();
   }
 
-  grpc::StatusCode Contains(const std::string& catalog_uuid, const std::vector<std::string>& keys,
+  grpc::StatusCode Contains(const std::string& catalog_uuid,
+                            const std::vector<std::string>& keys,
                             v1::ContainsContentItemsResponse* out) {
     v1::ContainsContentItemsRequest req;
     req.set_catalog_uuid(catalog_uuid);
@@ -118,12 +122,14 @@ CatalogServer* GrpcTest::server_ = nullptr;
 std::shared_ptr<grpc::Channel>* GrpcTest::channel_ = nullptr;
 
 TEST_F(GrpcTest, CreateGeneratesUuidAndHashesLikeDjango) {
-  v1::Catalog created = Create(R"({"content_type": ["political", "unit", "market"]})");
+  v1::Catalog created =
+      Create(R"({"content_type": ["political", "unit", "market"]})");
   EXPECT_TRUE(NormalizeUuid(created.uuid()).has_value()) << created.uuid();
   EXPECT_EQ(created.content_filter_hash(), "35584b583415a5bd4e51cc70d898a0eb");
   EXPECT_FALSE(created.catalog_query_uuid().empty());
   EXPECT_THAT(created.enabled_course_modes(),
-              ElementsAre("verified", "professional", "no-id-professional", "audit", "honor"));
+              ElementsAre("verified", "professional", "no-id-professional",
+                          "audit", "honor"));
   EXPECT_TRUE(created.has_created());
   EXPECT_FALSE(created.has_content_refreshed());
   EXPECT_EQ(created.content_count(), 0);
@@ -141,7 +147,8 @@ TEST_F(GrpcTest, ClientSuppliedUuidIsKeptAndDuplicatesAreRejected) {
   c.set_title("Another");
   grpc::Status dup = CreateRaw(c, &out);
   EXPECT_EQ(dup.error_code(), grpc::StatusCode::ALREADY_EXISTS);
-  EXPECT_THAT(dup.error_message(), HasSubstr("abcdef12-3456-4789-8abc-def123456789"));
+  EXPECT_THAT(dup.error_message(),
+              HasSubstr("abcdef12-3456-4789-8abc-def123456789"));
   v1::GetCatalogRequest get;
   get.set_uuid(c.uuid());
   v1::Catalog got;
@@ -156,9 +163,12 @@ TEST_F(GrpcTest, CreateRejectsBadInputWithActionableMessages) {
     std::string message;
   };
   const std::vector<Case> cases = {
-      {"no title", [](v1::Catalog& c) { c.clear_title(); }, "catalog.title is required"},
-      {"long title", [](v1::Catalog& c) { c.set_title(std::string(256, 't')); }, "limit is 255"},
-      {"bad uuid", [](v1::Catalog& c) { c.set_uuid("not-a-uuid"); }, "catalog.uuid must be a uuid"},
+      {"no title", [](v1::Catalog& c) { c.clear_title(); },
+       "catalog.title is required"},
+      {"long title", [](v1::Catalog& c) { c.set_title(std::string(256, 't')); },
+       "limit is 255"},
+      {"bad uuid", [](v1::Catalog& c) { c.set_uuid("not-a-uuid"); },
+       "catalog.uuid must be a uuid"},
       {"no enterprise", [](v1::Catalog& c) { c.clear_enterprise_uuid(); },
        "catalog.enterprise_uuid is required"},
       {"bad enterprise", [](v1::Catalog& c) { c.set_enterprise_uuid("1234"); },
@@ -167,8 +177,8 @@ TEST_F(GrpcTest, CreateRejectsBadInputWithActionableMessages) {
        "catalog.content_filter is required"},
       {"huge filter",
        [](v1::Catalog& c) {
-         (*c.mutable_content_filter()->mutable_fields())["big"].set_string_value(
-             std::string(70 * 1024, 'x'));
+         (*c.mutable_content_filter()->mutable_fields())["big"]
+             .set_string_value(std::string(70 * 1024, 'x'));
        },
        "65536"},
       {"NUL in filter",
@@ -177,7 +187,8 @@ TEST_F(GrpcTest, CreateRejectsBadInputWithActionableMessages) {
              std::string("a\0b", 3));
        },
        "NUL"},
-      {"NUL in title", [](v1::Catalog& c) { c.set_title(std::string("a\0b", 3)); }, "NUL"},
+      {"NUL in title",
+       [](v1::Catalog& c) { c.set_title(std::string("a\0b", 3)); }, "NUL"},
   };
   for (const auto& tc : cases) {
     v1::Catalog c = NewCatalog(R"({"ok": true})");
@@ -196,7 +207,8 @@ TEST_F(GrpcTest, GetAndDeleteReportNotFoundAndInvalidUuid) {
   v1::GetCatalogRequest get;
   get.set_uuid(NewUuidV4());
   v1::Catalog out;
-  EXPECT_EQ(stub_->GetCatalog(Ctx().get(), get, &out).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(stub_->GetCatalog(Ctx().get(), get, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
   get.set_uuid("'; DROP TABLE enterprise_catalog; --");
   EXPECT_EQ(stub_->GetCatalog(Ctx().get(), get, &out).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
@@ -219,7 +231,8 @@ TEST_F(GrpcTest, UpdateHonoursTheFieldMask) {
   req.mutable_catalog()->set_uuid(a.uuid());
   req.mutable_catalog()->set_title("New title");
   req.mutable_catalog()->set_enterprise_name("ignored: not in the mask");
-  *req.mutable_catalog()->mutable_content_filter() = Struct(R"({"content_type": "program"})");
+  *req.mutable_catalog()->mutable_content_filter() =
+      Struct(R"({"content_type": "program"})");
   req.mutable_update_mask()->add_paths("title");
   req.mutable_update_mask()->add_paths("content_filter");
   v1::Catalog updated;
@@ -235,7 +248,8 @@ TEST_F(GrpcTest, UpdateHonoursTheFieldMask) {
   ASSERT_EQ(Contains(a.uuid(), {"edX+DemoX"}, &resp), grpc::StatusCode::OK);
   EXPECT_FALSE(resp.contains_any());
 
-  for (const std::string path : {"", "enterprise_uuid", "uuid", "content_count", "no_such_field"}) {
+  for (const std::string path :
+       {"", "enterprise_uuid", "uuid", "content_count", "no_such_field"}) {
     v1::UpdateCatalogRequest bad;
     bad.mutable_catalog()->set_uuid(a.uuid());
     if (!path.empty()) bad.mutable_update_mask()->add_paths(path);
@@ -293,11 +307,14 @@ TEST_F(GrpcTest, ListCatalogsPaginatesWithOpaqueScopedTokens) {
 
 TEST_F(GrpcTest, ContainsAnswersPerKeyInRequestOrder) {
   v1::Catalog c = Create(R"({"c": 1})");
-  Load(c, {testing::CourseDoc("edX+DemoX", "Demo", {"course-v1:edX+DemoX+1T2026"}),
-           testing::RunDoc("course-v1:MITx+1+2T2026", "MITx+1")});
+  Load(c,
+       {testing::CourseDoc("edX+DemoX", "Demo", {"course-v1:edX+DemoX+1T2026"}),
+        testing::RunDoc("course-v1:MITx+1+2T2026", "MITx+1")});
   v1::ContainsContentItemsResponse resp;
-  ASSERT_EQ(Contains(c.uuid(), {"nope", "course-v1:edX+DemoX+1T2026", "MITx+1", "nope"}, &resp),
-            grpc::StatusCode::OK);
+  ASSERT_EQ(
+      Contains(c.uuid(),
+               {"nope", "course-v1:edX+DemoX+1T2026", "MITx+1", "nope"}, &resp),
+      grpc::StatusCode::OK);
   EXPECT_TRUE(resp.contains_any());
   EXPECT_FALSE(resp.contains_all());
   ASSERT_EQ(resp.results_size(), 4);
@@ -311,8 +328,10 @@ TEST_F(GrpcTest, ContainsAnswersPerKeyInRequestOrder) {
             grpc::StatusCode::OK);
   EXPECT_TRUE(resp.contains_all());
 
-  EXPECT_EQ(Contains(NewUuidV4(), {"edX+DemoX"}, &resp), grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(Contains("bad", {"edX+DemoX"}, &resp), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Contains(NewUuidV4(), {"edX+DemoX"}, &resp),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Contains("bad", {"edX+DemoX"}, &resp),
+            grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Contains(c.uuid(), {}, &resp), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
@@ -320,7 +339,8 @@ TEST_F(GrpcTest, KeyLimitsAreEnforcedWithTheLimitNamed) {
   v1::Catalog c = Create(R"({"limits": 1})");
   v1::ContainsContentItemsRequest req;
   req.set_catalog_uuid(c.uuid());
-  for (int i = 0; i < 1000; ++i) req.add_content_keys("key-" + std::to_string(i));
+  for (int i = 0; i < 1000; ++i)
+    req.add_content_keys("key-" + std::to_string(i));
   v1::ContainsContentItemsResponse resp;
   ASSERT_TRUE(stub_->ContainsContentItems(Ctx().get(), req, &resp).ok());
   EXPECT_EQ(resp.results_size(), 1000);
@@ -354,16 +374,19 @@ TEST_F(GrpcTest, CustomerContainsListsMatchingCatalogs) {
   req.set_enterprise_uuid(kEnterpriseA);
   req.add_content_keys("edX+DemoX");
   v1::CustomerContainsContentItemsResponse resp;
-  ASSERT_TRUE(stub_->CustomerContainsContentItems(Ctx().get(), req, &resp).ok());
+  ASSERT_TRUE(
+      stub_->CustomerContainsContentItems(Ctx().get(), req, &resp).ok());
   EXPECT_TRUE(resp.contains_any());
   EXPECT_THAT(resp.catalog_uuids(), ElementsAre(a1.uuid()));
   req.set_enterprise_uuid(NewUuidV4());
-  ASSERT_TRUE(stub_->CustomerContainsContentItems(Ctx().get(), req, &resp).ok());
+  ASSERT_TRUE(
+      stub_->CustomerContainsContentItems(Ctx().get(), req, &resp).ok());
   EXPECT_FALSE(resp.contains_any());
   EXPECT_THAT(resp.catalog_uuids(), IsEmpty());
   req.set_enterprise_uuid("x");
-  EXPECT_EQ(stub_->CustomerContainsContentItems(Ctx().get(), req, &resp).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      stub_->CustomerContainsContentItems(Ctx().get(), req, &resp).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(GrpcTest, CatalogMetadataPagesThroughEverythingOnce) {
@@ -394,7 +417,8 @@ TEST_F(GrpcTest, CatalogMetadataPagesThroughEverythingOnce) {
     for (const auto& item : resp.items()) {
       seen.push_back(item.content_key());
       EXPECT_EQ(item.content_type(), "course");
-      EXPECT_THAT(item.json_metadata(), HasSubstr("\"key\":\"" + item.content_key() + "\""));
+      EXPECT_THAT(item.json_metadata(),
+                  HasSubstr("\"key\":\"" + item.content_key() + "\""));
     }
     if (resp.next_page_token().empty()) break;
     if (token_of_c.empty()) token_of_c = resp.next_page_token();
@@ -441,10 +465,12 @@ TEST_F(GrpcTest, CatalogMetadataPagesThroughEverythingOnce) {
 
 TEST_F(GrpcTest, ContentMetadataInRequestOrderWithMissingKeysReported) {
   v1::Catalog c = Create(R"({"cm": 1})");
-  const std::string doc = testing::CourseDoc("B+2", "Two", {"course-v1:B+2+R1"});
+  const std::string doc =
+      testing::CourseDoc("B+2", "Two", {"course-v1:B+2+R1"});
   Load(c, {testing::CourseDoc("A+1", "One"), doc});
   v1::GetContentMetadataRequest req;
-  for (const char* k : {"B+2", "missing", "A+1", "B+2", "course-v1:B+2+R1"}) req.add_content_keys(k);
+  for (const char* k : {"B+2", "missing", "A+1", "B+2", "course-v1:B+2+R1"})
+    req.add_content_keys(k);
   v1::GetContentMetadataResponse resp;
   ASSERT_TRUE(stub_->GetContentMetadata(Ctx().get(), req, &resp).ok());
   ASSERT_EQ(resp.items_size(), 3);
@@ -467,8 +493,9 @@ TEST_F(GrpcTest, HealthCheckReportsServing) {
   grpc::ByteBuffer response;
   std::promise<grpc::Status> done;
   auto ctx = Ctx();
-  generic.UnaryCall(ctx.get(), "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                    &response, [&done](grpc::Status s) { done.set_value(s); });
+  generic.UnaryCall(ctx.get(), "/grpc.health.v1.Health/Check",
+                    grpc::StubOptions(), &request, &response,
+                    [&done](grpc::Status s) { done.set_value(s); });
   grpc::Status s = done.get_future().get();
   ASSERT_TRUE(s.ok()) << s.error_message();
   std::vector<grpc::Slice> slices;
@@ -486,7 +513,8 @@ TEST_F(GrpcTest, ReflectionListsTheService) {
   grpc::CompletionQueue cq;
   auto ctx = Ctx();
   auto call = generic.PrepareCall(
-      ctx.get(), "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+      ctx.get(),
+      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
   auto next = [&cq]() {
     void* tag = nullptr;
     bool ok = false;
@@ -512,8 +540,10 @@ TEST_F(GrpcTest, ReflectionListsTheService) {
   std::vector<grpc::Slice> slices;
   ASSERT_TRUE(response.Dump(&slices).ok());
   std::string bytes;
-  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  EXPECT_THAT(bytes, HasSubstr("enterprise_catalog.v1.EnterpriseCatalogService"));
+  for (const auto& s : slices)
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_THAT(bytes,
+              HasSubstr("enterprise_catalog.v1.EnterpriseCatalogService"));
   EXPECT_THAT(bytes, HasSubstr("grpc.health.v1.Health"));
   cq.Shutdown();
   void* tag;
@@ -524,7 +554,8 @@ TEST_F(GrpcTest, ReflectionListsTheService) {
 
 TEST(GrpcUnavailableTest, UnreachableDatabaseIsUnavailable) {
   storage::PgConfig config;
-  config.url = "postgresql://postgres@/nodb?host=/nonexistent-ec-socket-dir&port=1";
+  config.url =
+      "postgresql://postgres@/nodb?host=/nonexistent-ec-socket-dir&port=1";
   config.pool_size = 1;
   auto store = storage::PgCatalogStore::Create(config);
   ASSERT_TRUE(store.ok());
@@ -533,8 +564,9 @@ TEST(GrpcUnavailableTest, UnreachableDatabaseIsUnavailable) {
   options.worker_threads = 1;
   auto server = CatalogServer::Start(options, store->get());
   ASSERT_TRUE(server.ok()) << server.status();
-  auto stub = v1::EnterpriseCatalogService::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
+  auto stub = v1::EnterpriseCatalogService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string((*server)->port()),
+                          grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   v1::ContainsContentItemsRequest req;
   req.set_catalog_uuid(NewUuidV4());

@@ -8,9 +8,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <future>
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -51,7 +51,8 @@ std::string ReadAll(const std::string& path) {
 }
 
 // Runs a command to completion with extra environment variables.
-RunResult RunCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env = {}) {
+RunResult RunCommand(const std::vector<std::string>& argv,
+                     const std::vector<std::string>& env = {}) {
   char out_path[] = "/tmp/ec-e2e-out-XXXXXX";
   char err_path[] = "/tmp/ec-e2e-err-XXXXXX";
   const int out_fd = mkstemp(out_path);
@@ -72,7 +73,8 @@ RunResult RunCommand(const std::vector<std::string>& argv, const std::vector<std
   close(out_fd);
   close(err_fd);
   RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.exit_code =
+      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.out = ReadAll(out_path);
   r.err = ReadAll(err_path);
   unlink(out_path);
@@ -107,7 +109,8 @@ class ProcessTest : public ::testing::Test {
       dup2(log_fd, 2);
       putenv(const_cast<char*>(db_env_.c_str()));
       execl(EC_BINARY, EC_BINARY, "serve", "--grpc-address", "127.0.0.1:0",
-            "--shutdown-grace-seconds", "5", "--log-level", "debug", static_cast<char*>(nullptr));
+            "--shutdown-grace-seconds", "5", "--log-level", "debug",
+            static_cast<char*>(nullptr));
       _exit(127);
     }
     close(log_fd);
@@ -118,7 +121,8 @@ class ProcessTest : public ::testing::Test {
       if (std::regex_search(log, m, port_re)) return std::stoi(m[1]);
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    ADD_FAILURE() << "server did not report its port:\n" << ReadAll(server_log_);
+    ADD_FAILURE() << "server did not report its port:\n"
+                  << ReadAll(server_log_);
     return 0;
   }
 
@@ -131,8 +135,10 @@ class ProcessTest : public ::testing::Test {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
 
-  RunResult Ctl(int port, const std::string& method, const std::string& request) {
-    return RunCommand({EC_CATALOGCTL, "--address", "127.0.0.1:" + std::to_string(port), method, request});
+  RunResult Ctl(int port, const std::string& method,
+                const std::string& request) {
+    return RunCommand({EC_CATALOGCTL, "--address",
+                       "127.0.0.1:" + std::to_string(port), method, request});
   }
 
   std::unique_ptr<testing::PgTestDatabase> db_;
@@ -145,11 +151,13 @@ TEST_F(ProcessTest, QuickstartFlowServesTheSampleCatalog) {
   RunResult migrate = RunCommand({EC_BINARY, "migrate"}, {db_env_});
   ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
   EXPECT_THAT(migrate.err, HasSubstr(R"("msg":"schema up to date")"));
-  RunResult import = RunCommand({EC_BINARY, "import", "--file", EC_SAMPLE_DATA}, {db_env_});
+  RunResult import =
+      RunCommand({EC_BINARY, "import", "--file", EC_SAMPLE_DATA}, {db_env_});
   ASSERT_EQ(import.exit_code, 0) << import.err;
   EXPECT_THAT(import.err, HasSubstr(R"("catalogs_created":3)"));
   // Importing again changes nothing and still succeeds.
-  import = RunCommand({EC_BINARY, "import", "--file", EC_SAMPLE_DATA}, {db_env_});
+  import =
+      RunCommand({EC_BINARY, "import", "--file", EC_SAMPLE_DATA}, {db_env_});
   ASSERT_EQ(import.exit_code, 0) << import.err;
   EXPECT_THAT(import.err, HasSubstr(R"("catalogs_existing":3)"));
 
@@ -157,8 +165,8 @@ TEST_F(ProcessTest, QuickstartFlowServesTheSampleCatalog) {
   ASSERT_GT(port, 0);
 
   // The generated C++ stub against the live process.
-  auto stub = v1::EnterpriseCatalogService::NewStub(
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  auto stub = v1::EnterpriseCatalogService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   v1::ContainsContentItemsRequest req;
   req.set_catalog_uuid(kAllEdx);
@@ -179,13 +187,14 @@ TEST_F(ProcessTest, QuickstartFlowServesTheSampleCatalog) {
                          R"(","content_keys":["IBM+PY0101EN"]})");
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_THAT(ok.out, HasSubstr(kPython));
-  RunResult meta = Ctl(port, "GetCatalogMetadata",
-                       std::string(R"({"catalog_uuid":")") + kPython + R"(","page_size":2})");
+  RunResult meta = Ctl(
+      port, "GetCatalogMetadata",
+      std::string(R"({"catalog_uuid":")") + kPython + R"(","page_size":2})");
   EXPECT_EQ(meta.exit_code, 0) << meta.err;
   EXPECT_THAT(meta.out, HasSubstr(R"("total_count": "3")"));
   EXPECT_THAT(meta.out, HasSubstr("next_page_token"));
-  RunResult missing =
-      Ctl(port, "GetCatalog", R"({"uuid":"00000000-0000-4000-8000-000000000000"})");
+  RunResult missing = Ctl(port, "GetCatalog",
+                          R"({"uuid":"00000000-0000-4000-8000-000000000000"})");
   EXPECT_EQ(missing.exit_code, 5) << missing.out;  // NOT_FOUND
   EXPECT_THAT(missing.err, HasSubstr("NOT_FOUND"));
   RunResult invalid = Ctl(port, "GetCatalog", R"({"uuid":"nope"})");
@@ -198,18 +207,25 @@ TEST_F(ProcessTest, QuickstartFlowServesTheSampleCatalog) {
 }
 
 TEST_F(ProcessTest, SigtermDrainsInFlightCallsAndRefusesNewOnes) {
-  ASSERT_EQ(RunCommand({EC_BINARY, "import", "--file", EC_SAMPLE_DATA}, {db_env_}).exit_code, 1)
+  ASSERT_EQ(
+      RunCommand({EC_BINARY, "import", "--file", EC_SAMPLE_DATA}, {db_env_})
+          .exit_code,
+      1)
       << "import must refuse an unmigrated database";
   ASSERT_EQ(RunCommand({EC_BINARY, "migrate"}, {db_env_}).exit_code, 0);
-  ASSERT_EQ(RunCommand({EC_BINARY, "import", "--file", EC_SAMPLE_DATA}, {db_env_}).exit_code, 0);
+  ASSERT_EQ(
+      RunCommand({EC_BINARY, "import", "--file", EC_SAMPLE_DATA}, {db_env_})
+          .exit_code,
+      0);
   const int port = StartServer();
   ASSERT_GT(port, 0);
-  auto channel =
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                     grpc::InsecureChannelCredentials());
   auto stub = v1::EnterpriseCatalogService::NewStub(channel);
   auto call = [&stub]() {
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
     v1::GetCatalogMetadataRequest req;
     req.set_catalog_uuid(kAllEdx);
     v1::GetCatalogMetadataResponse resp;
@@ -231,7 +247,8 @@ TEST_F(ProcessTest, SigtermDrainsInFlightCallsAndRefusesNewOnes) {
         }
         if (s.error_code() != grpc::StatusCode::UNAVAILABLE) {
           ++unexpected;
-          ADD_FAILURE() << "status during drain: " << s.error_code() << " " << s.error_message();
+          ADD_FAILURE() << "status during drain: " << s.error_code() << " "
+                        << s.error_message();
         }
         return;
       }
@@ -245,12 +262,14 @@ TEST_F(ProcessTest, SigtermDrainsInFlightCallsAndRefusesNewOnes) {
   pqxx::work lock_tx(blocker);
   lock_tx.exec0("LOCK TABLE enterprise_catalog IN ACCESS EXCLUSIVE MODE");
   std::vector<std::future<grpc::Status>> held;
-  for (int i = 0; i < 2; ++i) held.push_back(std::async(std::launch::async, call));
+  for (int i = 0; i < 2; ++i)
+    held.push_back(std::async(std::launch::async, call));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   kill(server_pid_, SIGTERM);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   grpc::Status during = call();
-  EXPECT_EQ(during.error_code(), grpc::StatusCode::UNAVAILABLE) << during.error_message();
+  EXPECT_EQ(during.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << during.error_message();
   lock_tx.commit();
   for (auto& h : held) {
     grpc::Status s = h.get();
@@ -263,17 +282,20 @@ TEST_F(ProcessTest, SigtermDrainsInFlightCallsAndRefusesNewOnes) {
 }
 
 TEST_F(ProcessTest, BadConfigurationNamesTheSetting) {
-  RunResult r = RunCommand({EC_BINARY, "serve"}, {"ENTERPRISE_CATALOG_DATABASE_URL="});
+  RunResult r =
+      RunCommand({EC_BINARY, "serve"}, {"ENTERPRISE_CATALOG_DATABASE_URL="});
   EXPECT_EQ(r.exit_code, 64);
   EXPECT_THAT(r.err, HasSubstr("ENTERPRISE_CATALOG_DATABASE_URL"));
-  r = RunCommand({EC_BINARY, "serve"}, {db_env_, "ENTERPRISE_CATALOG_DB_POOL_SIZE=zero"});
+  r = RunCommand({EC_BINARY, "serve"},
+                 {db_env_, "ENTERPRISE_CATALOG_DB_POOL_SIZE=zero"});
   EXPECT_EQ(r.exit_code, 64);
   EXPECT_THAT(r.err, HasSubstr("ENTERPRISE_CATALOG_DB_POOL_SIZE"));
   r = RunCommand({EC_BINARY, "serve", "--grpc-adress", "x:1"}, {db_env_});
   EXPECT_EQ(r.exit_code, 64);
   EXPECT_THAT(r.err, HasSubstr("--grpc-adress"));
   r = RunCommand({EC_BINARY, "migrate"},
-          {"ENTERPRISE_CATALOG_DATABASE_URL=postgresql://postgres@/x?host=/nonexistent-ec&port=1"});
+                 {"ENTERPRISE_CATALOG_DATABASE_URL=postgresql://postgres@/"
+                  "x?host=/nonexistent-ec&port=1"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("database unreachable"));
   r = RunCommand({EC_BINARY, "help"});

@@ -25,7 +25,8 @@ using ::testing::UnorderedElementsAreArray;
 
 CanonicalFilter Filter(const std::string& json) {
   google::protobuf::Struct s;
-  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &s).ok()) << json;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &s).ok())
+      << json;
   auto canonical = CanonicalizeFilter(s);
   EXPECT_TRUE(canonical.ok()) << canonical.status();
   return *canonical;
@@ -64,15 +65,17 @@ class StoreTest : public ::testing::Test {
   }
 
   int64_t QueryIdOf(const storage::CatalogRow& catalog) {
-    auto id = env_->QueryInt("SELECT catalog_query_id FROM enterprise_catalog WHERE uuid = '" +
-                             catalog.uuid + "'");
+    auto id = env_->QueryInt(
+        "SELECT catalog_query_id FROM enterprise_catalog WHERE uuid = '" +
+        catalog.uuid + "'");
     EXPECT_TRUE(id.ok()) << id.status();
     return id.ok() ? *id : -1;
   }
 
   storage::ReplaceResult Load(const storage::CatalogRow& catalog,
                               const std::vector<std::string>& docs) {
-    auto result = store().ReplaceQueryContent(QueryIdOf(catalog), testing::Records(docs));
+    auto result =
+        store().ReplaceQueryContent(QueryIdOf(catalog), testing::Records(docs));
     EXPECT_TRUE(result.ok()) << result.status();
     return result.ok() ? *result : storage::ReplaceResult{};
   }
@@ -89,7 +92,8 @@ class StoreTest : public ::testing::Test {
   // the catalog, a program and a learner pathway.
   storage::CatalogRow MixedCatalog() {
     auto catalog = Create(R"({"content_type": ["course", "courserun"]})");
-    Load(catalog, {testing::CourseDoc("edX+DemoX", "Demo", {"course-v1:edX+DemoX+1T2026"}),
+    Load(catalog, {testing::CourseDoc("edX+DemoX", "Demo",
+                                      {"course-v1:edX+DemoX+1T2026"}),
                    testing::RunDoc("course-v1:MITx+6.00x+2T2026", "MITx+6.00x"),
                    testing::ProgramDoc(kProgram, "A program"),
                    testing::PathwayDoc(kPathway, "A pathway")});
@@ -167,7 +171,8 @@ TEST_F(StoreTest, DuplicateUuidIsAlreadyExistsAndKeepsTheOriginal) {
 TEST_F(StoreTest, CatalogsWithTheSameFilterShareOneQuery) {
   // Key order and whitespace differ; the canonical text does not.
   auto a = Create(R"({"partner": "edx", "content_type": ["course"]})");
-  auto b = Create(R"({"content_type":["course"],"partner":"edx"})", kEnterpriseB);
+  auto b =
+      Create(R"({"content_type":["course"],"partner":"edx"})", kEnterpriseB);
   auto c = Create(R"({"content_type": ["course"], "partner": "mitx"})");
   EXPECT_EQ(a.catalog_query_uuid, b.catalog_query_uuid);
   EXPECT_NE(a.catalog_query_uuid, c.catalog_query_uuid);
@@ -234,7 +239,8 @@ TEST_F(StoreTest, UpdateChangesOnlyTheGivenFields) {
   EXPECT_EQ(updated->created, a.created);
 
   update.uuid = NewUuidV4();
-  EXPECT_EQ(store().UpdateCatalog(update).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store().UpdateCatalog(update).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(StoreTest, ContainsCourseRunRules) {
@@ -257,14 +263,16 @@ TEST_F(StoreTest, ContainsProgramsAndPathwaysByUuid) {
   EXPECT_THAT(Contained(catalog, {kProgram, kPathway}),
               UnorderedElementsAre(kProgram, kPathway));
   // A program in the catalog does not make anything else contained.
-  EXPECT_THAT(Contained(catalog, {"b6d1f7a0-3c2e-4b8f-9d41-6e5a2c8f0b17"}), IsEmpty());
+  EXPECT_THAT(Contained(catalog, {"b6d1f7a0-3c2e-4b8f-9d41-6e5a2c8f0b17"}),
+              IsEmpty());
 }
 
 TEST_F(StoreTest, ContainsMatchesExactStringsOnly) {
   auto catalog = MixedCatalog();
-  EXPECT_THAT(Contained(catalog, {"edx+demox", "EDX+DEMOX", " edX+DemoX", "edX+DemoX ",
-                                  "edX DemoX", "edX+DemoX,MITx+6.00x", "unknown"}),
-              IsEmpty());
+  EXPECT_THAT(
+      Contained(catalog, {"edx+demox", "EDX+DEMOX", " edX+DemoX", "edX+DemoX ",
+                          "edX DemoX", "edX+DemoX,MITx+6.00x", "unknown"}),
+      IsEmpty());
   // Uuids too: an upper-case program uuid is a different key.
   std::string upper = kProgram;
   std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
@@ -274,8 +282,9 @@ TEST_F(StoreTest, ContainsMatchesExactStringsOnly) {
 TEST_F(StoreTest, NeverRefreshedCatalogContainsNothing) {
   auto loaded = MixedCatalog();
   auto fresh = Create(R"({"never": "refreshed"})");
-  EXPECT_THAT(Contained(fresh, {"edX+DemoX", kProgram, "course-v1:edX+DemoX+1T2026"}),
-              IsEmpty());
+  EXPECT_THAT(
+      Contained(fresh, {"edX+DemoX", kProgram, "course-v1:edX+DemoX+1T2026"}),
+      IsEmpty());
   auto row = store().GetCatalog(fresh.uuid);
   ASSERT_TRUE(row.ok());
   EXPECT_FALSE(row->content_refreshed.has_value());
@@ -286,8 +295,10 @@ TEST_F(StoreTest, UnknownCatalogIsNotFound) {
   EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
   storage::MetadataQuery q;
   q.catalog_uuid = NewUuidV4();
-  EXPECT_EQ(store().GetCatalogMetadata(q).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(store().DeleteCatalog(NewUuidV4()).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store().GetCatalogMetadata(q).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store().DeleteCatalog(NewUuidV4()).code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(StoreTest, CustomerContainsListsOnlyThatCustomersMatchingCatalogs) {
@@ -295,14 +306,16 @@ TEST_F(StoreTest, CustomerContainsListsOnlyThatCustomersMatchingCatalogs) {
   auto a2 = Create(R"({"q": 2})");
   auto a3 = Create(R"({"q": 3})");
   auto b1 = Create(R"({"q": 1})", kEnterpriseB);  // shares a1's query
-  Load(a1, {testing::CourseDoc("edX+DemoX", "Demo", {"course-v1:edX+DemoX+1T2026"})});
+  Load(a1, {testing::CourseDoc("edX+DemoX", "Demo",
+                               {"course-v1:edX+DemoX+1T2026"})});
   Load(a2, {testing::RunDoc("course-v1:edX+DemoX+2T2026", "edX+DemoX")});
   Load(a3, {testing::ProgramDoc(kProgram, "p")});
   auto hits = store().CatalogsContainingAny(kEnterpriseA, {"edX+DemoX"});
   ASSERT_TRUE(hits.ok()) << hits.status();
   // Creation order; a3 holds nothing relevant; b1 is another customer's.
   EXPECT_THAT(*hits, ElementsAre(a1.uuid, a2.uuid));
-  hits = store().CatalogsContainingAny(kEnterpriseA, {"course-v1:edX+DemoX+1T2026", kProgram});
+  hits = store().CatalogsContainingAny(
+      kEnterpriseA, {"course-v1:edX+DemoX+1T2026", kProgram});
   ASSERT_TRUE(hits.ok());
   EXPECT_THAT(*hits, ElementsAre(a1.uuid, a3.uuid));
   hits = store().CatalogsContainingAny(kEnterpriseB, {kProgram});
@@ -321,7 +334,8 @@ TEST_F(StoreTest, DeletingACatalogNeverDeletesContent) {
   Load(solo, {testing::CourseDoc("MITx+1", "Solo")});
   ASSERT_TRUE(store().DeleteCatalog(a.uuid).ok());
   ASSERT_TRUE(store().DeleteCatalog(solo.uuid).ok());
-  EXPECT_EQ(store().GetCatalog(a.uuid).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store().GetCatalog(a.uuid).status().code(),
+            absl::StatusCode::kNotFound);
   EXPECT_THAT(Contained(b, {"edX+DemoX"}), ElementsAre("edX+DemoX"));
   EXPECT_EQ(*env_->QueryInt("SELECT count(*) FROM content_metadata"), 2);
   auto rows = store().GetContentMetadata({"edX+DemoX", "MITx+1"});
@@ -331,15 +345,17 @@ TEST_F(StoreTest, DeletingACatalogNeverDeletesContent) {
 
 TEST_F(StoreTest, ReplaceDiffsMembershipAndSkipsUnchangedDocuments) {
   auto catalog = Create(R"({"diff": 1})");
-  auto first = Load(catalog, {testing::CourseDoc("A+1", "One"), testing::CourseDoc("B+2", "Two"),
+  auto first = Load(catalog, {testing::CourseDoc("A+1", "One"),
+                              testing::CourseDoc("B+2", "Two"),
                               testing::CourseDoc("C+3", "Three")});
   EXPECT_EQ(first.members, 3);
   EXPECT_EQ(first.members_added, 3);
   EXPECT_EQ(first.content_inserted, 3);
-  const auto modified_before =
-      *env_->QueryText("SELECT modified::text FROM content_metadata WHERE content_key = 'A+1'");
+  const auto modified_before = *env_->QueryText(
+      "SELECT modified::text FROM content_metadata WHERE content_key = 'A+1'");
 
-  auto second = Load(catalog, {testing::CourseDoc("A+1", "One"), testing::CourseDoc("B+2", "Two v2"),
+  auto second = Load(catalog, {testing::CourseDoc("A+1", "One"),
+                               testing::CourseDoc("B+2", "Two v2"),
                                testing::CourseDoc("D+4", "Four")});
   EXPECT_EQ(second.members, 3);
   EXPECT_EQ(second.members_added, 1);    // D+4
@@ -347,10 +363,14 @@ TEST_F(StoreTest, ReplaceDiffsMembershipAndSkipsUnchangedDocuments) {
   EXPECT_EQ(second.content_inserted, 1);
   EXPECT_EQ(second.content_updated, 1);
   EXPECT_EQ(second.content_unchanged, 1);
-  EXPECT_EQ(*env_->QueryText("SELECT modified::text FROM content_metadata WHERE content_key = 'A+1'"),
+  EXPECT_EQ(*env_->QueryText("SELECT modified::text FROM content_metadata "
+                             "WHERE content_key = 'A+1'"),
             modified_before);
   // C+3 is unlinked, never deleted.
-  EXPECT_EQ(*env_->QueryInt("SELECT count(*) FROM content_metadata WHERE content_key = 'C+3'"), 1);
+  EXPECT_EQ(
+      *env_->QueryInt(
+          "SELECT count(*) FROM content_metadata WHERE content_key = 'C+3'"),
+      1);
   EXPECT_THAT(Contained(catalog, {"A+1", "B+2", "C+3", "D+4"}),
               UnorderedElementsAre("A+1", "B+2", "D+4"));
   auto row = store().GetCatalog(catalog.uuid);
@@ -362,18 +382,23 @@ TEST_F(StoreTest, ReplaceDiffsMembershipAndSkipsUnchangedDocuments) {
 TEST_F(StoreTest, RunKnownOnlyFromItsCourseNeverOverwritesTheRunsOwnDocument) {
   auto runs = Create(R"({"content_type": "courserun"})");
   auto courses = Create(R"({"content_type": "course"})");
-  Load(runs, {testing::RunDoc("course-v1:edX+DemoX+1T2026", "edX+DemoX", "Full run")});
-  Load(courses, {testing::CourseDoc("edX+DemoX", "Demo", {"course-v1:edX+DemoX+1T2026"})});
+  Load(runs, {testing::RunDoc("course-v1:edX+DemoX+1T2026", "edX+DemoX",
+                              "Full run")});
+  Load(courses, {testing::CourseDoc("edX+DemoX", "Demo",
+                                    {"course-v1:edX+DemoX+1T2026"})});
   auto rows = store().GetContentMetadata({"course-v1:edX+DemoX+1T2026"});
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0].title, "Full run");
-  EXPECT_THAT((*rows)[0].json_metadata, ::testing::HasSubstr("aggregation_key"));
+  EXPECT_THAT((*rows)[0].json_metadata,
+              ::testing::HasSubstr("aggregation_key"));
   EXPECT_EQ((*rows)[0].parent_content_key, "edX+DemoX");
   // The nested run is not a member of the course query, but is contained.
-  EXPECT_EQ(*env_->QueryInt("SELECT count(*) FROM catalog_query_content qc JOIN enterprise_catalog c "
-                            "ON c.catalog_query_id = qc.catalog_query_id WHERE c.uuid = '" +
-                            courses.uuid + "'"),
+  EXPECT_EQ(*env_->QueryInt(
+                "SELECT count(*) FROM catalog_query_content qc JOIN "
+                "enterprise_catalog c "
+                "ON c.catalog_query_id = qc.catalog_query_id WHERE c.uuid = '" +
+                courses.uuid + "'"),
             1);
   EXPECT_THAT(Contained(courses, {"course-v1:edX+DemoX+1T2026"}),
               ElementsAre("course-v1:edX+DemoX+1T2026"));
@@ -403,7 +428,8 @@ TEST_F(StoreTest, HostileKeysAreStoredAndMatchedExactly) {
   Load(catalog, docs);
   EXPECT_THAT(Contained(catalog, stored), UnorderedElementsAreArray(stored));
   // Near misses are not contained.
-  EXPECT_THAT(Contained(catalog, {R"(quote\"key)", R"(back\\slash)", "null", "{braces}"}),
+  EXPECT_THAT(Contained(catalog, {R"(quote\"key)", R"(back\\slash)", "null",
+                                  "{braces}"}),
               IsEmpty());
   auto rows = store().GetContentMetadata(stored);
   ASSERT_TRUE(rows.ok());
@@ -505,15 +531,18 @@ TEST_F(StoreTest, MetadataOfAnEmptyCatalogIsAnEmptyPage) {
 
 TEST_F(StoreTest, DocumentsAreServedAsStored) {
   auto catalog = Create(R"({"docs": 1})");
-  const std::string doc = testing::CourseDoc("edX+DemoX", "Caf\xc3\xa9 \"quoted\" \\ course");
+  const std::string doc =
+      testing::CourseDoc("edX+DemoX", "Caf\xc3\xa9 \"quoted\" \\ course");
   Load(catalog, {doc});
   auto rows = store().GetContentMetadata({"edX+DemoX"});
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0].json_metadata, doc);
-  EXPECT_EQ(*env_->QueryText("SELECT attcompression::text FROM pg_attribute WHERE attrelid = "
-                             "'content_metadata'::regclass AND attname = 'json_metadata'"),
-            "l");
+  EXPECT_EQ(
+      *env_->QueryText(
+          "SELECT attcompression::text FROM pg_attribute WHERE attrelid = "
+          "'content_metadata'::regclass AND attname = 'json_metadata'"),
+      "l");
 }
 
 TEST_F(StoreTest, ListCatalogsPagesByCreationAndFiltersByEnterprise) {
@@ -534,7 +563,8 @@ TEST_F(StoreTest, ListCatalogsPagesByCreationAndFiltersByEnterprise) {
       seen.push_back(c.uuid);
     }
     if (!page->has_more) break;
-    q.after = storage::CatalogCursor{page->catalogs.back().created, page->catalogs.back().uuid};
+    q.after = storage::CatalogCursor{page->catalogs.back().created,
+                                     page->catalogs.back().uuid};
   }
   EXPECT_EQ(seen, a_uuids);
   storage::ListCatalogsQuery all;
@@ -547,15 +577,18 @@ TEST_F(StoreTest, ListCatalogsPagesByCreationAndFiltersByEnterprise) {
 
 TEST(UnreachableDatabaseTest, CallsFailUnavailable) {
   storage::PgConfig config;
-  config.url = "postgresql://postgres@/nodb?host=/nonexistent-ec-socket-dir&port=1";
+  config.url =
+      "postgresql://postgres@/nodb?host=/nonexistent-ec-socket-dir&port=1";
   config.pool_size = 1;
   auto store = storage::PgCatalogStore::Create(config);
   ASSERT_TRUE(store.ok());
   auto result = (*store)->GetCatalog(NewUuidV4());
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable) << result.status();
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable)
+      << result.status();
   auto contained = (*store)->ContainedKeys(NewUuidV4(), {"k"});
   EXPECT_EQ(contained.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(storage::Migrate(config).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(storage::Migrate(config).status().code(),
+            absl::StatusCode::kUnavailable);
 }
 
 }  // namespace

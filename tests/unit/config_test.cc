@@ -1,0 +1,91 @@
+#include "server/config.h"
+
+#include <cstdlib>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace ec {
+namespace {
+
+using ::testing::HasSubstr;
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Clear(); }
+  void TearDown() override { Clear(); }
+  static void Clear() {
+    for (const char* name :
+         {"ENTERPRISE_CATALOG_DATABASE_URL", "ENTERPRISE_CATALOG_GRPC_ADDRESS",
+          "ENTERPRISE_CATALOG_DB_POOL_SIZE", "ENTERPRISE_CATALOG_LOG_LEVEL",
+          "ENTERPRISE_CATALOG_MIGRATE_ON_START",
+          "ENTERPRISE_CATALOG_WORKER_THREADS"}) {
+      unsetenv(name);
+    }
+  }
+};
+
+TEST_F(ConfigTest, DefaultsApplyWithNoInput) {
+  auto parsed = ParseConfig({});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.grpc_address, "0.0.0.0:50051");
+  EXPECT_EQ(parsed->config.database.pool_size, 4);
+  EXPECT_EQ(parsed->config.worker_threads, 4);  // follows the pool size
+  EXPECT_EQ(parsed->config.database.statement_timeout.count(), 5000);
+  EXPECT_TRUE(parsed->config.migrate_on_start);
+  EXPECT_EQ(parsed->config.log_level, "info");
+  EXPECT_TRUE(parsed->config.database.url.empty());
+}
+
+TEST_F(ConfigTest, EnvironmentIsReadAndFlagsOverrideIt) {
+  setenv("ENTERPRISE_CATALOG_DATABASE_URL", "postgresql://env/db", 1);
+  setenv("ENTERPRISE_CATALOG_GRPC_ADDRESS", "127.0.0.1:1", 1);
+  setenv("ENTERPRISE_CATALOG_DB_POOL_SIZE", "2", 1);
+  auto parsed =
+      ParseConfig({"--grpc-address", "127.0.0.1:2", "--migrate-on-start=false",
+                   "--log-level=debug", "operand"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.database.url, "postgresql://env/db");
+  EXPECT_EQ(parsed->config.grpc_address, "127.0.0.1:2");
+  EXPECT_EQ(parsed->config.database.pool_size, 2);
+  EXPECT_EQ(parsed->config.worker_threads, 2);
+  EXPECT_FALSE(parsed->config.migrate_on_start);
+  EXPECT_EQ(parsed->config.log_level, "debug");
+  EXPECT_THAT(parsed->positional, ::testing::ElementsAre("operand"));
+}
+
+TEST_F(ConfigTest, ErrorsNameTheSetting) {
+  setenv("ENTERPRISE_CATALOG_DB_POOL_SIZE", "0", 1);
+  auto parsed = ParseConfig({});
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(parsed.status().message(),
+              HasSubstr("ENTERPRISE_CATALOG_DB_POOL_SIZE"));
+  unsetenv("ENTERPRISE_CATALOG_DB_POOL_SIZE");
+
+  parsed = ParseConfig({"--db-pool-size", "many"});
+  EXPECT_THAT(parsed.status().message(), HasSubstr("--db-pool-size"));
+  parsed = ParseConfig({"--grpc-address=nocolon"});
+  EXPECT_THAT(parsed.status().message(), HasSubstr("host:port"));
+  parsed = ParseConfig({"--log-level", "loud"});
+  EXPECT_THAT(parsed.status().message(), HasSubstr("--log-level"));
+  parsed = ParseConfig({"--migrate-on-start=maybe"});
+  EXPECT_THAT(parsed.status().message(), HasSubstr("true or false"));
+  parsed = ParseConfig({"--no-such-flag=1"});
+  EXPECT_THAT(parsed.status().message(),
+              HasSubstr("unknown flag --no-such-flag"));
+  parsed = ParseConfig({"--database-url"});
+  EXPECT_THAT(parsed.status().message(), HasSubstr("needs a value"));
+}
+
+TEST_F(ConfigTest, HelpListsEveryVariable) {
+  const std::string help = ConfigHelp();
+  for (const char* name :
+       {"ENTERPRISE_CATALOG_DATABASE_URL", "ENTERPRISE_CATALOG_GRPC_ADDRESS",
+        "ENTERPRISE_CATALOG_DB_POOL_SIZE",
+        "ENTERPRISE_CATALOG_SHUTDOWN_GRACE_SECONDS"}) {
+    EXPECT_THAT(help, HasSubstr(name));
+  }
+}
+
+}  // namespace
+}  // namespace ec
