@@ -36,6 +36,10 @@ PACKAGES=(
   postgresql-client-15
   # Formatting check.
   clang-format
+  # The quickstart reads the sample file with it.
+  python3
+  # pg-cluster.sh runs the server as postgres through runuser.
+  util-linux
 )
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }

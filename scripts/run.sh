@@ -59,39 +59,11 @@ else
 fi
 
 # First catalog uuid in the sample data, for the example below.
-catalog_uuid="<catalog-uuid>"
-if [[ -f "${SAMPLE_FILE}" ]] && command -v python3 >/dev/null 2>&1; then
-  catalog_uuid="$(
-    python3 - "${SAMPLE_FILE}" <<'PY' 2>/dev/null || true
+# The first sample catalog and its enterprise, for the examples below.
+read -r catalog_uuid enterprise_uuid < <(python3 -c '
 import json, sys
-
-def find(node):
-    if isinstance(node, dict):
-        for key in ("catalog_uuid", "uuid"):
-            if isinstance(node.get(key), str):
-                return node[key]
-        for key in ("catalogs", "enterprise_catalogs"):
-            if key in node:
-                found = find(node[key])
-                if found:
-                    return found
-        for value in node.values():
-            found = find(value)
-            if found:
-                return found
-    elif isinstance(node, list):
-        for value in node:
-            found = find(value)
-            if found:
-                return found
-    return None
-
-with open(sys.argv[1]) as f:
-    print(find(json.load(f)) or "")
-PY
-  )"
-  [[ -n "${catalog_uuid}" ]] || catalog_uuid="<catalog-uuid>"
-fi
+c = json.load(open(sys.argv[1]))["catalogs"][0]
+print(c["uuid"], c["enterprise_uuid"])' "${SAMPLE_FILE}")
 
 addr="${ENTERPRISE_CATALOG_GRPC_ADDRESS}"
 cat >&2 <<EOT
@@ -99,9 +71,14 @@ cat >&2 <<EOT
 ==============================================================================
  enterprise-catalog is starting on ${addr}
 
- Call it from another terminal:
+ Call it from another terminal (catalogctl takes the RPC's request as JSON):
    ${CLIENT} --address ${addr} ListCatalogs '{}'
-   ${CLIENT} --address ${addr} ContainsContentItems '{"catalog_uuid":"${catalog_uuid}","content_keys":["edX+DemoX"]}'
+   ${CLIENT} --address ${addr} ContainsContentItems \
+     '{"catalog_uuid":"${catalog_uuid}","content_keys":["edX+DemoX","course-v1:edX+DemoX+1T2026"]}'
+   ${CLIENT} --address ${addr} CustomerContainsContentItems \
+     '{"enterprise_uuid":"${enterprise_uuid}","content_keys":["HarvardX+CS50P"]}'
+   ${CLIENT} --address ${addr} GetCatalogMetadata '{"catalog_uuid":"${catalog_uuid}","page_size":5}'
+ More (and grpcurl equivalents) in README.md.
 
  Stop the server with Ctrl-C.
  The database keeps running; stop it with:

@@ -553,10 +553,7 @@ TEST_F(GrpcTest, ReflectionListsTheService) {
 }
 
 TEST(GrpcUnavailableTest, UnreachableDatabaseIsUnavailable) {
-  storage::PgConfig config;
-  config.url =
-      "postgresql://postgres@/nodb?host=/nonexistent-ec-socket-dir&port=1";
-  config.pool_size = 1;
+  const storage::PgConfig config = testing::UnreachableDatabaseConfig();
   auto store = storage::PgCatalogStore::Create(config);
   ASSERT_TRUE(store.ok());
   ServerOptions options;

@@ -576,10 +576,7 @@ TEST_F(StoreTest, ListCatalogsPagesByCreationAndFiltersByEnterprise) {
 }
 
 TEST(UnreachableDatabaseTest, CallsFailUnavailable) {
-  storage::PgConfig config;
-  config.url =
-      "postgresql://postgres@/nodb?host=/nonexistent-ec-socket-dir&port=1";
-  config.pool_size = 1;
+  const storage::PgConfig config = testing::UnreachableDatabaseConfig();
   auto store = storage::PgCatalogStore::Create(config);
   ASSERT_TRUE(store.ok());
   auto result = (*store)->GetCatalog(NewUuidV4());

@@ -67,6 +67,14 @@ absl::StatusOr<std::string> StoreEnv::QueryText(const std::string& sql) {
   }
 }
 
+storage::PgConfig UnreachableDatabaseConfig() {
+  storage::PgConfig config;
+  config.url =
+      "postgresql://postgres@/nodb?host=/nonexistent-ec-socket-dir&port=1";
+  config.pool_size = 1;
+  return config;
+}
+
 std::string CourseDoc(const std::string& key, const std::string& title,
                       const std::vector<std::string>& nested_run_keys) {
   nlohmann::ordered_json doc = {

@@ -35,6 +35,9 @@ class StoreEnv {
   int pool_size_ = 2;
 };
 
+// A configuration whose database cannot be reached (no such socket).
+storage::PgConfig UnreachableDatabaseConfig();
+
 // Discovery search/all documents, shaped like the real ones, for tests.
 std::string CourseDoc(const std::string& key, const std::string& title,
                       const std::vector<std::string>& nested_run_keys = {});

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the project and runs the ec_bench benchmark against a throwaway,
+# durable (fsync on, the default) PostgreSQL 15 cluster, destroyed on exit.
+# Not part of the test command. See docs/benchmarks.md.
+#
+#   scripts/bench.sh [ec_bench flags...]     (default flags: --repeat 3)
+#
+# The markdown table of medians goes to stdout; build output, cluster logs,
+# progress and per-run tables go to stderr.
+#
+# Env: BUILD_DIR (default <repo>/build), plus those of scripts/build.sh and
+#      scripts/pg-cluster.sh.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+BUILD_DIR="${BUILD_DIR:-${REPO_ROOT}/build}"
+export BUILD_DIR
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+"${REPO_ROOT}/scripts/build.sh"
+
+STATE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/ec-bench-pg.XXXXXXXX")"
+cleanup() {
+  log "destroying the cluster in ${STATE_DIR}"
+  bash "${REPO_ROOT}/scripts/pg-cluster.sh" destroy "${STATE_DIR}" >&2 || true
+  rm -rf -- "${STATE_DIR}"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+log "starting a throwaway durable cluster in ${STATE_DIR}"
+DSN="$(bash "${REPO_ROOT}/scripts/pg-cluster.sh" start "${STATE_DIR}")"
+
+args=("$@")
+[[ ${#args[@]} -gt 0 ]] || args=(--repeat 3)
+log "running: ${BUILD_DIR}/tests/ec_bench ${args[*]}"
+EC_TEST_PG_DSN="${DSN}" "${BUILD_DIR}/tests/ec_bench" "${args[@]}"
