@@ -112,8 +112,12 @@ constexpr std::array kMethods = {
 }  // namespace
 
 std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options) {
-  return grpc::CreateChannel(options.address,
-                             grpc::InsecureChannelCredentials());
+  grpc::ChannelArguments args;
+  // A GetCatalogMetadata page of 1,000 documents can be tens of MB, far over
+  // gRPC's default 4 MiB receive limit.
+  args.SetMaxReceiveMessageSize(-1);
+  return grpc::CreateCustomChannel(options.address,
+                                   grpc::InsecureChannelCredentials(), args);
 }
 
 std::vector<std::string_view> MethodNames() {
