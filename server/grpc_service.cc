@@ -42,20 +42,24 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
     } else {
       status = (core_->*handler)(*req, resp);
     }
-    const double ms = std::chrono::duration<double, std::milli>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
     const bool server_fault = status.code() == absl::StatusCode::kInternal ||
                               status.code() == absl::StatusCode::kUnavailable ||
                               status.code() == absl::StatusCode::kUnknown ||
                               status.code() == absl::StatusCode::kDataLoss;
-    Log(server_fault ? spdlog::level::warn : spdlog::level::debug, "grpc",
-        "rpc",
-        {{"method", method},
-         {"code", absl::StatusCodeToString(status.code())},
-         {"duration_ms", ms},
-         {"peer", ctx->peer()},
-         {"error", std::string(status.message())}});
+    const auto level =
+        server_fault ? spdlog::level::warn : spdlog::level::debug;
+    // Checked first: building the line costs more than most calls.
+    if (spdlog::default_logger_raw()->should_log(level)) {
+      const double ms = std::chrono::duration<double, std::milli>(
+                            std::chrono::steady_clock::now() - start)
+                            .count();
+      Log(level, "grpc", "rpc",
+          {{"method", method},
+           {"code", absl::StatusCodeToString(status.code())},
+           {"duration_ms", ms},
+           {"peer", ctx->peer()},
+           {"error", std::string(status.message())}});
+    }
     reactor->Finish(ToGrpcStatus(status));
     absl::MutexLock lock(&mu_);
     --in_flight_;

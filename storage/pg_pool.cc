@@ -100,11 +100,11 @@ absl::StatusOr<PgPool::Lease> PgPool::Acquire() {
 }
 
 void PgPool::Release(std::unique_ptr<pqxx::connection> conn, bool broken) {
+  const bool reusable = conn != nullptr && !broken && conn->is_open();
+  if (!reusable) conn.reset();  // closes the socket outside the lock
   absl::MutexLock lock(&mu_);
   --leased_;
-  if (conn != nullptr && !broken && conn->is_open()) {
-    idle_.push_back(std::move(conn));
-  }
+  if (reusable) idle_.push_back(std::move(conn));
 }
 
 }  // namespace ec::storage
