@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/canonical_json.h"
+#include "common/log.h"
 #include "common/content.h"
 #include "common/limits.h"
 #include "common/page_token.h"
@@ -145,6 +146,7 @@ absl::Status CatalogCore::CreateCatalog(const v1::CreateCatalogRequest& request,
   catalog.publish_audit_enrollment_urls = in.publish_audit_enrollment_urls();
 
   EC_ASSIGN_OR_RETURN(storage::CatalogRow row, store_->CreateCatalog(catalog));
+  RefreshIfStale(row, storage::JobReason::kCreated);
   return CatalogToProto(row, response);
 }
 
@@ -240,6 +242,9 @@ absl::Status CatalogCore::UpdateCatalog(const v1::UpdateCatalogRequest& request,
     }
   }
   EC_ASSIGN_OR_RETURN(storage::CatalogRow row, store_->UpdateCatalog(update));
+  if (update.filter.has_value()) {
+    RefreshIfStale(row, storage::JobReason::kUpdated);
+  }
   return CatalogToProto(row, response);
 }
 
@@ -370,6 +375,119 @@ absl::Status CatalogCore::GetContentMetadata(
       ContentToProto(std::move(*it->second), response->add_items());
     }
   }
+  return absl::OkStatus();
+}
+
+
+namespace {
+
+v1::RefreshJob::State StateToProto(storage::JobState state) {
+  switch (state) {
+    case storage::JobState::kQueued:
+      return v1::RefreshJob::QUEUED;
+    case storage::JobState::kRunning:
+      return v1::RefreshJob::RUNNING;
+    case storage::JobState::kSucceeded:
+      return v1::RefreshJob::SUCCEEDED;
+    case storage::JobState::kFailed:
+      return v1::RefreshJob::FAILED;
+    case storage::JobState::kHeld:
+      return v1::RefreshJob::HELD;
+  }
+  return v1::RefreshJob::STATE_UNSPECIFIED;
+}
+
+v1::RefreshJob::Reason ReasonToProto(storage::JobReason reason) {
+  switch (reason) {
+    case storage::JobReason::kCreated:
+      return v1::RefreshJob::CATALOG_CREATED;
+    case storage::JobReason::kUpdated:
+      return v1::RefreshJob::CATALOG_UPDATED;
+    case storage::JobReason::kRequested:
+      return v1::RefreshJob::REQUESTED;
+    case storage::JobReason::kScheduled:
+      return v1::RefreshJob::SCHEDULED;
+  }
+  return v1::RefreshJob::REASON_UNSPECIFIED;
+}
+
+void JobToProto(const storage::RefreshJobRow& job, v1::RefreshJob* out) {
+  out->set_uuid(job.uuid);
+  out->set_catalog_query_uuid(job.catalog_query_uuid);
+  out->set_state(StateToProto(job.state));
+  out->set_reason(ReasonToProto(job.reason));
+  out->set_force(job.force);
+  out->set_attempts(job.attempts);
+  out->set_max_attempts(job.max_attempts);
+  SetTimestamp(job.created, out->mutable_created());
+  if (job.started) SetTimestamp(*job.started, out->mutable_started());
+  if (job.finished) SetTimestamp(*job.finished, out->mutable_finished());
+  if (job.state == storage::JobState::kQueued) {
+    SetTimestamp(job.run_after, out->mutable_next_attempt());
+  }
+  out->set_last_error(job.last_error);
+  const storage::RefreshCounts& c = job.counts;
+  v1::RefreshCounts* counts = out->mutable_counts();
+  counts->set_pages(c.pages);
+  counts->set_discovery_requests(c.discovery_requests);
+  counts->set_discovery_retries(c.discovery_retries);
+  counts->set_items_seen(c.items_seen);
+  counts->set_members_before(c.members_before);
+  counts->set_members_after(c.members_after);
+  counts->set_members_added(c.members_added);
+  counts->set_members_removed(c.members_removed);
+  counts->set_content_inserted(c.content_inserted);
+  counts->set_content_updated(c.content_updated);
+  counts->set_content_unchanged(c.content_unchanged);
+  counts->set_duration_ms(c.duration_ms);
+}
+
+absl::Status NoQueue() {
+  return absl::UnimplementedError(
+      "this server was started without a refresh queue");
+}
+
+}  // namespace
+
+void CatalogCore::RefreshIfStale(const storage::CatalogRow& row,
+                                 storage::JobReason reason) {
+  if (queue_ == nullptr) return;
+  const int64_t now = policy_.clock();
+  const int64_t stale_before =
+      now - std::chrono::duration_cast<std::chrono::microseconds>(
+                policy_.max_age)
+                .count();
+  if (row.content_refreshed && *row.content_refreshed >= stale_before) return;
+  auto queued = queue_->EnqueueForCatalog(row.uuid, reason, false,
+                                          policy_.max_attempts, now);
+  if (!queued.ok()) {
+    LogWarn("core", "could not queue refresh; the scheduler will",
+            {{"catalog_uuid", row.uuid},
+             {"error", std::string(queued.status().message())}});
+  }
+}
+
+absl::Status CatalogCore::RefreshCatalog(
+    const v1::RefreshCatalogRequest& request, v1::RefreshJob* response) {
+  EC_ASSIGN_OR_RETURN(std::string uuid,
+                      RequireUuid("catalog_uuid", request.catalog_uuid()));
+  if (queue_ == nullptr) return NoQueue();
+  EC_ASSIGN_OR_RETURN(
+      storage::EnqueueResult queued,
+      queue_->EnqueueForCatalog(uuid, storage::JobReason::kRequested,
+                                request.force(), policy_.max_attempts,
+                                policy_.clock()));
+  JobToProto(queued.job, response);
+  return absl::OkStatus();
+}
+
+absl::Status CatalogCore::GetRefreshJob(const v1::GetRefreshJobRequest& request,
+                                        v1::RefreshJob* response) {
+  EC_ASSIGN_OR_RETURN(std::string uuid,
+                      RequireUuid("job_uuid", request.job_uuid()));
+  if (queue_ == nullptr) return NoQueue();
+  EC_ASSIGN_OR_RETURN(storage::RefreshJobRow job, queue_->GetJob(uuid));
+  JobToProto(job, response);
   return absl::OkStatus();
 }
 

@@ -1,12 +1,25 @@
 #pragma once
 
+#include <chrono>
+
 #include "absl/status/status.h"
+#include "common/clock.h"
 #include "enterprise_catalog/v1/catalog_service.pb.h"
 #include "storage/catalog_store.h"
+#include "storage/refresh_queue.h"
 
 namespace ec {
 
 namespace v1 = ::enterprise_catalog::v1;
+
+// When catalogs trigger refreshes, and what a refresh job may cost.
+struct RefreshPolicy {
+  // A catalog created (or moved) onto a query whose data is older than
+  // this, or never fetched, queues a refresh.
+  std::chrono::seconds max_age{std::chrono::hours(12)};
+  int max_attempts = 5;
+  Clock clock = SystemClock();
+};
 
 // The service's behaviour, free of any transport: validates requests,
 // applies the catalog rules, and fills responses from the store. Every
@@ -14,8 +27,13 @@ namespace v1 = ::enterprise_catalog::v1;
 // the canonical codes so the gRPC adapter maps them one to one.
 class CatalogCore {
  public:
-  // Does not take ownership; `store` must outlive the core. Thread-safe.
-  explicit CatalogCore(storage::CatalogStore* store) : store_(store) {}
+  // Does not take ownership; `store` and `queue` must outlive the core.
+  // Without a queue, catalog changes queue nothing and the refresh RPCs
+  // answer UNIMPLEMENTED. Thread-safe.
+  explicit CatalogCore(storage::CatalogStore* store,
+                       storage::RefreshQueue* queue = nullptr,
+                       RefreshPolicy policy = {})
+      : store_(store), queue_(queue), policy_(std::move(policy)) {}
 
   absl::Status CreateCatalog(const v1::CreateCatalogRequest& request,
                              v1::Catalog* response);
@@ -37,9 +55,21 @@ class CatalogCore {
                                   v1::GetCatalogMetadataResponse* response);
   absl::Status GetContentMetadata(const v1::GetContentMetadataRequest& request,
                                   v1::GetContentMetadataResponse* response);
+  absl::Status RefreshCatalog(const v1::RefreshCatalogRequest& request,
+                              v1::RefreshJob* response);
+  absl::Status GetRefreshJob(const v1::GetRefreshJobRequest& request,
+                             v1::RefreshJob* response);
 
  private:
+  // Queues a refresh if the catalog's query has no fresh data. Failure is
+  // logged, not returned: the change itself is committed, and the
+  // scheduler's next pass queues the refresh anyway.
+  void RefreshIfStale(const storage::CatalogRow& row,
+                      storage::JobReason reason);
+
   storage::CatalogStore* store_;
+  storage::RefreshQueue* queue_;
+  RefreshPolicy policy_;
 };
 
 }  // namespace ec

@@ -11,18 +11,20 @@
 namespace ec {
 
 CatalogServer::CatalogServer(const ServerOptions& options,
-                             storage::CatalogStore* store)
+                             storage::CatalogStore* store,
+                             storage::RefreshQueue* queue)
     : options_(options),
-      core_(store),
+      core_(store, queue, options.refresh),
       workers_(static_cast<size_t>(options.worker_threads)),
       service_(&core_, &workers_) {}
 
 absl::StatusOr<std::unique_ptr<CatalogServer>> CatalogServer::Start(
-    const ServerOptions& options, storage::CatalogStore* store) {
+    const ServerOptions& options, storage::CatalogStore* store,
+    storage::RefreshQueue* queue) {
   if (options.worker_threads < 1) {
     return absl::InvalidArgumentError("worker_threads must be at least 1");
   }
-  std::unique_ptr<CatalogServer> server(new CatalogServer(options, store));
+  std::unique_ptr<CatalogServer> server(new CatalogServer(options, store, queue));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -19,16 +19,19 @@ struct ServerOptions {
   int worker_threads = 4;
   int max_receive_message_bytes = 4 * 1024 * 1024;
   std::chrono::seconds shutdown_grace{15};
+  RefreshPolicy refresh;
 };
 
 // A running gRPC server: the catalog service plus grpc.health.v1 and server
 // reflection, so that grpcurl works without .proto files.
 class CatalogServer {
  public:
-  // Starts listening. Does not take ownership of `store`, which must outlive
-  // the server.
+  // Starts listening. Does not take ownership of `store` or `queue`, which
+  // must outlive the server. Without a queue the refresh RPCs are
+  // UNIMPLEMENTED and catalog changes trigger no refresh.
   static absl::StatusOr<std::unique_ptr<CatalogServer>> Start(
-      const ServerOptions& options, storage::CatalogStore* store);
+      const ServerOptions& options, storage::CatalogStore* store,
+      storage::RefreshQueue* queue = nullptr);
 
   ~CatalogServer();
 
@@ -41,7 +44,8 @@ class CatalogServer {
   void Shutdown();
 
  private:
-  CatalogServer(const ServerOptions& options, storage::CatalogStore* store);
+  CatalogServer(const ServerOptions& options, storage::CatalogStore* store,
+                storage::RefreshQueue* queue);
 
   const ServerOptions options_;
   CatalogCore core_;

@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "discovery/discovery_client.h"
 #include "storage/pg_pool.h"
+#include "workers/refresh_worker.h"
 
 namespace ec {
 
@@ -23,7 +25,17 @@ struct Config {
   std::string log_level = "info";
   // `import` only.
   std::string import_file;
+  // `work` and `all`: how to reach discovery, and how the workers run.
+  discovery::DiscoveryConfig discovery;
+  workers::WorkerConfig workers;
+  // Workers apply a whole crawl in one transaction, in statements far larger
+  // than an RPC's, so their connections get their own statement limit.
+  std::chrono::milliseconds worker_statement_timeout{60000};
 };
+
+// OK if the settings the refresh workers need are present; otherwise names
+// the first one missing.
+absl::Status ValidateWorkerConfig(const Config& config);
 
 struct ParsedArgs {
   Config config;

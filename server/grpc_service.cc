@@ -96,6 +96,8 @@ EC_DISPATCH(GetCatalogMetadata, GetCatalogMetadataRequest,
             GetCatalogMetadataResponse)
 EC_DISPATCH(GetContentMetadata, GetContentMetadataRequest,
             GetContentMetadataResponse)
+EC_DISPATCH(RefreshCatalog, RefreshCatalogRequest, RefreshJob)
+EC_DISPATCH(GetRefreshJob, GetRefreshJobRequest, RefreshJob)
 
 #undef EC_DISPATCH
 

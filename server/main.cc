@@ -11,6 +11,7 @@
 #include "server/import.h"
 #include "storage/migrate.h"
 #include "storage/pg_catalog_store.h"
+#include "workers/refresh_worker.h"
 
 namespace ec {
 namespace {
@@ -22,6 +23,8 @@ constexpr char kUsage[] =
     "  serve    apply pending migrations (unless --migrate-on-start=false) "
     "and\n"
     "           serve the gRPC API until SIGTERM/SIGINT\n"
+    "  work     run the refresh workers and scheduler until SIGTERM/SIGINT\n"
+    "  all      serve and work in one process (the quickstart)\n"
     "  migrate  apply pending schema migrations and exit\n"
     "  import   load catalogs and content from a JSON file (--file PATH)\n"
     "  help     show this text\n"
@@ -74,28 +77,67 @@ int RunImport(const Config& config) {
   return 0;
 }
 
-int RunServe(const Config& config, const sigset_t& stop_signals) {
-  if (config.migrate_on_start) {
-    if (int rc = RunMigrate(config); rc != 0) return rc;
-  }
-  auto store = storage::PgCatalogStore::Create(config.database);
-  if (!store.ok()) return Fail(store.status(), "database setup failed");
+ServerOptions ServerOptionsFrom(const Config& config) {
   ServerOptions options;
   options.address = config.grpc_address;
   options.worker_threads = config.worker_threads;
   options.max_receive_message_bytes = config.max_receive_message_bytes;
   options.shutdown_grace = config.shutdown_grace;
-  auto server = CatalogServer::Start(options, store->get());
-  if (!server.ok()) return Fail(server.status(), "server start failed");
-  LogInfo("main", "serving",
-          {{"address", config.grpc_address},
-           {"port", (*server)->port()},
-           {"db_pool_size", config.database.pool_size},
-           {"worker_threads", config.worker_threads}});
+  options.refresh.max_age =
+      std::chrono::duration_cast<std::chrono::seconds>(config.workers.max_age);
+  options.refresh.max_attempts = config.workers.max_attempts;
+  return options;
+}
+
+// `serve`, `work` or `all`: runs until SIGTERM/SIGINT, then stops taking
+// calls and jobs, drains what is in flight, and exits 0.
+int RunService(const Config& config, const sigset_t& stop_signals,
+               bool serve, bool work) {
+  if (config.migrate_on_start) {
+    if (int rc = RunMigrate(config); rc != 0) return rc;
+  }
+  std::unique_ptr<storage::PgCatalogStore> server_store;
+  std::unique_ptr<CatalogServer> server;
+  if (serve) {
+    auto store = storage::PgCatalogStore::Create(config.database);
+    if (!store.ok()) return Fail(store.status(), "database setup failed");
+    server_store = std::move(*store);
+    auto started = CatalogServer::Start(ServerOptionsFrom(config),
+                                        server_store.get(), server_store.get());
+    if (!started.ok()) return Fail(started.status(), "server start failed");
+    server = std::move(*started);
+    LogInfo("main", "serving",
+            {{"address", config.grpc_address},
+             {"port", server->port()},
+             {"db_pool_size", config.database.pool_size},
+             {"worker_threads", config.worker_threads}});
+  }
+  // The workers get their own connections: a long crawl transaction must
+  // never hold a connection an RPC is waiting for.
+  std::unique_ptr<storage::PgCatalogStore> worker_store;
+  std::unique_ptr<workers::RefreshWorker> worker;
+  if (work) {
+    storage::PgConfig db = config.database;
+    db.pool_size = config.workers.threads + 1;
+    db.statement_timeout = config.worker_statement_timeout;
+    auto store = storage::PgCatalogStore::Create(db);
+    if (!store.ok()) return Fail(store.status(), "database setup failed");
+    worker_store = std::move(*store);
+    const discovery::DiscoveryConfig discovery_config = config.discovery;
+    worker = std::make_unique<workers::RefreshWorker>(
+        worker_store.get(),
+        [discovery_config](discovery::Sleeper sleeper) {
+          return discovery::NewDiscoveryClient(discovery_config,
+                                               std::move(sleeper));
+        },
+        config.workers);
+    worker->Start();
+  }
   int signal = 0;
   sigwait(&stop_signals, &signal);
   LogInfo("main", "stop signal received", {{"signal", signal}});
-  (*server)->Shutdown();
+  if (server) server->Shutdown();
+  if (worker) worker->Stop();
   return 0;
 }
 
@@ -135,7 +177,8 @@ int Main(int argc, char** argv) {
     std::cerr << "enterprise-catalog: " << st.message() << "\n";
     return 64;
   }
-  if (command != "serve" && command != "migrate" && command != "import") {
+  if (command != "serve" && command != "migrate" && command != "import" &&
+      command != "work" && command != "all") {
     std::cerr << "enterprise-catalog: unknown command \"" << command << "\"\n"
               << kUsage;
     return 64;
@@ -144,9 +187,16 @@ int Main(int argc, char** argv) {
     std::cerr << "enterprise-catalog: " << st.message() << "\n";
     return 64;
   }
+  const bool work = command == "work" || command == "all";
+  if (work) {
+    if (absl::Status st = ValidateWorkerConfig(config); !st.ok()) {
+      std::cerr << "enterprise-catalog: " << st.message() << "\n";
+      return 64;
+    }
+  }
   if (command == "migrate") return RunMigrate(config);
   if (command == "import") return RunImport(config);
-  return RunServe(config, stop_signals);
+  return RunService(config, stop_signals, command != "work", work);
 }
 
 }  // namespace

@@ -1,16 +1,16 @@
 #include "storage/pg_catalog_store.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <utility>
 
 #include "common/uuid.h"
+#include "storage/pg_internal.h"
 #include "storage/pg_util.h"
 
 namespace ec::storage {
 namespace {
-
-#define EC_US(col) "(extract(epoch from " col ") * 1000000)::bigint"
 
 constexpr char kCatalogColumns[] =
     "c.uuid::text, c.title, c.enterprise_uuid::text, c.enterprise_name, "
@@ -204,10 +204,10 @@ void Prepare(pqxx::connection& c) {
             "ON CONFLICT DO NOTHING");
   c.prepare("stamp_query",
             "UPDATE catalog_query SET content_count = $2, "
-            "content_refreshed = now(), modified = now() WHERE id = $1");
+            "content_refreshed = " EC_TS("$3") ", modified = now() "
+            "WHERE id = $1");
+  PrepareRefreshQueue(c);
 }
-
-#undef EC_US
 
 absl::StatusOr<CatalogRow> CatalogFromRow(const pqxx::row& r) {
   CatalogRow out;
@@ -278,25 +278,6 @@ absl::StatusOr<std::unique_ptr<PgCatalogStore>> PgCatalogStore::Create(
   auto pool = PgPool::Create(std::move(config), Prepare);
   if (!pool.ok()) return pool.status();
   return std::unique_ptr<PgCatalogStore>(new PgCatalogStore(std::move(*pool)));
-}
-
-template <typename Fn>
-std::invoke_result_t<Fn, pqxx::connection&> PgCatalogStore::WithConnection(
-    std::string_view what, bool idempotent, Fn&& fn) {
-  const int attempts = idempotent ? 2 : 1;
-  absl::Status last;
-  for (int attempt = 0; attempt < attempts; ++attempt) {
-    auto lease = pool_->Acquire();
-    if (!lease.ok()) return lease.status();
-    try {
-      return fn(lease->conn());
-    } catch (const std::exception& e) {
-      last = StatusFromException(e, what);
-      if (!IsConnectionLoss(last)) return last;
-      lease->MarkBroken();
-    }
-  }
-  return last;
 }
 
 absl::StatusOr<CatalogRow> PgCatalogStore::CreateCatalog(
@@ -517,20 +498,7 @@ absl::StatusOr<CatalogQueryRef> PgCatalogStore::EnsureCatalogQuery(
 
 absl::StatusOr<ReplaceResult> PgCatalogStore::ReplaceQueryContent(
     int64_t query_id, const std::vector<ContentRecord>& records) {
-  // One record per key: a full document beats a run known only from its
-  // course; otherwise the first occurrence wins. Sorted by key so that
-  // concurrent replacements sharing rows lock them in the same order and
-  // cannot deadlock.
-  std::map<std::string_view, const ContentRecord*> by_key;
-  for (const ContentRecord& rec : records) {
-    auto [it, inserted] = by_key.emplace(rec.content_key, &rec);
-    if (!inserted && it->second->derived && !rec.derived) it->second = &rec;
-  }
-  std::vector<std::string> members;
-  for (const auto& [key, rec] : by_key) {
-    if (!rec->derived) members.emplace_back(key);
-  }
-
+  const UniqueRecords unique(records);
   return WithConnection(
       "replacing query content", false,
       [&](pqxx::connection& conn) -> absl::StatusOr<ReplaceResult> {
@@ -539,52 +507,76 @@ absl::StatusOr<ReplaceResult> PgCatalogStore::ReplaceQueryContent(
           return absl::NotFoundError("catalog query " +
                                      std::to_string(query_id) + " not found");
         }
-        ReplaceResult result;
-        std::vector<std::string> cols[7];
-        std::vector<bool> derived;
-        auto flush = [&]() {
-          if (derived.empty()) return;
-          const pqxx::result r = tx.exec_prepared(
-              "upsert_content", ToPgTextArray(cols[0]), ToPgTextArray(cols[1]),
-              ToPgTextArray(cols[2]), ToPgTextArray(cols[3]),
-              ToPgTextArray(cols[4]), ToPgTextArray(cols[5]),
-              ToPgTextArray(cols[6]), ToPgBoolArray(derived));
-          for (const auto& row : r) {
-            if (row[0].as<bool>()) {
-              ++result.content_inserted;
-            } else {
-              ++result.content_updated;
-            }
-          }
-          result.content_unchanged += static_cast<int64_t>(derived.size()) -
-                                      static_cast<int64_t>(r.size());
-          for (auto& col : cols) col.clear();
-          derived.clear();
-        };
-        for (const auto& [key, rec] : by_key) {
-          cols[0].push_back(rec->content_key);
-          cols[1].push_back(rec->content_type);
-          cols[2].push_back(rec->content_uuid);
-          cols[3].push_back(rec->parent_content_key);
-          cols[4].push_back(rec->title);
-          cols[5].push_back(rec->json_metadata);
-          cols[6].push_back(Md5Hex(rec->json_metadata));
-          derived.push_back(rec->derived);
-          if (derived.size() == kUpsertBatch) flush();
-        }
-        flush();
-        const std::string member_array = ToPgTextArray(members);
-        result.members_removed = static_cast<int64_t>(
-            tx.exec_prepared("remove_members", query_id, member_array)
-                .affected_rows());
-        result.members_added = static_cast<int64_t>(
-            tx.exec_prepared("add_members", query_id, member_array)
-                .affected_rows());
-        result.members = static_cast<int64_t>(members.size());
-        tx.exec_prepared0("stamp_query", query_id, result.members);
+        ReplaceResult result = ApplyContentIn(tx, query_id, unique, WallNow());
         tx.commit();
         return result;
       });
+}
+
+UniqueRecords::UniqueRecords(const std::vector<ContentRecord>& records) {
+  // One record per key: a full document beats a run known only from its
+  // course; otherwise the first occurrence wins. Sorted by key so that
+  // concurrent replacements sharing rows lock them in the same order and
+  // cannot deadlock.
+  for (const ContentRecord& rec : records) {
+    auto [it, inserted] = by_key.emplace(rec.content_key, &rec);
+    if (!inserted && it->second->derived && !rec.derived) it->second = &rec;
+  }
+  for (const auto& [key, rec] : by_key) {
+    if (!rec->derived) members.emplace_back(key);
+  }
+}
+
+Micros WallNow() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ReplaceResult ApplyContentIn(pqxx::work& tx, int64_t query_id,
+                             const UniqueRecords& unique, Micros now) {
+  ReplaceResult result;
+  std::vector<std::string> cols[7];
+  std::vector<bool> derived;
+  auto flush = [&]() {
+    if (derived.empty()) return;
+    const pqxx::result r = tx.exec_prepared(
+        "upsert_content", ToPgTextArray(cols[0]), ToPgTextArray(cols[1]),
+        ToPgTextArray(cols[2]), ToPgTextArray(cols[3]), ToPgTextArray(cols[4]),
+        ToPgTextArray(cols[5]), ToPgTextArray(cols[6]), ToPgBoolArray(derived));
+    for (const auto& row : r) {
+      if (row[0].as<bool>()) {
+        ++result.content_inserted;
+      } else {
+        ++result.content_updated;
+      }
+    }
+    result.content_unchanged +=
+        static_cast<int64_t>(derived.size()) - static_cast<int64_t>(r.size());
+    for (auto& col : cols) col.clear();
+    derived.clear();
+  };
+  for (const auto& [key, rec] : unique.by_key) {
+    cols[0].push_back(rec->content_key);
+    cols[1].push_back(rec->content_type);
+    cols[2].push_back(rec->content_uuid);
+    cols[3].push_back(rec->parent_content_key);
+    cols[4].push_back(rec->title);
+    cols[5].push_back(rec->json_metadata);
+    cols[6].push_back(Md5Hex(rec->json_metadata));
+    derived.push_back(rec->derived);
+    if (derived.size() == kUpsertBatch) flush();
+  }
+  flush();
+  const std::string member_array = ToPgTextArray(unique.members);
+  result.members_removed = static_cast<int64_t>(
+      tx.exec_prepared("remove_members", query_id, member_array)
+          .affected_rows());
+  result.members_added = static_cast<int64_t>(
+      tx.exec_prepared("add_members", query_id, member_array).affected_rows());
+  result.members = static_cast<int64_t>(unique.members.size());
+  tx.exec_prepared0("stamp_query", query_id, result.members, now);
+  return result;
 }
 
 }  // namespace ec::storage

@@ -32,8 +32,8 @@ storage::PgConfig StoreEnv::config() const {
 
 absl::Status StoreEnv::Truncate() {
   return Exec(
-      "TRUNCATE catalog_query_content, enterprise_catalog, catalog_query, "
-      "content_metadata");
+      "TRUNCATE refresh_job, catalog_query_content, enterprise_catalog, "
+      "catalog_query, content_metadata");
 }
 
 absl::Status StoreEnv::Exec(const std::string& sql) {

@@ -1,0 +1,154 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/content.h"
+#include "storage/types.h"
+
+namespace ec::storage {
+
+enum class JobState { kQueued, kRunning, kSucceeded, kFailed, kHeld };
+enum class JobReason { kCreated, kUpdated, kRequested, kScheduled };
+
+std::string_view JobStateName(JobState state);
+std::string_view JobReasonName(JobReason reason);
+
+struct RefreshCounts {
+  int64_t pages = 0;
+  int64_t discovery_requests = 0;
+  int64_t discovery_retries = 0;
+  int64_t items_seen = 0;
+  int64_t members_before = 0;
+  int64_t members_after = 0;
+  int64_t members_added = 0;
+  int64_t members_removed = 0;
+  int64_t content_inserted = 0;
+  int64_t content_updated = 0;
+  int64_t content_unchanged = 0;
+  int64_t duration_ms = 0;
+};
+
+struct RefreshJobRow {
+  int64_t id = 0;
+  std::string uuid;
+  int64_t catalog_query_id = 0;
+  std::string catalog_query_uuid;
+  JobState state = JobState::kQueued;
+  JobReason reason = JobReason::kRequested;
+  bool force = false;
+  int attempts = 0;
+  int max_attempts = 0;
+  Micros created = 0;
+  Micros run_after = 0;
+  std::optional<Micros> started;
+  std::optional<Micros> finished;
+  std::string lease_owner;
+  std::string last_error;
+  RefreshCounts counts;
+};
+
+// A job a worker holds. The token fences it: once the lease has expired and
+// another worker has taken the job, every call with the old token fails
+// ABORTED and changes nothing.
+struct LeasedJob {
+  RefreshJobRow job;
+  std::string lease_token;
+  Micros lease_expires = 0;
+  // The canonical filter text to send to discovery.
+  std::string content_filter;
+  // The job was running under another worker whose lease expired.
+  bool took_over_expired_lease = false;
+  std::string previous_owner;
+};
+
+struct EnqueueResult {
+  RefreshJobRow job;
+  // False when the request joined the job already queued or running.
+  bool created = false;
+};
+
+// When a crawl would remove this much of a query's content, the change is
+// held for an admin (guards against discovery glitches: ADR 0009 of the
+// Django service, counted on unique keys here).
+struct GuardrailPolicy {
+  // Hold when removed / members_before exceeds this share...
+  double max_removal_share = 0.8;
+  // ...and members_before exceeds this count.
+  int64_t min_members = 50;
+};
+
+struct ScheduleResult {
+  int64_t jobs_created = 0;
+  // Running jobs whose lease expired after their last allowed attempt,
+  // now marked failed.
+  int64_t jobs_expired_failed = 0;
+  int64_t jobs_pruned = 0;
+};
+
+// Freshness of the queries that catalogs use.
+struct Freshness {
+  int64_t queries_in_use = 0;
+  int64_t never_refreshed = 0;
+  // Oldest last-successful-refresh among refreshed in-use queries.
+  std::optional<Micros> oldest_refreshed;
+};
+
+// The refresh job queue. Every time is the caller's clock (microseconds
+// since the epoch), so tests can run days of schedule in seconds.
+class RefreshQueue {
+ public:
+  virtual ~RefreshQueue() = default;
+
+  // Queues a job for the catalog's query, or joins the queued or running one
+  // (OR-ing `force` into it; an explicit request also pulls a backed-off
+  // job's next attempt forward to now). NOT_FOUND for an unknown catalog.
+  virtual absl::StatusOr<EnqueueResult> EnqueueForCatalog(
+      std::string_view catalog_uuid, JobReason reason, bool force,
+      int max_attempts, Micros now) = 0;
+  virtual absl::StatusOr<RefreshJobRow> GetJob(std::string_view job_uuid) = 0;
+
+  // Takes the oldest runnable job: queued and due, or running with an
+  // expired lease (its worker died). Skips rows other workers have locked.
+  virtual absl::StatusOr<std::optional<LeasedJob>> Lease(std::string_view owner,
+                                                         Micros lease_duration,
+                                                         Micros now) = 0;
+  // Extends the lease to `new_expiry`. ABORTED if the lease was lost.
+  virtual absl::Status Heartbeat(const LeasedJob& lease, Micros new_expiry) = 0;
+  // Gives the job back without counting the attempt (worker shutdown).
+  virtual absl::Status Release(const LeasedJob& lease, Micros now) = 0;
+  // Records a failed attempt: queued again at `retry_at`, or failed when it
+  // was the last allowed attempt. Stored content is not touched.
+  virtual absl::StatusOr<RefreshJobRow> FailAttempt(const LeasedJob& lease,
+                                                    std::string_view error,
+                                                    const RefreshCounts& counts,
+                                                    Micros retry_at,
+                                                    Micros now) = 0;
+  // Applies a complete crawl and finishes the job, in one transaction:
+  // content upserted where changed, membership changed as a diff, query
+  // stamped refreshed at `now`, job SUCCEEDED. If the guardrail trips (and
+  // the job is not forced) nothing is changed and the job is HELD.
+  // `counts` carries the crawl's figures; the store fills in the rest.
+  virtual absl::StatusOr<RefreshJobRow> CompleteWithCrawl(
+      const LeasedJob& lease, const std::vector<ContentRecord>& records,
+      const RefreshCounts& counts, const GuardrailPolicy& guardrail,
+      Micros now) = 0;
+
+  // The scheduler's pass: a job for every query in use by a catalog whose
+  // data is missing or older than `stale_before`, unless a job for it
+  // failed or was held after `cooldown_before`; expired leases at their last
+  // attempt are failed; finished jobs older than `prune_before` deleted.
+  virtual absl::StatusOr<ScheduleResult> Schedule(Micros stale_before,
+                                                  Micros cooldown_before,
+                                                  Micros prune_before,
+                                                  int max_attempts,
+                                                  Micros now) = 0;
+  virtual absl::StatusOr<Freshness> GetFreshness() = 0;
+};
+
+}  // namespace ec::storage

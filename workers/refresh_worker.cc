@@ -1,0 +1,329 @@
+#include "workers/refresh_worker.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <random>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+
+namespace ec::workers {
+namespace {
+
+constexpr char kComponent[] = "refresh";
+
+int64_t Micros(std::chrono::milliseconds d) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+}
+
+std::string DefaultOwner() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return absl::StrCat(host[0] != '\0' ? host : "worker", ":", getpid());
+}
+
+storage::RefreshCounts CountsFromCrawl(const discovery::CrawlStats& stats,
+                                       int64_t duration_us) {
+  storage::RefreshCounts c;
+  c.pages = stats.pages;
+  c.discovery_requests = stats.requests;
+  c.discovery_retries = stats.retries;
+  c.items_seen = stats.results;
+  c.duration_ms = duration_us / 1000;
+  return c;
+}
+
+nlohmann::json JobFields(const storage::LeasedJob& lease) {
+  return {{"job_uuid", lease.job.uuid},
+          {"query_uuid", lease.job.catalog_query_uuid},
+          {"reason", std::string(storage::JobReasonName(lease.job.reason))},
+          {"attempt", lease.job.attempts},
+          {"max_attempts", lease.job.max_attempts},
+          {"force", lease.job.force}};
+}
+
+}  // namespace
+
+RefreshWorker::RefreshWorker(storage::RefreshQueue* queue,
+                             SourceFactory factory, WorkerConfig config,
+                             Clock clock)
+    : queue_(queue),
+      factory_(std::move(factory)),
+      config_([&] {
+        if (config.owner.empty()) config.owner = DefaultOwner();
+        return std::move(config);
+      }()),
+      clock_(std::move(clock)) {}
+
+RefreshWorker::~RefreshWorker() { Stop(); }
+
+RefreshWorker::Slot& RefreshWorker::SlotFor(int index) {
+  while (static_cast<int>(slots_.size()) <= index) {
+    auto slot = std::make_unique<Slot>();
+    slot->index = static_cast<int>(slots_.size());
+    Slot* raw = slot.get();
+    // The crawl's backoff waits end early on Stop and keep the lease alive,
+    // since a page can be retried for longer than a lease lasts.
+    slot->source = factory_(
+        [this, raw](std::chrono::milliseconds d) -> absl::Status {
+          const auto deadline = std::chrono::steady_clock::now() + d;
+          while (true) {
+            absl::Status alive = KeepAlive(*raw);
+            if (!alive.ok()) return alive;
+            const auto left = std::chrono::duration_cast<
+                std::chrono::milliseconds>(deadline -
+                                           std::chrono::steady_clock::now());
+            if (left.count() <= 0) return absl::OkStatus();
+            if (WaitForStop(std::min(left, config_.lease / 3))) {
+              return absl::CancelledError("worker is stopping");
+            }
+          }
+        });
+    slots_.push_back(std::move(slot));
+  }
+  return *slots_[index];
+}
+
+absl::StatusOr<std::optional<storage::RefreshJobRow>>
+RefreshWorker::RunOnce() {
+  return RunOne(SlotFor(0));
+}
+
+bool RefreshWorker::WaitForStop(std::chrono::milliseconds d) {
+  absl::MutexLock lock(&mu_);
+  auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopping_;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&stopping),
+                              absl::FromChrono(d));
+}
+
+absl::Status RefreshWorker::KeepAlive(Slot& slot) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return absl::CancelledError("worker is stopping");
+  }
+  if (!slot.lease) return absl::OkStatus();
+  const int64_t now = clock_();
+  if (now - slot.last_heartbeat < Micros(config_.lease) / 3) {
+    return absl::OkStatus();
+  }
+  absl::Status beat = queue_->Heartbeat(*slot.lease, now + Micros(config_.lease));
+  if (beat.ok()) {
+    slot.last_heartbeat = now;
+    slot.lease->lease_expires = now + Micros(config_.lease);
+    return beat;
+  }
+  // A database hiccup is survivable while the lease still runs; a lost
+  // lease is not.
+  if (beat.code() != absl::StatusCode::kAborted &&
+      now < slot.lease->lease_expires) {
+    LogWarn(kComponent, "lease heartbeat failed; will retry",
+            {{"job_uuid", slot.lease->job.uuid},
+             {"error", std::string(beat.message())}});
+    return absl::OkStatus();
+  }
+  return beat;
+}
+
+int64_t RefreshWorker::RetryDelayMicros(int attempts) {
+  // Equal jitter: at least half the exponential delay, so a failing query
+  // really backs off, and spread so that queries failing together (an
+  // outage) do not retry in lockstep.
+  const int64_t base = Micros(config_.retry_base);
+  const int64_t cap = Micros(config_.retry_max);
+  int64_t delay = base;
+  for (int i = 1; i < attempts && delay < cap; ++i) delay *= 2;
+  delay = std::min(delay, cap);
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<int64_t> jitter(0, delay / 2);
+  return delay / 2 + jitter(rng);
+}
+
+absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
+    Slot& slot) {
+  const std::string owner = absl::StrCat(config_.owner, "/", slot.index);
+  const int64_t leased_at = clock_();
+  auto leased = queue_->Lease(owner, Micros(config_.lease), leased_at);
+  if (!leased.ok()) return leased.status();
+  if (!leased->has_value()) return std::optional<storage::RefreshJobRow>();
+  slot.lease = std::move(**leased);
+  slot.last_heartbeat = leased_at;
+  const storage::LeasedJob& lease = *slot.lease;
+  struct ClearLease {
+    Slot& s;
+    ~ClearLease() { s.lease.reset(); }
+  } clear{slot};
+
+  nlohmann::json fields = JobFields(lease);
+  if (lease.took_over_expired_lease) {
+    fields["took_over_from"] = lease.previous_owner;
+    LogWarn(kComponent, "lease expired; taking the job over", fields);
+  }
+  fields["content_filter"] = lease.content_filter;
+  LogInfo(kComponent, "crawl start", fields);
+  fields.erase("content_filter");
+
+  const auto started = std::chrono::steady_clock::now();
+  auto elapsed_us = [&] {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now() - started)
+        .count();
+  };
+  discovery::CrawlResult crawl;
+  absl::Status status = slot.source->Crawl(
+      lease.content_filter,
+      [&](const discovery::CrawlStats&) { return KeepAlive(slot); }, &crawl);
+  storage::RefreshCounts counts = CountsFromCrawl(crawl.stats, elapsed_us());
+  fields.update({{"pages", counts.pages},
+                 {"items_seen", counts.items_seen},
+                 {"items_skipped", crawl.stats.skipped},
+                 {"discovery_count", crawl.stats.reported_count},
+                 {"discovery_requests", counts.discovery_requests},
+                 {"discovery_retries", counts.discovery_retries},
+                 {"token_requests", crawl.stats.token_requests}});
+
+  if (status.ok()) {
+    status = KeepAlive(slot);
+  }
+  if (status.ok()) {
+    auto done = queue_->CompleteWithCrawl(lease, crawl.records, counts,
+                                          config_.guardrail, clock_());
+    if (done.ok()) {
+      const storage::RefreshCounts& c = done->counts;
+      fields.update({{"state", std::string(storage::JobStateName(done->state))},
+                     {"members_before", c.members_before},
+                     {"members_after", c.members_after},
+                     {"added", c.members_added},
+                     {"removed", c.members_removed},
+                     {"inserted", c.content_inserted},
+                     {"changed", c.content_updated},
+                     {"unchanged", c.content_unchanged},
+                     {"duration_ms", elapsed_us() / 1000}});
+      if (done->state == storage::JobState::kHeld) {
+        fields["held_reason"] = done->last_error;
+        LogWarn(kComponent, "crawl end: change held by guardrail", fields);
+      } else {
+        LogInfo(kComponent, "crawl end", fields);
+      }
+      return std::optional<storage::RefreshJobRow>(std::move(*done));
+    }
+    status = done.status();
+  }
+
+  fields["duration_ms"] = elapsed_us() / 1000;
+  fields["error"] = std::string(status.message());
+  fields["code"] = absl::StatusCodeToString(status.code());
+  if (status.code() == absl::StatusCode::kAborted) {
+    LogWarn(kComponent, "crawl end: lease lost, result discarded", fields);
+    return std::optional<storage::RefreshJobRow>();
+  }
+  bool stopping;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping = stopping_;
+  }
+  if (stopping && status.code() == absl::StatusCode::kCancelled) {
+    const absl::Status released = queue_->Release(lease, clock_());
+    fields["released"] = released.ok();
+    LogInfo(kComponent, "crawl end: abandoned for shutdown", fields);
+    return std::optional<storage::RefreshJobRow>();
+  }
+  const int64_t now = clock_();
+  auto failed = queue_->FailAttempt(
+      lease, absl::StrCat(absl::StatusCodeToString(status.code()), ": ",
+                          status.message()),
+      counts, now + RetryDelayMicros(lease.job.attempts), now);
+  if (!failed.ok()) return failed.status();
+  fields["state"] = std::string(storage::JobStateName(failed->state));
+  if (failed->state == storage::JobState::kQueued) {
+    fields["retry_in_ms"] = (failed->run_after - now) / 1000;
+  }
+  LogWarn(kComponent, "crawl end: failed, stored data unchanged", fields);
+  return std::optional<storage::RefreshJobRow>(std::move(*failed));
+}
+
+absl::StatusOr<storage::ScheduleResult> RefreshWorker::ScheduleOnce() {
+  const int64_t now = clock_();
+  auto result = queue_->Schedule(now - Micros(config_.max_age),
+                                 now - Micros(config_.failure_cooldown),
+                                 now - Micros(config_.job_retention),
+                                 config_.max_attempts, now);
+  if (result.ok() && (result->jobs_created > 0 ||
+                      result->jobs_expired_failed > 0 ||
+                      result->jobs_pruned > 0)) {
+    LogInfo(kComponent, "scheduler pass",
+            {{"jobs_queued", result->jobs_created},
+             {"jobs_failed_lease_expired", result->jobs_expired_failed},
+             {"jobs_pruned", result->jobs_pruned}});
+  }
+  return result;
+}
+
+void RefreshWorker::CrawlLoop(Slot* slot) {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+    }
+    auto ran = RunOne(*slot);
+    if (!ran.ok()) {
+      LogWarn(kComponent, "refresh queue unavailable",
+              {{"error", std::string(ran.status().message())}});
+    }
+    // Straight on to the next job while there are jobs.
+    if (ran.ok() && ran->has_value()) continue;
+    if (WaitForStop(config_.poll_interval)) return;
+  }
+}
+
+void RefreshWorker::ScheduleLoop() {
+  std::mt19937_64 rng{std::random_device{}()};
+  while (true) {
+    auto result = ScheduleOnce();
+    if (!result.ok()) {
+      LogWarn(kComponent, "scheduler pass failed",
+              {{"error", std::string(result.status().message())}});
+    }
+    // Jitter keeps several worker processes from scheduling in lockstep.
+    std::uniform_int_distribution<int64_t> jitter(
+        0, config_.schedule_interval.count() / 5);
+    if (WaitForStop(config_.schedule_interval +
+                    std::chrono::milliseconds(jitter(rng)))) {
+      return;
+    }
+  }
+}
+
+void RefreshWorker::Start() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = false;
+  }
+  for (int i = 0; i < config_.threads; ++i) SlotFor(i);
+  for (int i = 0; i < config_.threads; ++i) {
+    threads_.emplace_back([this, i] { CrawlLoop(slots_[i].get()); });
+  }
+  if (config_.scheduler) threads_.emplace_back([this] { ScheduleLoop(); });
+  LogInfo(kComponent, "workers started",
+          {{"owner", config_.owner},
+           {"threads", config_.threads},
+           {"scheduler", config_.scheduler},
+           {"max_age_s", std::chrono::duration_cast<std::chrono::seconds>(
+                             config_.max_age)
+                             .count()}});
+}
+
+void RefreshWorker::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  for (std::thread& t : threads_) t.join();
+  if (!threads_.empty()) LogInfo(kComponent, "workers stopped", {});
+  threads_.clear();
+}
+
+}  // namespace ec::workers

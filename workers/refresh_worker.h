@@ -1,0 +1,115 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+#include "discovery/discovery_client.h"
+#include "storage/refresh_queue.h"
+
+namespace ec::workers {
+
+// Parsed once from ENTERPRISE_CATALOG_REFRESH_* settings.
+struct WorkerConfig {
+  // Crawl threads in this process (each with its own discovery connection).
+  int threads = 2;
+  // A job's lease; extended every third of it while the crawl runs, so a
+  // worker that dies loses the job after at most this long.
+  std::chrono::milliseconds lease{60000};
+  // How often an idle worker looks for a due job.
+  std::chrono::milliseconds poll_interval{1000};
+  // Attempts per job, and the backoff between them: base * 2^(n-1), with
+  // jitter, capped.
+  int max_attempts = 5;
+  std::chrono::milliseconds retry_base{30000};
+  std::chrono::milliseconds retry_max{std::chrono::minutes(15)};
+  storage::GuardrailPolicy guardrail;
+  // Scheduler: every query in use whose data is older than max_age gets a
+  // job. 12 h leaves room for a day of retries inside the 24 h promise.
+  bool scheduler = true;
+  std::chrono::milliseconds max_age{std::chrono::hours(12)};
+  std::chrono::milliseconds schedule_interval{60000};
+  // A query whose last job failed or was held is not re-queued by the
+  // scheduler for this long (explicit requests still are).
+  std::chrono::milliseconds failure_cooldown{std::chrono::minutes(15)};
+  // Finished jobs are deleted after this long.
+  std::chrono::milliseconds job_retention{std::chrono::hours(24 * 7)};
+  // Names this process in leases and logs; default host:pid.
+  std::string owner;
+};
+
+// Makes one discovery client per crawl thread. The sleeper it is given
+// wakes up early when the worker stops and keeps the lease alive.
+using SourceFactory = std::function<std::unique_ptr<discovery::ContentSource>(
+    discovery::Sleeper)>;
+
+// Leases refresh jobs, crawls discovery and applies the result. Several
+// workers (threads or processes) can share one database: the queue hands
+// each job to one of them, and a worker that dies loses its lease.
+class RefreshWorker {
+ public:
+  // `queue` must outlive the worker.
+  RefreshWorker(storage::RefreshQueue* queue, SourceFactory factory,
+                WorkerConfig config, Clock clock = SystemClock());
+  ~RefreshWorker();
+  RefreshWorker(const RefreshWorker&) = delete;
+  RefreshWorker& operator=(const RefreshWorker&) = delete;
+
+  // Leases one due job and runs it to the end of this attempt, on the
+  // calling thread. Returns the job as the attempt left it, or nullopt when
+  // no job was due. Errors are the database's (the job's own failures are
+  // recorded on the job, not returned).
+  absl::StatusOr<std::optional<storage::RefreshJobRow>> RunOnce();
+
+  // One scheduler pass (see RefreshQueue::Schedule).
+  absl::StatusOr<storage::ScheduleResult> ScheduleOnce();
+
+  // Starts `threads` crawl threads and, if enabled, the scheduler thread.
+  void Start();
+  // Stops the threads: waits end at once, and a crawl in progress is
+  // abandoned with its lease released, so another worker can take the job
+  // immediately. Returns when every thread has exited.
+  void Stop();
+
+  const WorkerConfig& config() const { return config_; }
+
+ private:
+  // Per crawl thread: its discovery client and the job it holds.
+  struct Slot {
+    int index = 0;
+    std::unique_ptr<discovery::ContentSource> source;
+    std::optional<storage::LeasedJob> lease;
+    int64_t last_heartbeat = 0;
+  };
+
+  absl::StatusOr<std::optional<storage::RefreshJobRow>> RunOne(Slot& slot);
+  // Extends the lease if a third of it has passed. ABORTED if it was lost,
+  // CANCELLED when stopping.
+  absl::Status KeepAlive(Slot& slot);
+  // Waits up to `d`, returning early (true) if the worker is stopping.
+  bool WaitForStop(std::chrono::milliseconds d);
+  void CrawlLoop(Slot* slot);
+  void ScheduleLoop();
+  Slot& SlotFor(int index);
+  int64_t RetryDelayMicros(int attempts);
+
+  storage::RefreshQueue* const queue_;
+  const SourceFactory factory_;
+  const WorkerConfig config_;
+  const Clock clock_;
+
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace ec::workers
