@@ -75,8 +75,7 @@ class ContentSource {
   // OK only if every page succeeded; on error `out->stats` still says what
   // was spent. Never returns partial results as success.
   virtual absl::Status Crawl(const std::string& content_filter_json,
-                             const PageObserver& on_page,
-                             CrawlResult* out) = 0;
+                             const PageObserver& on_page, CrawlResult* out) = 0;
 };
 
 // Waits out a backoff. Returns non-OK to abandon the wait (shutdown), which
@@ -100,7 +99,8 @@ using Sleeper = std::function<absl::Status(std::chrono::milliseconds)>;
 //                        that is not a valid envelope or token response.
 //   UNAUTHENTICATED      the token endpoint answered 400, 401 or 403 (client
 //                        credentials refused), or search/all answered 401
-//                        even with a freshly fetched token.
+//                        even with a freshly fetched token (or on the page's
+//                        last attempt).
 //   FAILED_PRECONDITION  the token endpoint answered another 4xx or a 3xx;
 //                        search/all answered 3xx or a 4xx other than 400,
 //                        401, 408 and 429 (e.g. 403, 404 "Invalid page.").
@@ -108,14 +108,17 @@ using Sleeper = std::function<absl::Status(std::chrono::milliseconds)>;
 //                        config is invalid (see ValidateDiscoveryConfig).
 //   RESOURCE_EXHAUSTED   more than max_pages pages; or a response larger than
 //                        the transport's cap (64 MiB), which is not retried.
+//   (transport's code)   a transport failure retrying cannot fix, e.g. a
+//                        malformed URL or a rejected TLS certificate.
 //   anything else        as returned by the Sleeper or the PageObserver.
 // On failure `out->records` is empty and `out->stats` is filled in.
 std::unique_ptr<ContentSource> NewDiscoveryClient(const DiscoveryConfig& config,
                                                   Sleeper sleeper = nullptr);
 
-// INVALID_ARGUMENT naming the first unusable setting: empty URLs or client
-// id, non-positive page_size, max_attempts, max_pages or timeouts, negative
-// backoffs. Crawl checks this too, before any request.
+// INVALID_ARGUMENT naming the first unusable setting: URLs that are not
+// http:// or https://, an empty client id, non-positive page_size,
+// max_attempts, max_pages or timeouts, negative backoffs. Crawl checks this
+// too, before any request.
 absl::Status ValidateDiscoveryConfig(const DiscoveryConfig& config);
 
 // The token endpoint for `oauth_url`, by edx-rest-api-client's rule: trailing

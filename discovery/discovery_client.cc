@@ -1,0 +1,743 @@
+#include "discovery/discovery_client.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/content.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "discovery/curl_transport.h"
+#include "discovery/discovery_client_testing.h"
+#include "discovery/http_transport.h"
+#include "nlohmann/json.hpp"
+
+namespace ec::discovery {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+// Ordered, so a result document re-serialized for ParseDiscoveryDocument
+// keeps the member order discovery sent.
+using Json = nlohmann::ordered_json;
+
+constexpr std::string_view kComponent = "discovery";
+// How much of an unexpected body an error message may quote.
+constexpr size_t kBodyPrefixBytes = 120;
+constexpr size_t kDetailBytes = 200;
+// Same margin as edx-rest-api-client: a token about to expire could die in
+// flight.
+constexpr auto kTokenExpiryMargin = std::chrono::seconds(5);
+// Bounds expires_in so a silly value cannot overflow the clock arithmetic.
+constexpr double kMaxTokenLifetimeSeconds = 30.0 * 24 * 3600;
+// dump() recurses, so a hostile page must not reach it with unbounded
+// nesting. Two levels of envelope above ParseDiscoveryDocument's 128.
+constexpr int kMaxBodyDepth = 130;
+
+// Untrusted bytes made safe for a one-line message or log field: at most
+// `limit` bytes, control, non-ASCII and backslash bytes escaped.
+std::string Sanitize(std::string_view text, size_t limit) {
+  std::string out;
+  const size_t shown = std::min(text.size(), limit);
+  for (size_t i = 0; i < shown; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c < 0x20 || c >= 0x7f) {
+      absl::StrAppend(&out, "\\x", absl::Hex(c, absl::kZeroPad2));
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (shown < text.size()) absl::StrAppend(&out, "...");
+  return out;
+}
+
+std::string BodyPrefix(std::string_view body) {
+  if (body.empty()) return "empty body";
+  return absl::StrCat("body (", body.size(), " bytes) \"",
+                      Sanitize(body, kBodyPrefixBytes), "\"");
+}
+
+// application/x-www-form-urlencoded, as Python's urlencode writes it.
+std::string FormEncode(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' ||
+        c == '~') {
+      out += ch;
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    }
+  }
+  return out;
+}
+
+bool NestsDeeperThan(std::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > limit) return true;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// Parses a body into `out`; on failure says why without quoting the body
+// (nlohmann's own messages echo the bytes they choked on).
+absl::Status ParseJson(std::string_view body, Json* out) {
+  if (NestsDeeperThan(body, kMaxBodyDepth)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("JSON nests deeper than ", kMaxBodyDepth, " levels"));
+  }
+  try {
+    *out = Json::parse(body);
+  } catch (const Json::parse_error& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not valid JSON (parse error at byte ", e.byte, " of ",
+                     body.size(), ")"));
+  }
+  return absl::OkStatus();
+}
+
+// A short description of a non-2xx body: DRF's {"detail": ...} if there is
+// one, else its first bytes.
+std::string DescribeErrorBody(std::string_view body) {
+  if (!NestsDeeperThan(body, kMaxBodyDepth)) {
+    const Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_object()) {
+      const auto detail = parsed.find("detail");
+      if (detail != parsed.end() && detail->is_string()) {
+        return absl::StrCat(
+            "detail \"",
+            Sanitize(detail->get_ref<const std::string&>(), kDetailBytes),
+            "\"");
+      }
+    }
+  }
+  return BodyPrefix(body);
+}
+
+// The token endpoint's error code only: its bodies are never quoted, as a
+// token response could carry a token.
+std::string DescribeTokenError(std::string_view body) {
+  if (!NestsDeeperThan(body, kMaxBodyDepth)) {
+    const Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_object()) {
+      const auto error = parsed.find("error");
+      if (error != parsed.end() && error->is_string()) {
+        return absl::StrCat(", error \"",
+                            Sanitize(error->get_ref<const std::string&>(), 64),
+                            "\"");
+      }
+    }
+  }
+  return "";
+}
+
+struct Page {
+  int64_t count = 0;
+  bool has_next = false;
+  // Each result re-serialized, in page order.
+  std::vector<std::string> documents;
+  int64_t bytes = 0;
+};
+
+// Validates the search/all envelope. The message says what is wrong.
+absl::StatusOr<Page> ParseEnvelope(std::string_view body) {
+  Json envelope;
+  EC_RETURN_IF_ERROR(ParseJson(body, &envelope));
+  if (!envelope.is_object()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a JSON object but ", envelope.type_name()));
+  }
+  Page page;
+  const auto count = envelope.find("count");
+  if (count == envelope.end()) {
+    const auto detail = envelope.find("detail");
+    if (detail != envelope.end() && detail->is_string()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "no \"count\" but detail \"",
+          Sanitize(detail->get_ref<const std::string&>(), kDetailBytes), "\""));
+    }
+    return absl::InvalidArgumentError("no \"count\"");
+  }
+  const bool count_ok =
+      count->is_number_unsigned()
+          ? count->get<uint64_t>() <=
+                static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
+          : count->is_number_integer() && count->get<int64_t>() >= 0;
+  if (!count_ok) {
+    return absl::InvalidArgumentError(
+        "\"count\" is not a non-negative integer");
+  }
+  page.count = count->get<int64_t>();
+
+  const auto results = envelope.find("results");
+  if (results == envelope.end()) {
+    return absl::InvalidArgumentError("no \"results\"");
+  }
+  if (!results->is_array()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"results\" is not an array but ", results->type_name()));
+  }
+  for (size_t i = 0; i < results->size(); ++i) {
+    if (!(*results)[i].is_object()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "results[", i, "] is not an object but ", (*results)[i].type_name()));
+    }
+  }
+
+  const auto next = envelope.find("next");
+  if (next == envelope.end()) {
+    return absl::InvalidArgumentError("no \"next\"");
+  }
+  if (!next->is_null() && !next->is_string()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"next\" is neither null nor a string but ", next->type_name()));
+  }
+  page.has_next =
+      next->is_string() && !next->get_ref<const std::string&>().empty();
+
+  page.documents.reserve(results->size());
+  for (const Json& document : *results) {
+    page.documents.push_back(document.dump());
+  }
+  page.bytes = static_cast<int64_t>(body.size());
+  return page;
+}
+
+struct Token {
+  std::string value;
+  double expires_in_seconds = 0;
+};
+
+// Never quotes the body: it may hold a token even when malformed.
+absl::StatusOr<Token> ParseTokenResponse(std::string_view body) {
+  Json parsed;
+  EC_RETURN_IF_ERROR(ParseJson(body, &parsed));
+  if (!parsed.is_object()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a JSON object but ", parsed.type_name()));
+  }
+  Token token;
+  const auto access_token = parsed.find("access_token");
+  if (access_token == parsed.end() || !access_token->is_string() ||
+      access_token->get_ref<const std::string&>().empty()) {
+    return absl::InvalidArgumentError("no non-empty string \"access_token\"");
+  }
+  token.value = access_token->get<std::string>();
+  // It goes into a header line verbatim.
+  for (const char c : token.value) {
+    if (c <= 0x20 || c >= 0x7f) {
+      return absl::InvalidArgumentError(
+          "\"access_token\" has characters not allowed in a header");
+    }
+  }
+  const auto expires_in = parsed.find("expires_in");
+  if (expires_in == parsed.end() || !expires_in->is_number() ||
+      !std::isfinite(expires_in->get<double>()) ||
+      expires_in->get<double>() < 0) {
+    return absl::InvalidArgumentError("no non-negative number \"expires_in\"");
+  }
+  token.expires_in_seconds = expires_in->get<double>();
+  return token;
+}
+
+// The seconds form, or an HTTP-date measured against the wall clock.
+std::optional<milliseconds> ParseRetryAfter(std::string_view header) {
+  const std::string value(absl::StripAsciiWhitespace(
+      absl::string_view(header.data(), header.size())));
+  if (value.empty()) return std::nullopt;
+  if (std::all_of(value.begin(), value.end(),
+                  [](char c) { return absl::ascii_isdigit(c); })) {
+    // Anything beyond a year is capped by retry_after_max anyway.
+    if (value.size() > 8) return milliseconds(int64_t{99999999} * 1000);
+    int64_t seconds = 0;
+    if (!absl::SimpleAtoi(value, &seconds)) return std::nullopt;
+    return milliseconds(seconds * 1000);
+  }
+  absl::Time when;
+  std::string error;
+  if (!absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", value, &when, &error)) {
+    return std::nullopt;
+  }
+  const absl::Duration wait = when - absl::Now();
+  if (wait <= absl::ZeroDuration()) return milliseconds(0);
+  return milliseconds(
+      absl::ToInt64Milliseconds(std::min(wait, absl::Hours(24 * 365))));
+}
+
+bool IsRetryableHttpStatus(int status) {
+  return status >= 500 || status == 429 || status == 408;
+}
+
+bool IsRetryableTransportError(const absl::Status& status) {
+  return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status);
+}
+
+bool IsSuccess(int status) { return status >= 200 && status < 300; }
+
+// Why an attempt did not produce a value, and whether another may.
+struct Failure {
+  enum class Kind {
+    kTransient,     // connection, timeout, 5xx, 408, 429
+    kBadBody,       // a 2xx whose body is not what the endpoint promises
+    kUnauthorized,  // search/all said 401: the token was refused
+  };
+  Kind kind = Kind::kTransient;
+  std::string cause;
+  int http_status = 0;  // 0 when no response arrived
+  std::string transport_code;
+  std::optional<milliseconds> retry_after;
+};
+
+absl::Status Exhausted(const std::string& what, int attempts,
+                       const Failure& last) {
+  const std::string message = absl::StrCat(
+      what, ": failed after ", attempts,
+      attempts == 1 ? " attempt" : " attempts", "; last: ", last.cause);
+  switch (last.kind) {
+    case Failure::Kind::kBadBody:
+      return absl::DataLossError(message);
+    case Failure::Kind::kUnauthorized:
+      return absl::UnauthenticatedError(message);
+    case Failure::Kind::kTransient:
+      break;
+  }
+  return absl::UnavailableError(message);
+}
+
+Failure TransportFailure(const absl::Status& status) {
+  Failure failure;
+  failure.kind = Failure::Kind::kTransient;
+  failure.cause = std::string(status.message());
+  failure.transport_code = absl::StatusCodeToString(status.code());
+  return failure;
+}
+
+class DiscoveryClient final : public ContentSource {
+ public:
+  DiscoveryClient(const DiscoveryConfig& config,
+                  std::unique_ptr<HttpTransport> transport, Sleeper sleeper,
+                  std::function<Clock::time_point()> now, uint64_t jitter_seed)
+      : config_(config),
+        transport_(std::move(transport)),
+        sleeper_(std::move(sleeper)),
+        now_(now ? std::move(now) : [] { return Clock::now(); }),
+        jitter_(jitter_seed),
+        token_url_(TokenEndpointUrl(config.oauth_url)),
+        search_url_(SearchAllUrl(config.discovery_url)) {}
+
+  absl::Status Crawl(const std::string& content_filter_json,
+                     const PageObserver& on_page, CrawlResult* out) override {
+    out->records.clear();
+    out->stats = CrawlStats{};
+    aborted_by_caller_ = false;
+    absl::Status status;
+    try {
+      status = CrawlPages(content_filter_json, on_page, out);
+    } catch (const std::exception& e) {
+      // Allocation failures and the like; nothing the caller can act on
+      // beyond failing the crawl.
+      status = absl::InternalError(
+          absl::StrCat("discovery client: unexpected exception: ", e.what()));
+    } catch (...) {
+      status = absl::InternalError("discovery client: unexpected exception");
+    }
+    if (status.ok()) return status;
+    out->records.clear();
+    out->records.shrink_to_fit();
+    // A caller's own abort (shutdown, lost lease) is not a discovery fault.
+    if (!aborted_by_caller_) {
+      LogError(kComponent, "crawl failed",
+               {{"code", absl::StatusCodeToString(status.code())},
+                {"error", std::string(status.message())},
+                {"pages", out->stats.pages},
+                {"requests", out->stats.requests},
+                {"retries", out->stats.retries},
+                {"token_requests", out->stats.token_requests}});
+    }
+    return status;
+  }
+
+ private:
+  absl::Status CrawlPages(const std::string& content_filter_json,
+                          const PageObserver& on_page, CrawlResult* out) {
+    EC_RETURN_IF_ERROR(ValidateDiscoveryConfig(config_));
+    CrawlStats& stats = out->stats;
+    for (int page_number = 1;; ++page_number) {
+      EC_ASSIGN_OR_RETURN(Page page,
+                          FetchPage(content_filter_json, page_number, &stats));
+      if (page_number == 1) stats.reported_count = page.count;
+      ++stats.pages;
+      stats.bytes += page.bytes;
+      stats.results += static_cast<int64_t>(page.documents.size());
+      for (const std::string& document : page.documents) {
+        absl::StatusOr<std::vector<ContentRecord>> records =
+            ParseDiscoveryDocument(document);
+        if (!records.ok()) {
+          ++stats.skipped;
+          continue;
+        }
+        for (ContentRecord& record : *records) {
+          out->records.push_back(std::move(record));
+        }
+      }
+      if (on_page) {
+        if (absl::Status status = on_page(stats); !status.ok()) {
+          aborted_by_caller_ = true;
+          return status;
+        }
+      }
+      if (!page.has_next) break;
+      if (page_number >= config_.max_pages) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "search/all page ", page_number,
+            " still has a next page; max_pages is ", config_.max_pages));
+      }
+    }
+    if (stats.skipped > 0) {
+      // Persons and key-less documents are normal for broad filters; one
+      // line per crawl is enough.
+      Log(spdlog::level::debug, kComponent, "skipped unstorable results",
+          {{"skipped", stats.skipped}, {"results", stats.results}});
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<Page> FetchPage(const std::string& content_filter_json,
+                                 int page_number, CrawlStats* stats) {
+    const std::string what = absl::StrCat("search/all page ", page_number);
+    HttpRequest request;
+    request.url = absl::StrCat(
+        search_url_,
+        "?exclude_expired_course_run=True&include_learner_pathways=True"
+        "&page_size=",
+        config_.page_size, "&page=", page_number);
+    request.body = content_filter_json;
+    request.connect_timeout = config_.connect_timeout;
+    request.timeout = config_.request_timeout;
+
+    std::optional<Failure> last;
+    bool token_refreshed = false;
+    int attempt = 0;
+    while (attempt < config_.max_attempts) {
+      ++attempt;
+      if (last.has_value()) {
+        ++stats->retries;
+        // A refused token is fixed by fetching another, not by waiting.
+        if (last->kind == Failure::Kind::kUnauthorized) {
+          LogRetry(what, page_number, attempt - 1, *last, milliseconds(0));
+        } else {
+          const milliseconds delay = Backoff(attempt - 1, last->retry_after);
+          LogRetry(what, page_number, attempt - 1, *last, delay);
+          EC_RETURN_IF_ERROR(Sleep(delay));
+        }
+      }
+      absl::StatusOr<std::string> token = EnsureToken(page_number, stats);
+      if (!token.ok()) {
+        if (aborted_by_caller_) return token.status();
+        return absl::Status(token.status().code(),
+                            absl::StrCat(what, ": ", token.status().message()));
+      }
+      request.headers = {{"Authorization", absl::StrCat("JWT ", *token)},
+                         {"Content-Type", "application/json"},
+                         {"Accept", "application/json"}};
+      ++stats->requests;
+      absl::StatusOr<HttpResponse> response = transport_->Post(request);
+      if (!response.ok()) {
+        if (!IsRetryableTransportError(response.status())) {
+          return absl::Status(
+              response.status().code(),
+              absl::StrCat(what, ": ", response.status().message()));
+        }
+        last = TransportFailure(response.status());
+        continue;
+      }
+      const int http = response->status;
+      Failure failure;
+      failure.http_status = http;
+      if (IsSuccess(http)) {
+        absl::StatusOr<Page> page = ParseEnvelope(response->body);
+        if (page.ok()) return page;
+        failure.kind = Failure::Kind::kBadBody;
+        failure.cause = absl::StrCat(
+            "HTTP ", http, ", invalid envelope: ", page.status().message(),
+            "; content type \"", Sanitize(response->Header("content-type"), 64),
+            "\", ", BodyPrefix(response->body));
+      } else if (http == 401) {
+        token_.reset();
+        failure.kind = Failure::Kind::kUnauthorized;
+        failure.cause =
+            absl::StrCat("HTTP 401, ", DescribeErrorBody(response->body));
+        if (token_refreshed) {
+          return absl::UnauthenticatedError(absl::StrCat(
+              what, ": ", failure.cause, " even with a freshly fetched token"));
+        }
+        token_refreshed = true;
+      } else if (IsRetryableHttpStatus(http)) {
+        failure.kind = Failure::Kind::kTransient;
+        failure.cause = absl::StrCat("HTTP ", http, ", ",
+                                     DescribeErrorBody(response->body));
+        failure.retry_after = ParseRetryAfter(response->Header("retry-after"));
+      } else {
+        // The request itself is wrong (or the URL is); repeating it cannot
+        // help, and a 404 "Invalid page." must not read as an empty page.
+        const std::string message =
+            absl::StrCat(what, ": HTTP ", http, " (not retried), ",
+                         DescribeErrorBody(response->body));
+        if (http == 400) return absl::InvalidArgumentError(message);
+        return absl::FailedPreconditionError(message);
+      }
+      last = std::move(failure);
+    }
+    return Exhausted(what, attempt, *last);
+  }
+
+  // The cached token, or a fresh one when it is missing or about to expire.
+  absl::StatusOr<std::string> EnsureToken(int page_number, CrawlStats* stats) {
+    if (token_.has_value() && now_() < token_->refresh_at) {
+      return token_->value;
+    }
+    token_.reset();
+    const std::string what = absl::StrCat("token endpoint ", token_url_);
+    HttpRequest request;
+    request.url = token_url_;
+    request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                       {"Accept", "application/json"}};
+    request.body =
+        absl::StrCat("grant_type=client_credentials&client_id=",
+                     FormEncode(config_.client_id),
+                     "&client_secret=", FormEncode(config_.client_secret),
+                     "&token_type=jwt");
+    request.connect_timeout = config_.connect_timeout;
+    request.timeout = config_.request_timeout;
+
+    std::optional<Failure> last;
+    int attempt = 0;
+    while (attempt < config_.max_attempts) {
+      ++attempt;
+      if (last.has_value()) {
+        const milliseconds delay = Backoff(attempt - 1, last->retry_after);
+        LogRetry("token endpoint", page_number, attempt - 1, *last, delay);
+        EC_RETURN_IF_ERROR(Sleep(delay));
+      }
+      ++stats->token_requests;
+      // Lifetime counts from before the request, as edx-rest-api-client
+      // does: the token may have been minted at any point during it.
+      const Clock::time_point sent_at = now_();
+      absl::StatusOr<HttpResponse> response = transport_->Post(request);
+      if (!response.ok()) {
+        if (!IsRetryableTransportError(response.status())) {
+          return absl::Status(
+              response.status().code(),
+              absl::StrCat(what, ": ", response.status().message()));
+        }
+        last = TransportFailure(response.status());
+        continue;
+      }
+      const int http = response->status;
+      Failure failure;
+      failure.http_status = http;
+      if (IsSuccess(http)) {
+        absl::StatusOr<Token> token = ParseTokenResponse(response->body);
+        if (token.ok()) {
+          const double seconds =
+              std::min(token->expires_in_seconds, kMaxTokenLifetimeSeconds);
+          const auto lifetime = std::chrono::duration_cast<milliseconds>(
+              std::chrono::duration<double>(seconds));
+          token_ = CachedToken{std::move(token->value),
+                               sent_at + lifetime - kTokenExpiryMargin};
+          return token_->value;
+        }
+        failure.kind = Failure::Kind::kBadBody;
+        failure.cause = absl::StrCat(
+            "HTTP ", http,
+            ", invalid token response: ", token.status().message());
+      } else if (IsRetryableHttpStatus(http)) {
+        failure.kind = Failure::Kind::kTransient;
+        failure.cause =
+            absl::StrCat("HTTP ", http, DescribeTokenError(response->body));
+        failure.retry_after = ParseRetryAfter(response->Header("retry-after"));
+      } else if (http == 400 || http == 401 || http == 403) {
+        return absl::UnauthenticatedError(
+            absl::StrCat(what, ": client credentials refused, HTTP ", http,
+                         DescribeTokenError(response->body)));
+      } else {
+        return absl::FailedPreconditionError(
+            absl::StrCat(what, ": HTTP ", http, " (not retried)",
+                         DescribeTokenError(response->body)));
+      }
+      last = std::move(failure);
+    }
+    return Exhausted(what, attempt, *last);
+  }
+
+  // Full jitter over an exponentially growing cap; a larger Retry-After
+  // wins, up to retry_after_max.
+  milliseconds Backoff(int retry, std::optional<milliseconds> retry_after) {
+    const int64_t max = config_.backoff_max.count();
+    int64_t cap = std::min(config_.backoff_base.count(), max);
+    for (int i = 1; i < retry && cap < max; ++i) {
+      cap = cap > max / 2 ? max : cap * 2;
+    }
+    std::uniform_int_distribution<int64_t> distribution(0, cap);
+    milliseconds delay(distribution(jitter_));
+    if (retry_after.has_value()) {
+      delay = std::max(delay, std::min(*retry_after, config_.retry_after_max));
+    }
+    return delay;
+  }
+
+  absl::Status Sleep(milliseconds delay) {
+    absl::Status status = absl::OkStatus();
+    if (sleeper_) {
+      status = sleeper_(delay);
+    } else {
+      std::this_thread::sleep_for(delay);
+    }
+    if (!status.ok()) aborted_by_caller_ = true;
+    return status;
+  }
+
+  static void LogRetry(std::string_view what, int page_number, int attempt,
+                       const Failure& failure, milliseconds delay) {
+    nlohmann::json fields = {{"request", std::string(what)},
+                             {"page", page_number},
+                             {"attempt", attempt},
+                             {"error", failure.cause},
+                             {"delay_ms", delay.count()}};
+    if (failure.http_status != 0) fields["http_status"] = failure.http_status;
+    if (!failure.transport_code.empty()) {
+      fields["transport_code"] = failure.transport_code;
+    }
+    if (failure.retry_after.has_value()) {
+      fields["retry_after_ms"] = failure.retry_after->count();
+    }
+    LogWarn(kComponent, "request failed; retrying", fields);
+  }
+
+  struct CachedToken {
+    std::string value;
+    Clock::time_point refresh_at;
+  };
+
+  const DiscoveryConfig config_;
+  const std::unique_ptr<HttpTransport> transport_;
+  const Sleeper sleeper_;
+  const std::function<Clock::time_point()> now_;
+  std::mt19937_64 jitter_;
+  const std::string token_url_;
+  const std::string search_url_;
+  std::optional<CachedToken> token_;
+  // Set when the Sleeper or the PageObserver ended the crawl.
+  bool aborted_by_caller_ = false;
+};
+
+bool IsHttpUrl(const std::string& url) {
+  return url.starts_with("http://") || url.starts_with("https://");
+}
+
+}  // namespace
+
+absl::Status ValidateDiscoveryConfig(const DiscoveryConfig& config) {
+  const auto invalid = [](const char* why) {
+    return absl::InvalidArgumentError(absl::StrCat("discovery config: ", why));
+  };
+  if (!IsHttpUrl(config.discovery_url)) {
+    return invalid("discovery_url must be an http:// or https:// URL");
+  }
+  if (!IsHttpUrl(config.oauth_url)) {
+    return invalid("oauth_url must be an http:// or https:// URL");
+  }
+  if (config.client_id.empty()) return invalid("client_id is empty");
+  if (config.page_size < 1) return invalid("page_size must be at least 1");
+  if (config.max_attempts < 1) {
+    return invalid("max_attempts must be at least 1");
+  }
+  if (config.max_pages < 1) return invalid("max_pages must be at least 1");
+  if (config.connect_timeout <= milliseconds(0) ||
+      config.request_timeout <= milliseconds(0)) {
+    return invalid("connect_timeout and request_timeout must be positive");
+  }
+  if (config.backoff_base < milliseconds(0) ||
+      config.backoff_max < milliseconds(0) ||
+      config.retry_after_max < milliseconds(0)) {
+    return invalid(
+        "backoff_base, backoff_max and retry_after_max must not be negative");
+  }
+  return absl::OkStatus();
+}
+
+std::string TokenEndpointUrl(const std::string& oauth_url) {
+  std::string url = oauth_url;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  if (url.ends_with("/access_token")) return url;
+  if (url.ends_with("/oauth2")) return url + "/access_token";
+  return url + "/oauth2/access_token";
+}
+
+std::string SearchAllUrl(const std::string& discovery_url) {
+  std::string url = discovery_url;
+  if (url.empty() || url.back() != '/') url += '/';
+  return url + "search/all/";
+}
+
+std::unique_ptr<ContentSource> NewDiscoveryClient(const DiscoveryConfig& config,
+                                                  Sleeper sleeper) {
+  std::random_device entropy;
+  const uint64_t seed = (static_cast<uint64_t>(entropy()) << 32) ^ entropy();
+  return std::make_unique<DiscoveryClient>(config, NewCurlTransport(),
+                                           std::move(sleeper), nullptr, seed);
+}
+
+std::unique_ptr<ContentSource> NewDiscoveryClientForTest(
+    const DiscoveryConfig& config, std::unique_ptr<HttpTransport> transport,
+    Sleeper sleeper, std::function<Clock::time_point()> now,
+    uint64_t jitter_seed) {
+  return std::make_unique<DiscoveryClient>(config, std::move(transport),
+                                           std::move(sleeper), std::move(now),
+                                           jitter_seed);
+}
+
+}  // namespace ec::discovery
