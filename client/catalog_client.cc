@@ -107,6 +107,8 @@ constexpr std::array kMethods = {
                 &CallJson<&StubInterface::GetCatalogMetadata>},
     MethodEntry{"GetContentMetadata",
                 &CallJson<&StubInterface::GetContentMetadata>},
+    MethodEntry{"RefreshCatalog", &CallJson<&StubInterface::RefreshCatalog>},
+    MethodEntry{"GetRefreshJob", &CallJson<&StubInterface::GetRefreshJob>},
 };
 
 }  // namespace

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Quickstart: installs dependencies, builds, starts a local PostgreSQL 15
 # cluster (state in <repo>/.data/pg, durable settings), creates database
-# enterprise_catalog, migrates it, imports the sample data and runs the
-# gRPC server in the foreground.
+# enterprise_catalog, migrates it, starts the course-discovery stand-in with
+# generated sample data, creates the sample catalogs and runs the gRPC server
+# and the refresh workers (`enterprise-catalog all`) in the foreground. The
+# workers fill the catalogs from the stand-in within seconds.
 #
 # Env:
 #   EC_PG_PORT                        local cluster port (default 54329)
+#   EC_DISCOVERY_PORT                 stand-in port (default 18381)
+#   ENTERPRISE_CATALOG_DISCOVERY_URL  if set (with ENTERPRISE_CATALOG_OAUTH_*),
+#                                     that discovery is used and no stand-in
+#                                     is started
 #   ENTERPRISE_CATALOG_GRPC_ADDRESS   listen address (default 127.0.0.1:50051)
 #   ENTERPRISE_CATALOG_DATABASE_URL   if set, used as is and no local cluster
 #                                     is started
@@ -21,8 +27,11 @@ export BUILD_DIR="${BUILD_DIR:-${REPO_ROOT}/build}"
 PG_STATE_DIR="${REPO_ROOT}/.data/pg"
 PG_PORT="${EC_PG_PORT:-54329}"
 DB_NAME="enterprise_catalog"
-SAMPLE_FILE="${REPO_ROOT}/deploy/sample/sample-data.json"
+SAMPLE_FILE="${REPO_ROOT}/deploy/sample/quickstart-catalogs.json"
 SERVER="${BUILD_DIR}/server/enterprise-catalog"
+STUB="${BUILD_DIR}/tests/discovery_stub/discovery-stub"
+DISCOVERY_PORT="${EC_DISCOVERY_PORT:-18381}"
+DATA_DIR="${REPO_ROOT}/.data"
 CLIENT="${BUILD_DIR}/client/catalogctl"
 
 log() { printf '[run] %s\n' "$*" >&2; }
@@ -47,6 +56,43 @@ export ENTERPRISE_CATALOG_DATABASE_URL
 export ENTERPRISE_CATALOG_GRPC_ADDRESS="${ENTERPRISE_CATALOG_GRPC_ADDRESS:-127.0.0.1:50051}"
 log "ENTERPRISE_CATALOG_DATABASE_URL=${ENTERPRISE_CATALOG_DATABASE_URL}"
 log "ENTERPRISE_CATALOG_GRPC_ADDRESS=${ENTERPRISE_CATALOG_GRPC_ADDRESS}"
+
+stub_pid=""
+cleanup() {
+  if [[ -n "${stub_pid}" ]]; then kill "${stub_pid}" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+
+if [[ -n "${ENTERPRISE_CATALOG_DISCOVERY_URL:-}" ]]; then
+  log "using ENTERPRISE_CATALOG_DISCOVERY_URL from the environment; not starting the stand-in"
+else
+  [[ -x "${STUB}" ]] || {
+    log "error: ${STUB} was not built"
+    exit 1
+  }
+  mkdir -p "${DATA_DIR}"
+  log "starting the discovery stand-in on 127.0.0.1:${DISCOVERY_PORT} (log ${DATA_DIR}/discovery-stub.log)"
+  # 300 courses with 700 runs, 30 programs, 5 pathways: about 1,000
+  # documents of 5-25 KB, like real search/all results.
+  "${STUB}" --host 127.0.0.1 --port "${DISCOVERY_PORT}" --seed 42 \
+    --courses 300 --runs 700 --programs 30 --pathways 5 --persons 20 \
+    >"${DATA_DIR}/discovery-stub.out" 2>"${DATA_DIR}/discovery-stub.log" &
+  stub_pid=$!
+  for _ in $(seq 1 100); do
+    grep -q listening "${DATA_DIR}/discovery-stub.out" 2>/dev/null && break
+    kill -0 "${stub_pid}" 2>/dev/null || {
+      log "error: the discovery stand-in exited; see ${DATA_DIR}/discovery-stub.log"
+      exit 1
+    }
+    sleep 0.1
+  done
+  export ENTERPRISE_CATALOG_DISCOVERY_URL="http://127.0.0.1:${DISCOVERY_PORT}/api/v1/"
+  export ENTERPRISE_CATALOG_OAUTH_URL="http://127.0.0.1:${DISCOVERY_PORT}"
+  # The stand-in's default client credentials.
+  export ENTERPRISE_CATALOG_OAUTH_CLIENT_ID="enterprise-catalog-worker"
+  export ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET="enterprise-catalog-secret"
+fi
+log "ENTERPRISE_CATALOG_DISCOVERY_URL=${ENTERPRISE_CATALOG_DISCOVERY_URL}"
 
 log "running: ${SERVER} migrate"
 "${SERVER}" migrate
@@ -73,19 +119,21 @@ cat >&2 <<EOT
 
  Call it from another terminal (catalogctl takes the RPC's request as JSON):
    ${CLIENT} --address ${addr} ListCatalogs '{}'
-   ${CLIENT} --address ${addr} ContainsContentItems \
-     '{"catalog_uuid":"${catalog_uuid}","content_keys":["edX+DemoX","course-v1:edX+DemoX+1T2026"]}'
+   ${CLIENT} --address ${addr} GetCatalogMetadata '{"catalog_uuid":"${catalog_uuid}","page_size":2}'
+   ${CLIENT} --address ${addr} RefreshCatalog '{"catalog_uuid":"${catalog_uuid}"}'
+   ${CLIENT} --address ${addr} GetRefreshJob '{"job_uuid":"<uuid from RefreshCatalog>"}'
    ${CLIENT} --address ${addr} CustomerContainsContentItems \
-     '{"enterprise_uuid":"${enterprise_uuid}","content_keys":["HarvardX+CS50P"]}'
-   ${CLIENT} --address ${addr} GetCatalogMetadata '{"catalog_uuid":"${catalog_uuid}","page_size":5}'
+     '{"enterprise_uuid":"${enterprise_uuid}","content_keys":["<a content_key from the metadata>"]}'
+ The workers crawl the stand-in right after start: content_count in
+ ListCatalogs goes from 0 to the crawled count within seconds.
  More (and grpcurl equivalents) in README.md.
 
- Stop the server with Ctrl-C.
+ Stop the server, the workers and the stand-in with Ctrl-C.
  The database keeps running; stop it with:
    scripts/pg-cluster.sh stop .data/pg
 ==============================================================================
 
 EOT
 
-log "running: ${SERVER} serve"
-exec "${SERVER}" serve
+log "running: ${SERVER} all"
+"${SERVER}" all

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <random>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -33,6 +35,32 @@ storage::RefreshCounts CountsFromCrawl(const discovery::CrawlStats& stats,
   c.items_seen = stats.results;
   c.duration_ms = duration_us / 1000;
   return c;
+}
+
+// Elasticsearch stops counting at 10,000 (discovery never asks for exact
+// totals), so beyond it "count" proves nothing.
+constexpr int64_t kCountSaturation = 10000;
+
+// Discovery pages by an unstable sort: under load a page can repeat items of
+// the previous one, so others are never seen. A crawl that saw fewer
+// distinct documents than discovery counted is not the complete set, and
+// applying it would unlink content that still exists.
+absl::Status CheckComplete(const discovery::CrawlResult& crawl) {
+  const discovery::CrawlStats& s = crawl.stats;
+  if (s.reported_count >= kCountSaturation) return absl::OkStatus();
+  std::unordered_set<std::string_view> distinct;
+  for (const ContentRecord& r : crawl.records) {
+    if (!r.derived) distinct.insert(r.content_key);
+  }
+  const int64_t expected = s.reported_count - s.skipped;
+  if (static_cast<int64_t>(distinct.size()) < expected) {
+    return absl::DataLossError(absl::StrCat(
+        "discovery pages were inconsistent: count ", s.reported_count,
+        " but ", s.results, " results with ", distinct.size(),
+        " distinct storable documents (", s.skipped,
+        " not storable); items were duplicated or missing across pages"));
+  }
+  return absl::OkStatus();
 }
 
 nlohmann::json JobFields(const storage::LeasedJob& lease) {
@@ -185,9 +213,8 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
                  {"discovery_retries", counts.discovery_retries},
                  {"token_requests", crawl.stats.token_requests}});
 
-  if (status.ok()) {
-    status = KeepAlive(slot);
-  }
+  if (status.ok()) status = CheckComplete(crawl);
+  if (status.ok()) status = KeepAlive(slot);
   if (status.ok()) {
     auto done = queue_->CompleteWithCrawl(lease, crawl.records, counts,
                                           config_.guardrail, clock_());
