@@ -1,8 +1,10 @@
 // Two real `enterprise-catalog work` processes on one database and one
 // discovery stand-in: the one holding a job is SIGKILLed mid-crawl, and the
 // other finishes the job once the lease expires.
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,7 +14,10 @@
 #include <vector>
 
 #include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+
+#include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
 
 #include "common/canonical_json.h"
 #include "common/uuid.h"
@@ -162,6 +167,109 @@ TEST(WorkerProcessTest, KilledWorkersJobIsFinishedByAnother) {
 
   kill(survivor->pid(), SIGTERM);
   EXPECT_EQ(survivor->Wait(), 0);
+}
+
+// A port that was free a moment ago (the server binds it right after).
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// The quickstart's shape: `enterprise-catalog all` (server and workers in one
+// process) against the stand-in, driven only through gRPC.
+TEST(WorkerProcessTest, AllCommandFillsACatalogAndReportsTheJob) {
+  namespace v1 = ::enterprise_catalog::v1;
+  auto env = testing::StoreEnv::Create(1);
+  ASSERT_TRUE(env.ok()) << env.status();
+  stub::DiscoveryStub::Options options;
+  options.dataset.seed = 5;
+  options.dataset.courses = 60;
+  options.dataset.runs = 120;
+  options.dataset.programs = 6;
+  options.dataset.min_doc_bytes = 600;
+  options.dataset.max_doc_bytes = 1200;
+  auto discovery = stub::DiscoveryStub::Start(options);
+  ASSERT_TRUE(discovery.ok()) << discovery.status();
+  const std::string address = "127.0.0.1:" + std::to_string(FreePort());
+  Child all(
+      {EC_BINARY, "all"},
+      {"ENTERPRISE_CATALOG_DATABASE_URL=" + (*env)->dsn(),
+       "ENTERPRISE_CATALOG_GRPC_ADDRESS=" + address,
+       "ENTERPRISE_CATALOG_DISCOVERY_URL=" + (*discovery)->discovery_url(),
+       "ENTERPRISE_CATALOG_OAUTH_URL=" + (*discovery)->base_url(),
+       "ENTERPRISE_CATALOG_OAUTH_CLIENT_ID=" + options.client_id,
+       "ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET=" + options.client_secret,
+       "ENTERPRISE_CATALOG_REFRESH_POLL_MS=50",
+       "ENTERPRISE_CATALOG_LOG_LEVEL=warn"});
+  ASSERT_GT(all.pid(), 0);
+  auto channel =
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  ASSERT_TRUE(channel->WaitForConnected(std::chrono::system_clock::now() +
+                                        std::chrono::seconds(20)));
+  auto rpc = v1::EnterpriseCatalogService::NewStub(channel);
+  auto context = [] {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(std::chrono::system_clock::now() +
+                      std::chrono::seconds(10));
+    return ctx;
+  };
+
+  v1::CreateCatalogRequest create;
+  create.mutable_catalog()->set_title("Programs");
+  create.mutable_catalog()->set_enterprise_uuid(
+      "11111111-1111-4111-8111-111111111111");
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  R"({"content_type": "program"})",
+                  create.mutable_catalog()->mutable_content_filter())
+                  .ok());
+  v1::Catalog catalog;
+  ASSERT_TRUE(rpc->CreateCatalog(context().get(), create, &catalog).ok());
+
+  // Creating the catalog queued its first crawl; RefreshCatalog joins it.
+  v1::RefreshCatalogRequest refresh;
+  refresh.set_catalog_uuid(catalog.uuid());
+  v1::RefreshJob job;
+  ASSERT_TRUE(rpc->RefreshCatalog(context().get(), refresh, &job).ok());
+  EXPECT_EQ(job.reason(), v1::RefreshJob::CATALOG_CREATED);
+  v1::GetRefreshJobRequest get;
+  get.set_job_uuid(job.uuid());
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (job.state() != v1::RefreshJob::SUCCEEDED &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(rpc->GetRefreshJob(context().get(), get, &job).ok());
+  }
+  ASSERT_EQ(job.state(), v1::RefreshJob::SUCCEEDED) << job.last_error();
+  EXPECT_EQ(job.counts().members_after(), 6);
+  EXPECT_TRUE(job.has_finished());
+
+  v1::GetCatalogMetadataRequest metadata;
+  metadata.set_catalog_uuid(catalog.uuid());
+  v1::GetCatalogMetadataResponse page;
+  ASSERT_TRUE(rpc->GetCatalogMetadata(context().get(), metadata, &page).ok());
+  EXPECT_EQ(page.total_count(), 6);
+  ASSERT_EQ(page.items_size(), 6);
+  EXPECT_EQ(page.items(0).content_type(), "program");
+
+  // Errors a caller can act on.
+  get.set_job_uuid("123e4567-e89b-42d3-a456-426614174000");
+  EXPECT_EQ(rpc->GetRefreshJob(context().get(), get, &job).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  refresh.set_catalog_uuid("nope");
+  EXPECT_EQ(rpc->RefreshCatalog(context().get(), refresh, &job).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  kill(all.pid(), SIGTERM);
+  EXPECT_EQ(all.Wait(), 0);
 }
 
 }  // namespace

@@ -19,7 +19,13 @@ class ConfigTest : public ::testing::Test {
          {"ENTERPRISE_CATALOG_DATABASE_URL", "ENTERPRISE_CATALOG_GRPC_ADDRESS",
           "ENTERPRISE_CATALOG_DB_POOL_SIZE", "ENTERPRISE_CATALOG_LOG_LEVEL",
           "ENTERPRISE_CATALOG_MIGRATE_ON_START",
-          "ENTERPRISE_CATALOG_WORKER_THREADS"}) {
+          "ENTERPRISE_CATALOG_WORKER_THREADS",
+          "ENTERPRISE_CATALOG_DISCOVERY_URL", "ENTERPRISE_CATALOG_OAUTH_URL",
+          "ENTERPRISE_CATALOG_OAUTH_CLIENT_ID",
+          "ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET",
+          "ENTERPRISE_CATALOG_DISCOVERY_PAGE_SIZE",
+          "ENTERPRISE_CATALOG_REFRESH_MAX_AGE_SECONDS",
+          "ENTERPRISE_CATALOG_GUARDRAIL_MAX_REMOVAL_PERCENT"}) {
       unsetenv(name);
     }
   }
@@ -84,6 +90,72 @@ TEST_F(ConfigTest, HelpListsEveryVariable) {
         "ENTERPRISE_CATALOG_DB_POOL_SIZE",
         "ENTERPRISE_CATALOG_SHUTDOWN_GRACE_SECONDS"}) {
     EXPECT_THAT(help, HasSubstr(name));
+  }
+}
+
+TEST_F(ConfigTest, WorkerDefaultsKeepDataUnderADay) {
+  auto parsed = ParseConfig({});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const Config& c = parsed->config;
+  EXPECT_EQ(c.discovery.page_size, 100);
+  EXPECT_EQ(c.workers.max_age, std::chrono::hours(12));
+  EXPECT_EQ(c.workers.lease, std::chrono::seconds(60));
+  EXPECT_DOUBLE_EQ(c.workers.guardrail.max_removal_share, 0.8);
+  EXPECT_EQ(c.workers.guardrail.min_members, 50);
+  // The 24 h promise needs room for retries: a max age of a day is refused.
+  auto too_old = ParseConfig({"--refresh-max-age-seconds", "86400"});
+  ASSERT_FALSE(too_old.ok());
+  EXPECT_THAT(too_old.status().message(),
+              HasSubstr("--refresh-max-age-seconds"));
+}
+
+TEST_F(ConfigTest, WorkerSettingsComeFromTheEnvironment) {
+  setenv("ENTERPRISE_CATALOG_DISCOVERY_URL", "https://discovery.test/api/v1/",
+         1);
+  setenv("ENTERPRISE_CATALOG_OAUTH_URL", "https://lms.test", 1);
+  setenv("ENTERPRISE_CATALOG_OAUTH_CLIENT_ID", "id", 1);
+  setenv("ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET", "secret", 1);
+  setenv("ENTERPRISE_CATALOG_DISCOVERY_PAGE_SIZE", "50", 1);
+  setenv("ENTERPRISE_CATALOG_GUARDRAIL_MAX_REMOVAL_PERCENT", "60", 1);
+  auto parsed = ParseConfig({"--refresh-lease-seconds", "5"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const Config& c = parsed->config;
+  EXPECT_EQ(c.discovery.discovery_url, "https://discovery.test/api/v1/");
+  EXPECT_EQ(c.discovery.client_secret, "secret");
+  EXPECT_EQ(c.discovery.page_size, 50);
+  EXPECT_DOUBLE_EQ(c.workers.guardrail.max_removal_share, 0.6);
+  EXPECT_EQ(c.workers.lease, std::chrono::seconds(5));
+  EXPECT_TRUE(ValidateWorkerConfig(c).ok());
+}
+
+TEST_F(ConfigTest, WorkersNameTheMissingSetting) {
+  setenv("ENTERPRISE_CATALOG_DISCOVERY_URL", "https://discovery.test/api/v1/",
+         1);
+  setenv("ENTERPRISE_CATALOG_OAUTH_URL", "https://lms.test", 1);
+  setenv("ENTERPRISE_CATALOG_OAUTH_CLIENT_ID", "id", 1);
+  auto parsed = ParseConfig({});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const absl::Status st = ValidateWorkerConfig(parsed->config);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(st.message(),
+              HasSubstr("ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET"));
+}
+
+TEST_F(ConfigTest, BadWorkerValuesAreRefusedByName) {
+  setenv("ENTERPRISE_CATALOG_DISCOVERY_URL", "ftp://nope", 1);
+  auto parsed = ParseConfig({});
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_THAT(parsed.status().message(),
+              HasSubstr("ENTERPRISE_CATALOG_DISCOVERY_URL"));
+  unsetenv("ENTERPRISE_CATALOG_DISCOVERY_URL");
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"--discovery-page-size", "0"},
+           {"--guardrail-max-removal-percent", "101"},
+           {"--refresh-threads", "zero"}}) {
+    auto bad = ParseConfig(args);
+    ASSERT_FALSE(bad.ok()) << args[0];
+    EXPECT_THAT(bad.status().message(), HasSubstr(args[0]));
   }
 }
 
