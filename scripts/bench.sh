@@ -3,7 +3,10 @@
 # durable (fsync on, the default) PostgreSQL 15 cluster, destroyed on exit.
 # Not part of the test command. See docs/benchmarks.md.
 #
-#   scripts/bench.sh [ec_bench flags...]     (default flags: --repeat 3)
+#   scripts/bench.sh [read|crawl] [flags...]   (default: read --repeat 3)
+#
+# read:  ec_bench, the read RPC paths.
+# crawl: ec_crawl_bench, the refresh worker crawling the discovery stand-in.
 #
 # The markdown table of medians goes to stdout; build output, cluster logs,
 # progress and per-run tables go to stderr.
@@ -33,7 +36,12 @@ trap 'exit 143' TERM
 log "starting a throwaway durable cluster in ${STATE_DIR}"
 DSN="$(bash "${REPO_ROOT}/scripts/pg-cluster.sh" start "${STATE_DIR}")"
 
+bench="ec_bench"
+case "${1:-}" in
+  read) shift ;;
+  crawl) bench="ec_crawl_bench"; shift ;;
+esac
 args=("$@")
 [[ ${#args[@]} -gt 0 ]] || args=(--repeat 3)
-log "running: ${BUILD_DIR}/tests/ec_bench ${args[*]}"
-EC_TEST_PG_DSN="${DSN}" "${BUILD_DIR}/tests/ec_bench" "${args[@]}"
+log "running: ${BUILD_DIR}/tests/${bench} ${args[*]}"
+EC_TEST_PG_DSN="${DSN}" "${BUILD_DIR}/tests/${bench}" "${args[@]}"
