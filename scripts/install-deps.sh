@@ -28,6 +28,8 @@ PACKAGES=(
   nlohmann-json3-dev
   libabsl-dev
   libssl-dev
+  # The discovery client.
+  libcurl4-openssl-dev
   # Tests.
   libgtest-dev
   libgmock-dev
