@@ -20,30 +20,6 @@ using Json = nlohmann::ordered_json;
 // documents nest fewer than ten levels.
 constexpr int kMaxDocumentDepth = 128;
 
-bool NestsDeeperThan(std::string_view text, int limit) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > limit) return true;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return false;
-}
-
 // PostgreSQL text cannot hold NUL, and jsonb rejects the \u0000 escape too,
 // so a NUL anywhere in the document would fail the write later.
 bool ContainsNul(const Json& value) {
@@ -187,6 +163,30 @@ absl::StatusOr<std::vector<ContentRecord>> ParseDocument(const Json& doc) {
 bool IsKnownContentType(std::string_view type) {
   return std::find(std::begin(kContentTypes), std::end(kContentTypes), type) !=
          std::end(kContentTypes);
+}
+
+bool NestsDeeperThan(std::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > limit) return true;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return false;
 }
 
 absl::StatusOr<std::vector<ContentRecord>> ParseDiscoveryDocument(

@@ -34,6 +34,11 @@ struct ContentRecord {
   bool derived = false;
 };
 
+// True if JSON `text` opens more than `limit` nested objects or arrays.
+// A linear scan that never recurses, so it can guard parsers and dumpers
+// that do against hostile input.
+bool NestsDeeperThan(std::string_view text, int limit);
+
 // Parses one search/all result document (a JSON object) into its record,
 // followed by a derived record for each nested course run of a course.
 // INVALID_ARGUMENT for documents without a usable key or type, keys longer

@@ -98,30 +98,6 @@ std::string FormEncode(std::string_view value) {
   return out;
 }
 
-bool NestsDeeperThan(std::string_view text, int limit) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > limit) return true;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return false;
-}
-
 // Parses a body into `out`; on failure says why without quoting the body
 // (nlohmann's own messages echo the bytes they choked on).
 absl::Status ParseJson(std::string_view body, Json* out) {

@@ -23,14 +23,7 @@ using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 using ::testing::UnorderedElementsAreArray;
 
-CanonicalFilter Filter(const std::string& json) {
-  google::protobuf::Struct s;
-  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &s).ok())
-      << json;
-  auto canonical = CanonicalizeFilter(s);
-  EXPECT_TRUE(canonical.ok()) << canonical.status();
-  return *canonical;
-}
+using testing::Filter;
 
 class StoreTest : public ::testing::Test {
  protected:

@@ -29,13 +29,7 @@ constexpr Micros kHour = 3600 * kSecond;
 constexpr Micros kT0 = 1767225600LL * kSecond;
 constexpr char kEnterprise[] = "11111111-1111-4111-8111-111111111111";
 
-CanonicalFilter Filter(const std::string& json) {
-  google::protobuf::Struct s;
-  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &s).ok());
-  auto canonical = CanonicalizeFilter(s);
-  EXPECT_TRUE(canonical.ok()) << canonical.status();
-  return *canonical;
-}
+using testing::Filter;
 
 std::vector<std::string> CourseDocs(int n, const std::string& prefix = "C") {
   std::vector<std::string> docs;

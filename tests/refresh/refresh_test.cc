@@ -315,8 +315,7 @@ TEST_F(RefreshTest, FailureAtPageThreeOfFiveChangesNothingThenRetries) {
   EXPECT_EQ(retried.uuid, job_uuid);
   EXPECT_EQ(retried.state, JobState::kSucceeded);
   EXPECT_EQ(retried.attempts, 2);
-  const auto courses =
-      static_cast<int64_t>(stub_->document_count("course"));
+  const auto courses = static_cast<int64_t>(stub_->document_count("course"));
   EXPECT_LT(courses, 100);
   EXPECT_EQ(Members(a), courses);
   EXPECT_EQ(MetadataTotal(a), courses);

@@ -110,11 +110,7 @@ TEST(WorkerProcessTest, KilledWorkersJobIsFinishedByAnother) {
   catalog.uuid = NewUuidV4();
   catalog.title = "Killed mid-crawl";
   catalog.enterprise_uuid = "11111111-1111-4111-8111-111111111111";
-  google::protobuf::Struct filter;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
-                  R"({"content_type": "course"})", &filter)
-                  .ok());
-  catalog.filter = *CanonicalizeFilter(filter);
+  catalog.filter = testing::Filter(R"({"content_type": "course"})");
   catalog.enabled_course_modes = {"verified"};
   ASSERT_TRUE(store->CreateCatalog(catalog).ok());
   auto job = store->EnqueueForCatalog(

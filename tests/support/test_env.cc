@@ -4,6 +4,7 @@
 
 #include <pqxx/pqxx>
 
+#include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 #include "storage/migrate.h"
 
@@ -131,6 +132,15 @@ std::vector<ContentRecord> Records(const std::vector<std::string>& docs) {
     for (auto& rec : *parsed) out.push_back(std::move(rec));
   }
   return out;
+}
+
+CanonicalFilter Filter(const std::string& json) {
+  google::protobuf::Struct s;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &s).ok())
+      << json;
+  auto canonical = CanonicalizeFilter(s);
+  EXPECT_TRUE(canonical.ok()) << canonical.status();
+  return canonical.ok() ? *canonical : CanonicalFilter{};
 }
 
 }  // namespace ec::testing

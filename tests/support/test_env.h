@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/canonical_json.h"
 #include "common/content.h"
 #include "storage/pg_catalog_store.h"
 #include "tests/support/pg_test_db.h"
@@ -45,6 +46,9 @@ std::string RunDoc(const std::string& run_key, const std::string& course_key,
                    const std::string& title = "A run");
 std::string ProgramDoc(const std::string& uuid, const std::string& title);
 std::string PathwayDoc(const std::string& uuid, const std::string& title);
+
+// Canonicalizes a JSON filter, failing the test on error.
+CanonicalFilter Filter(const std::string& json);
 
 // Parses documents into records (with nested runs), failing the test on error.
 std::vector<ContentRecord> Records(const std::vector<std::string>& docs);
