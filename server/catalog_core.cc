@@ -11,9 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/canonical_json.h"
-#include "common/log.h"
 #include "common/content.h"
 #include "common/limits.h"
+#include "common/log.h"
 #include "common/page_token.h"
 #include "common/status_macros.h"
 #include "common/uuid.h"
@@ -378,7 +378,6 @@ absl::Status CatalogCore::GetContentMetadata(
   return absl::OkStatus();
 }
 
-
 namespace {
 
 v1::RefreshJob::State StateToProto(storage::JobState state) {
@@ -454,9 +453,9 @@ void CatalogCore::RefreshIfStale(const storage::CatalogRow& row,
   if (queue_ == nullptr) return;
   const int64_t now = policy_.clock();
   const int64_t stale_before =
-      now - std::chrono::duration_cast<std::chrono::microseconds>(
-                policy_.max_age)
-                .count();
+      now -
+      std::chrono::duration_cast<std::chrono::microseconds>(policy_.max_age)
+          .count();
   if (row.content_refreshed && *row.content_refreshed >= stale_before) return;
   auto queued = queue_->EnqueueForCatalog(row.uuid, reason, false,
                                           policy_.max_attempts, now);
@@ -472,11 +471,10 @@ absl::Status CatalogCore::RefreshCatalog(
   EC_ASSIGN_OR_RETURN(std::string uuid,
                       RequireUuid("catalog_uuid", request.catalog_uuid()));
   if (queue_ == nullptr) return NoQueue();
-  EC_ASSIGN_OR_RETURN(
-      storage::EnqueueResult queued,
-      queue_->EnqueueForCatalog(uuid, storage::JobReason::kRequested,
-                                request.force(), policy_.max_attempts,
-                                policy_.clock()));
+  EC_ASSIGN_OR_RETURN(storage::EnqueueResult queued,
+                      queue_->EnqueueForCatalog(
+                          uuid, storage::JobReason::kRequested, request.force(),
+                          policy_.max_attempts, policy_.clock()));
   JobToProto(queued.job, response);
   return absl::OkStatus();
 }
