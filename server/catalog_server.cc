@@ -24,7 +24,8 @@ absl::StatusOr<std::unique_ptr<CatalogServer>> CatalogServer::Start(
   if (options.worker_threads < 1) {
     return absl::InvalidArgumentError("worker_threads must be at least 1");
   }
-  std::unique_ptr<CatalogServer> server(new CatalogServer(options, store, queue));
+  std::unique_ptr<CatalogServer> server(
+      new CatalogServer(options, store, queue));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -72,8 +72,8 @@ Setter UrlSetter(Getter get) {
   return [=](Config& c, const std::string& v) -> absl::Status {
     if ((v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) ||
         v.find_first_of(" \t\r\n") != std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "expected an http:// or https:// URL, got \"", v, "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("expected an http:// or https:// URL, got \"", v, "\""));
     }
     get(c) = v;
     return absl::OkStatus();
@@ -176,66 +176,126 @@ const std::vector<Setting>& Settings() {
          c.import_file = v;
          return absl::OkStatus();
        }},
-      {"discovery-url", "ENTERPRISE_CATALOG_DISCOVERY_URL", "(required: work, all)",
+      {"discovery-url", "ENTERPRISE_CATALOG_DISCOVERY_URL",
+       "(required: work, all)",
        "course-discovery API root, e.g. https://discovery.example.com/api/v1/",
-       UrlSetter([](Config& c) -> std::string& { return c.discovery.discovery_url; })},
+       UrlSetter([](Config& c) -> std::string& {
+         return c.discovery.discovery_url;
+       })},
       {"oauth-url", "ENTERPRISE_CATALOG_OAUTH_URL", "(required: work, all)",
        "OAuth2 token endpoint base (the LMS); /oauth2/access_token is appended",
-       UrlSetter([](Config& c) -> std::string& { return c.discovery.oauth_url; })},
-      {"oauth-client-id", "ENTERPRISE_CATALOG_OAUTH_CLIENT_ID", "(required: work, all)",
+       UrlSetter(
+           [](Config& c) -> std::string& { return c.discovery.oauth_url; })},
+      {"oauth-client-id", "ENTERPRISE_CATALOG_OAUTH_CLIENT_ID",
+       "(required: work, all)",
        "OAuth2 client-credentials id of the worker's service user",
-       StringSetter([](Config& c) -> std::string& { return c.discovery.client_id; })},
-      {"oauth-client-secret", "ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET", "(required: work, all)",
-       "OAuth2 client secret (prefer the environment variable: flags show in ps)",
-       StringSetter([](Config& c) -> std::string& { return c.discovery.client_secret; })},
+       StringSetter(
+           [](Config& c) -> std::string& { return c.discovery.client_id; })},
+      {"oauth-client-secret", "ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET",
+       "(required: work, all)",
+       "OAuth2 client secret (prefer the environment variable: flags show in "
+       "ps)",
+       StringSetter([](Config& c) -> std::string& {
+         return c.discovery.client_secret;
+       })},
       {"discovery-page-size", "ENTERPRISE_CATALOG_DISCOVERY_PAGE_SIZE", "100",
        "results per search/all page",
-       IntRefSetter([](Config& c) -> int& { return c.discovery.page_size; }, 1, 1000)},
-      {"discovery-timeout-ms", "ENTERPRISE_CATALOG_DISCOVERY_TIMEOUT_MS", "15000",
-       "limit on one discovery request (one page)",
-       DurationSetter<milliseconds>([](Config& c) -> milliseconds& { return c.discovery.request_timeout; }, 100, 600000)},
-      {"discovery-connect-timeout-ms", "ENTERPRISE_CATALOG_DISCOVERY_CONNECT_TIMEOUT_MS", "3000",
+       IntRefSetter([](Config& c) -> int& { return c.discovery.page_size; }, 1,
+                    1000)},
+      {"discovery-timeout-ms", "ENTERPRISE_CATALOG_DISCOVERY_TIMEOUT_MS",
+       "15000", "limit on one discovery request (one page)",
+       DurationSetter<milliseconds>(
+           [](Config& c) -> milliseconds& {
+             return c.discovery.request_timeout;
+           },
+           100, 600000)},
+      {"discovery-connect-timeout-ms",
+       "ENTERPRISE_CATALOG_DISCOVERY_CONNECT_TIMEOUT_MS", "3000",
        "limit on opening a connection to discovery",
-       DurationSetter<milliseconds>([](Config& c) -> milliseconds& { return c.discovery.connect_timeout; }, 100, 60000)},
-      {"discovery-max-attempts", "ENTERPRISE_CATALOG_DISCOVERY_MAX_ATTEMPTS", "5",
-       "attempts per page on connection errors, timeouts, 5xx, 429 and bad bodies",
-       IntRefSetter([](Config& c) -> int& { return c.discovery.max_attempts; }, 1, 20)},
-      {"discovery-backoff-ms", "ENTERPRISE_CATALOG_DISCOVERY_BACKOFF_MS", "1000",
-       "first retry delay of a page (doubles per retry, with jitter)",
-       DurationSetter<milliseconds>([](Config& c) -> milliseconds& { return c.discovery.backoff_base; }, 0, 600000)},
-      {"discovery-backoff-max-ms", "ENTERPRISE_CATALOG_DISCOVERY_BACKOFF_MAX_MS", "30000",
-       "longest retry delay of a page (Retry-After may ask for more, up to 120 s)",
-       DurationSetter<milliseconds>([](Config& c) -> milliseconds& { return c.discovery.backoff_max; }, 0, 3600000)},
+       DurationSetter<milliseconds>(
+           [](Config& c) -> milliseconds& {
+             return c.discovery.connect_timeout;
+           },
+           100, 60000)},
+      {"discovery-max-attempts", "ENTERPRISE_CATALOG_DISCOVERY_MAX_ATTEMPTS",
+       "5",
+       "attempts per page on connection errors, timeouts, 5xx, 429 and bad "
+       "bodies",
+       IntRefSetter([](Config& c) -> int& { return c.discovery.max_attempts; },
+                    1, 20)},
+      {"discovery-backoff-ms", "ENTERPRISE_CATALOG_DISCOVERY_BACKOFF_MS",
+       "1000", "first retry delay of a page (doubles per retry, with jitter)",
+       DurationSetter<milliseconds>(
+           [](Config& c) -> milliseconds& { return c.discovery.backoff_base; },
+           0, 600000)},
+      {"discovery-backoff-max-ms",
+       "ENTERPRISE_CATALOG_DISCOVERY_BACKOFF_MAX_MS", "30000",
+       "longest retry delay of a page (Retry-After may ask for more, up to 120 "
+       "s)",
+       DurationSetter<milliseconds>(
+           [](Config& c) -> milliseconds& { return c.discovery.backoff_max; },
+           0, 3600000)},
       {"refresh-threads", "ENTERPRISE_CATALOG_REFRESH_THREADS", "2",
        "crawl threads per work process",
-       IntRefSetter([](Config& c) -> int& { return c.workers.threads; }, 1, 64)},
-      {"refresh-lease-seconds", "ENTERPRISE_CATALOG_REFRESH_LEASE_SECONDS", "60",
-       "a job's lease; a dead worker's job is taken over after this long",
-       DurationSetter<seconds>([](Config& c) -> milliseconds& { return c.workers.lease; }, 1, 3600)},
+       IntRefSetter([](Config& c) -> int& { return c.workers.threads; }, 1,
+                    64)},
+      {"refresh-lease-seconds", "ENTERPRISE_CATALOG_REFRESH_LEASE_SECONDS",
+       "60", "a job's lease; a dead worker's job is taken over after this long",
+       DurationSetter<seconds>(
+           [](Config& c) -> milliseconds& { return c.workers.lease; }, 1,
+           3600)},
       {"refresh-poll-ms", "ENTERPRISE_CATALOG_REFRESH_POLL_MS", "1000",
        "how often an idle worker looks for a due job",
-       DurationSetter<milliseconds>([](Config& c) -> milliseconds& { return c.workers.poll_interval; }, 10, 600000)},
+       DurationSetter<milliseconds>(
+           [](Config& c) -> milliseconds& { return c.workers.poll_interval; },
+           10, 600000)},
       {"refresh-max-attempts", "ENTERPRISE_CATALOG_REFRESH_MAX_ATTEMPTS", "5",
        "attempts per refresh job before it is marked failed",
-       IntRefSetter([](Config& c) -> int& { return c.workers.max_attempts; }, 1, 100)},
-      {"refresh-retry-base-seconds", "ENTERPRISE_CATALOG_REFRESH_RETRY_BASE_SECONDS", "30",
-       "delay before a failed job's second attempt (doubles per attempt, with jitter)",
-       DurationSetter<seconds>([](Config& c) -> milliseconds& { return c.workers.retry_base; }, 0, 86400)},
-      {"refresh-retry-max-seconds", "ENTERPRISE_CATALOG_REFRESH_RETRY_MAX_SECONDS", "900",
+       IntRefSetter([](Config& c) -> int& { return c.workers.max_attempts; }, 1,
+                    100)},
+      {"refresh-retry-base-seconds",
+       "ENTERPRISE_CATALOG_REFRESH_RETRY_BASE_SECONDS", "30",
+       "delay before a failed job's second attempt (doubles per attempt, with "
+       "jitter)",
+       DurationSetter<seconds>(
+           [](Config& c) -> milliseconds& { return c.workers.retry_base; }, 0,
+           86400)},
+      {"refresh-retry-max-seconds",
+       "ENTERPRISE_CATALOG_REFRESH_RETRY_MAX_SECONDS", "900",
        "longest delay between a job's attempts",
-       DurationSetter<seconds>([](Config& c) -> milliseconds& { return c.workers.retry_max; }, 0, 86400)},
-      {"refresh-max-age-seconds", "ENTERPRISE_CATALOG_REFRESH_MAX_AGE_SECONDS", "43200",
-       "queries whose data is older than this are re-crawled (must leave room for retries within 24 h)",
-       DurationSetter<seconds>([](Config& c) -> milliseconds& { return c.workers.max_age; }, 60, 82800)},
-      {"refresh-schedule-interval-seconds", "ENTERPRISE_CATALOG_REFRESH_SCHEDULE_INTERVAL_SECONDS", "60",
+       DurationSetter<seconds>(
+           [](Config& c) -> milliseconds& { return c.workers.retry_max; }, 0,
+           86400)},
+      {"refresh-max-age-seconds", "ENTERPRISE_CATALOG_REFRESH_MAX_AGE_SECONDS",
+       "43200",
+       "queries whose data is older than this are re-crawled (must leave room "
+       "for retries within 24 h)",
+       DurationSetter<seconds>(
+           [](Config& c) -> milliseconds& { return c.workers.max_age; }, 60,
+           82800)},
+      {"refresh-schedule-interval-seconds",
+       "ENTERPRISE_CATALOG_REFRESH_SCHEDULE_INTERVAL_SECONDS", "60",
        "how often the scheduler looks for stale queries",
-       DurationSetter<seconds>([](Config& c) -> milliseconds& { return c.workers.schedule_interval; }, 1, 3600)},
-      {"refresh-failure-cooldown-seconds", "ENTERPRISE_CATALOG_REFRESH_FAILURE_COOLDOWN_SECONDS", "900",
-       "the scheduler leaves a query whose last job failed or was held alone this long",
-       DurationSetter<seconds>([](Config& c) -> milliseconds& { return c.workers.failure_cooldown; }, 0, 86400)},
-      {"refresh-job-retention-hours", "ENTERPRISE_CATALOG_REFRESH_JOB_RETENTION_HOURS", "168",
+       DurationSetter<seconds>(
+           [](Config& c) -> milliseconds& {
+             return c.workers.schedule_interval;
+           },
+           1, 3600)},
+      {"refresh-failure-cooldown-seconds",
+       "ENTERPRISE_CATALOG_REFRESH_FAILURE_COOLDOWN_SECONDS", "900",
+       "the scheduler leaves a query whose last job failed or was held alone "
+       "this long",
+       DurationSetter<seconds>(
+           [](Config& c) -> milliseconds& {
+             return c.workers.failure_cooldown;
+           },
+           0, 86400)},
+      {"refresh-job-retention-hours",
+       "ENTERPRISE_CATALOG_REFRESH_JOB_RETENTION_HOURS", "168",
        "finished refresh jobs are deleted after this long",
-       DurationSetter<std::chrono::hours>([](Config& c) -> milliseconds& { return c.workers.job_retention; }, 1, 24 * 365)},
+       DurationSetter<std::chrono::hours>(
+           [](Config& c) -> milliseconds& { return c.workers.job_retention; },
+           1, 24 * 365)},
       {"refresh-scheduler", "ENTERPRISE_CATALOG_REFRESH_SCHEDULER", "true",
        "run the scheduler in this work process (safe in several at once)",
        [](Config& c, const std::string& v) -> absl::Status {
@@ -244,13 +304,14 @@ const std::vector<Setting>& Settings() {
          c.workers.scheduler = *b;
          return absl::OkStatus();
        }},
-      {"guardrail-max-removal-percent", "ENTERPRISE_CATALOG_GUARDRAIL_MAX_REMOVAL_PERCENT", "80",
+      {"guardrail-max-removal-percent",
+       "ENTERPRISE_CATALOG_GUARDRAIL_MAX_REMOVAL_PERCENT", "80",
        "hold a crawl that would remove more than this share of a query's items",
        [](Config& c, const std::string& v) -> absl::Status {
          int n = 0;
          if (!absl::SimpleAtoi(v, &n) || n < 0 || n > 100) {
-           return absl::InvalidArgumentError(
-               absl::StrCat("expected an integer in [0, 100], got \"", v, "\""));
+           return absl::InvalidArgumentError(absl::StrCat(
+               "expected an integer in [0, 100], got \"", v, "\""));
          }
          c.workers.guardrail.max_removal_share = n / 100.0;
          return absl::OkStatus();
@@ -260,15 +321,20 @@ const std::vector<Setting>& Settings() {
        [](Config& c, const std::string& v) -> absl::Status {
          int n = 0;
          if (!absl::SimpleAtoi(v, &n) || n < 0) {
-           return absl::InvalidArgumentError(
-               absl::StrCat("expected a non-negative integer, got \"", v, "\""));
+           return absl::InvalidArgumentError(absl::StrCat(
+               "expected a non-negative integer, got \"", v, "\""));
          }
          c.workers.guardrail.min_members = n;
          return absl::OkStatus();
        }},
-      {"worker-db-statement-timeout-ms", "ENTERPRISE_CATALOG_WORKER_DB_STATEMENT_TIMEOUT_MS", "60000",
+      {"worker-db-statement-timeout-ms",
+       "ENTERPRISE_CATALOG_WORKER_DB_STATEMENT_TIMEOUT_MS", "60000",
        "statement limit on the workers' database connections",
-       DurationSetter<milliseconds>([](Config& c) -> milliseconds& { return c.worker_statement_timeout; }, 1000, 3600000)},
+       DurationSetter<milliseconds>(
+           [](Config& c) -> milliseconds& {
+             return c.worker_statement_timeout;
+           },
+           1000, 3600000)},
   };
   return *settings;
 }

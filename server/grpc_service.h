@@ -53,12 +53,12 @@ class CatalogGrpcService final
       grpc::CallbackServerContext* ctx,
       const v1::GetContentMetadataRequest* req,
       v1::GetContentMetadataResponse* resp) override;
-  grpc::ServerUnaryReactor* RefreshCatalog(
-      grpc::CallbackServerContext* ctx, const v1::RefreshCatalogRequest* req,
-      v1::RefreshJob* resp) override;
-  grpc::ServerUnaryReactor* GetRefreshJob(
-      grpc::CallbackServerContext* ctx, const v1::GetRefreshJobRequest* req,
-      v1::RefreshJob* resp) override;
+  grpc::ServerUnaryReactor* RefreshCatalog(grpc::CallbackServerContext* ctx,
+                                           const v1::RefreshCatalogRequest* req,
+                                           v1::RefreshJob* resp) override;
+  grpc::ServerUnaryReactor* GetRefreshJob(grpc::CallbackServerContext* ctx,
+                                          const v1::GetRefreshJobRequest* req,
+                                          v1::RefreshJob* resp) override;
 
   // Starts draining: from now on new calls are answered UNAVAILABLE at once
   // (clients retry elsewhere), while calls already running continue. Waits

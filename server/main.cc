@@ -91,8 +91,8 @@ ServerOptions ServerOptionsFrom(const Config& config) {
 
 // `serve`, `work` or `all`: runs until SIGTERM/SIGINT, then stops taking
 // calls and jobs, drains what is in flight, and exits 0.
-int RunService(const Config& config, const sigset_t& stop_signals,
-               bool serve, bool work) {
+int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
+               bool work) {
   if (config.migrate_on_start) {
     if (int rc = RunMigrate(config); rc != 0) return rc;
   }

@@ -55,8 +55,8 @@ absl::Status CheckComplete(const discovery::CrawlResult& crawl) {
   const int64_t expected = s.reported_count - s.skipped;
   if (static_cast<int64_t>(distinct.size()) < expected) {
     return absl::DataLossError(absl::StrCat(
-        "discovery pages were inconsistent: count ", s.reported_count,
-        " but ", s.results, " results with ", distinct.size(),
+        "discovery pages were inconsistent: count ", s.reported_count, " but ",
+        s.results, " results with ", distinct.size(),
         " distinct storable documents (", s.skipped,
         " not storable); items were duplicated or missing across pages"));
   }
@@ -94,15 +94,15 @@ RefreshWorker::Slot& RefreshWorker::SlotFor(int index) {
     Slot* raw = slot.get();
     // The crawl's backoff waits end early on Stop and keep the lease alive,
     // since a page can be retried for longer than a lease lasts.
-    slot->source = factory_(
-        [this, raw](std::chrono::milliseconds d) -> absl::Status {
+    slot->source =
+        factory_([this, raw](std::chrono::milliseconds d) -> absl::Status {
           const auto deadline = std::chrono::steady_clock::now() + d;
           while (true) {
             absl::Status alive = KeepAlive(*raw);
             if (!alive.ok()) return alive;
-            const auto left = std::chrono::duration_cast<
-                std::chrono::milliseconds>(deadline -
-                                           std::chrono::steady_clock::now());
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now());
             if (left.count() <= 0) return absl::OkStatus();
             if (WaitForStop(std::min(left, config_.lease / 3))) {
               return absl::CancelledError("worker is stopping");
@@ -114,18 +114,15 @@ RefreshWorker::Slot& RefreshWorker::SlotFor(int index) {
   return *slots_[index];
 }
 
-absl::StatusOr<std::optional<storage::RefreshJobRow>>
-RefreshWorker::RunOnce() {
+absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOnce() {
   return RunOne(SlotFor(0));
 }
 
 bool RefreshWorker::WaitForStop(std::chrono::milliseconds d) {
   absl::MutexLock lock(&mu_);
-  auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return stopping_;
-  };
-  return mu_.AwaitWithTimeout(absl::Condition(&stopping),
-                              absl::FromChrono(d));
+  auto stopping = [this]()
+                      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
+  return mu_.AwaitWithTimeout(absl::Condition(&stopping), absl::FromChrono(d));
 }
 
 absl::Status RefreshWorker::KeepAlive(Slot& slot) {
@@ -138,7 +135,8 @@ absl::Status RefreshWorker::KeepAlive(Slot& slot) {
   if (now - slot.last_heartbeat < Micros(config_.lease) / 3) {
     return absl::OkStatus();
   }
-  absl::Status beat = queue_->Heartbeat(*slot.lease, now + Micros(config_.lease));
+  absl::Status beat =
+      queue_->Heartbeat(*slot.lease, now + Micros(config_.lease));
   if (beat.ok()) {
     slot.last_heartbeat = now;
     slot.lease->lease_expires = now + Micros(config_.lease);
@@ -260,8 +258,9 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
   }
   const int64_t now = clock_();
   auto failed = queue_->FailAttempt(
-      lease, absl::StrCat(absl::StatusCodeToString(status.code()), ": ",
-                          status.message()),
+      lease,
+      absl::StrCat(absl::StatusCodeToString(status.code()), ": ",
+                   status.message()),
       counts, now + RetryDelayMicros(lease.job.attempts), now);
   if (!failed.ok()) return failed.status();
   fields["state"] = std::string(storage::JobStateName(failed->state));
@@ -274,13 +273,12 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
 
 absl::StatusOr<storage::ScheduleResult> RefreshWorker::ScheduleOnce() {
   const int64_t now = clock_();
-  auto result = queue_->Schedule(now - Micros(config_.max_age),
-                                 now - Micros(config_.failure_cooldown),
-                                 now - Micros(config_.job_retention),
-                                 config_.max_attempts, now);
-  if (result.ok() && (result->jobs_created > 0 ||
-                      result->jobs_expired_failed > 0 ||
-                      result->jobs_pruned > 0)) {
+  auto result = queue_->Schedule(
+      now - Micros(config_.max_age), now - Micros(config_.failure_cooldown),
+      now - Micros(config_.job_retention), config_.max_attempts, now);
+  if (result.ok() &&
+      (result->jobs_created > 0 || result->jobs_expired_failed > 0 ||
+       result->jobs_pruned > 0)) {
     LogInfo(kComponent, "scheduler pass",
             {{"jobs_queued", result->jobs_created},
              {"jobs_failed_lease_expired", result->jobs_expired_failed},
@@ -338,9 +336,9 @@ void RefreshWorker::Start() {
           {{"owner", config_.owner},
            {"threads", config_.threads},
            {"scheduler", config_.scheduler},
-           {"max_age_s", std::chrono::duration_cast<std::chrono::seconds>(
-                             config_.max_age)
-                             .count()}});
+           {"max_age_s",
+            std::chrono::duration_cast<std::chrono::seconds>(config_.max_age)
+                .count()}});
 }
 
 void RefreshWorker::Stop() {
