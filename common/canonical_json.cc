@@ -82,60 +82,6 @@ bool DecodeUtf8(std::string_view text, size_t& pos, uint32_t& code_point) {
   return true;
 }
 
-// Python's float repr: the shortest digits that round-trip, written in
-// positional form for decimal exponents in [-4, 16) and scientific form
-// (sign and at least two exponent digits) otherwise.
-void AppendPythonFloat(double number, std::string& out) {
-  char buffer[64];
-  const std::to_chars_result result = std::to_chars(
-      buffer, buffer + sizeof(buffer), number, std::chars_format::scientific);
-  std::string_view text(buffer, static_cast<size_t>(result.ptr - buffer));
-  if (!text.empty() && text.front() == '-') {
-    out += '-';
-    text.remove_prefix(1);
-  }
-  const size_t e_pos = text.find('e');
-  std::string digits;
-  for (char c : text.substr(0, e_pos)) {
-    if (c != '.') digits += c;
-  }
-  int exponent = 0;
-  const std::string_view exponent_text = text.substr(e_pos + 1);
-  const char* exponent_begin = exponent_text.data();
-  if (!exponent_text.empty() && exponent_text.front() == '+') ++exponent_begin;
-  std::from_chars(exponent_begin, exponent_text.data() + exponent_text.size(),
-                  exponent);
-
-  if (exponent < -4 || exponent >= 16) {
-    out += digits[0];
-    if (digits.size() > 1) {
-      out += '.';
-      out.append(digits, 1);
-    }
-    out += exponent < 0 ? "e-" : "e+";
-    const int magnitude = std::abs(exponent);
-    if (magnitude < 10) out += '0';
-    absl::StrAppend(&out, magnitude);
-    return;
-  }
-  // Number of digits before the decimal point.
-  const int point = exponent + 1;
-  const int digit_count = static_cast<int>(digits.size());
-  if (point <= 0) {
-    out += "0.";
-    out.append(static_cast<size_t>(-point), '0');
-    out += digits;
-  } else if (point >= digit_count) {
-    out += digits;
-    out.append(static_cast<size_t>(point - digit_count), '0');
-    out += ".0";
-  } else {
-    out.append(digits, 0, static_cast<size_t>(point));
-    out += '.';
-    out.append(digits, static_cast<size_t>(point));
-  }
-}
-
 class PythonJsonWriter {
  public:
   // `subject` names the value in error messages ("content_filter").
@@ -291,6 +237,57 @@ class PythonJsonWriter {
 };
 
 }  // namespace
+
+void AppendPythonFloat(double number, std::string& out) {
+  char buffer[64];
+  const std::to_chars_result result = std::to_chars(
+      buffer, buffer + sizeof(buffer), number, std::chars_format::scientific);
+  std::string_view text(buffer, static_cast<size_t>(result.ptr - buffer));
+  if (!text.empty() && text.front() == '-') {
+    out += '-';
+    text.remove_prefix(1);
+  }
+  const size_t e_pos = text.find('e');
+  std::string digits;
+  for (char c : text.substr(0, e_pos)) {
+    if (c != '.') digits += c;
+  }
+  int exponent = 0;
+  const std::string_view exponent_text = text.substr(e_pos + 1);
+  const char* exponent_begin = exponent_text.data();
+  if (!exponent_text.empty() && exponent_text.front() == '+') ++exponent_begin;
+  std::from_chars(exponent_begin, exponent_text.data() + exponent_text.size(),
+                  exponent);
+
+  if (exponent < -4 || exponent >= 16) {
+    out += digits[0];
+    if (digits.size() > 1) {
+      out += '.';
+      out.append(digits, 1);
+    }
+    out += exponent < 0 ? "e-" : "e+";
+    const int magnitude = std::abs(exponent);
+    if (magnitude < 10) out += '0';
+    absl::StrAppend(&out, magnitude);
+    return;
+  }
+  // Number of digits before the decimal point.
+  const int point = exponent + 1;
+  const int digit_count = static_cast<int>(digits.size());
+  if (point <= 0) {
+    out += "0.";
+    out.append(static_cast<size_t>(-point), '0');
+    out += digits;
+  } else if (point >= digit_count) {
+    out += digits;
+    out.append(static_cast<size_t>(point - digit_count), '0');
+    out += ".0";
+  } else {
+    out.append(digits, 0, static_cast<size_t>(point));
+    out += '.';
+    out.append(digits, static_cast<size_t>(point));
+  }
+}
 
 absl::StatusOr<std::string> PythonJsonDumps(
     const google::protobuf::Value& value, int max_depth) {

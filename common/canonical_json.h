@@ -32,6 +32,11 @@ absl::StatusOr<std::string> PythonJsonDumps(
 absl::StatusOr<CanonicalFilter> CanonicalizeFilter(
     const google::protobuf::Struct& filter);
 
+// Appends Python's repr() of a finite float: the shortest digits that
+// round-trip, positional for decimal exponents in [-4, 16) ("301.0",
+// "0.0001"), scientific otherwise ("1e+16", "1e-05").
+void AppendPythonFloat(double number, std::string& out);
+
 // Lower-case hex md5 of `data`.
 std::string Md5Hex(std::string_view data);
 

@@ -460,16 +460,9 @@ class DiscoveryClient final : public ContentSource {
                          {"Content-Type", "application/json"},
                          {"Accept", "application/json"}};
       ++stats->requests;
-      absl::StatusOr<HttpResponse> response = transport_->Post(request);
-      if (!response.ok()) {
-        if (!IsRetryableTransportError(response.status())) {
-          return absl::Status(
-              response.status().code(),
-              absl::StrCat(what, ": ", response.status().message()));
-        }
-        last = TransportFailure(response.status());
-        continue;
-      }
+      std::optional<HttpResponse> response;
+      EC_ASSIGN_OR_RETURN(response, Send(request, what, &last));
+      if (!response.has_value()) continue;
       const int http = response->status;
       Failure failure;
       failure.http_status = http;
@@ -542,16 +535,9 @@ class DiscoveryClient final : public ContentSource {
       // Lifetime counts from before the request, as edx-rest-api-client
       // does: the token may have been minted at any point during it.
       const Clock::time_point sent_at = now_();
-      absl::StatusOr<HttpResponse> response = transport_->Post(request);
-      if (!response.ok()) {
-        if (!IsRetryableTransportError(response.status())) {
-          return absl::Status(
-              response.status().code(),
-              absl::StrCat(what, ": ", response.status().message()));
-        }
-        last = TransportFailure(response.status());
-        continue;
-      }
+      std::optional<HttpResponse> response;
+      EC_ASSIGN_OR_RETURN(response, Send(request, what, &last));
+      if (!response.has_value()) continue;
       const int http = response->status;
       Failure failure;
       failure.http_status = http;
@@ -587,6 +573,22 @@ class DiscoveryClient final : public ContentSource {
       last = std::move(failure);
     }
     return Exhausted(what, attempt, *last);
+  }
+
+  // Posts `request`. A transport error that a retry may fix is recorded in
+  // `*last` and yields no response; any other is returned, named by `what`.
+  absl::StatusOr<std::optional<HttpResponse>> Send(
+      const HttpRequest& request, std::string_view what,
+      std::optional<Failure>* last) {
+    absl::StatusOr<HttpResponse> response = transport_->Post(request);
+    if (response.ok()) return std::optional<HttpResponse>(std::move(*response));
+    if (!IsRetryableTransportError(response.status())) {
+      return absl::Status(
+          response.status().code(),
+          absl::StrCat(std::string(what), ": ", response.status().message()));
+    }
+    *last = TransportFailure(response.status());
+    return std::optional<HttpResponse>();
   }
 
   // Full jitter over an exponentially growing cap; a larger Retry-After

@@ -452,10 +452,7 @@ void CatalogCore::RefreshIfStale(const storage::CatalogRow& row,
                                  storage::JobReason reason) {
   if (queue_ == nullptr) return;
   const int64_t now = policy_.clock();
-  const int64_t stale_before =
-      now -
-      std::chrono::duration_cast<std::chrono::microseconds>(policy_.max_age)
-          .count();
+  const int64_t stale_before = now - ToMicros(policy_.max_age);
   if (row.content_refreshed && *row.content_refreshed >= stale_before) return;
   auto queued = queue_->EnqueueForCatalog(row.uuid, reason, false,
                                           policy_.max_attempts, now);

@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "common/clock.h"
 #include "common/uuid.h"
 #include "storage/pg_internal.h"
 #include "storage/pg_util.h"
@@ -507,7 +508,8 @@ absl::StatusOr<ReplaceResult> PgCatalogStore::ReplaceQueryContent(
           return absl::NotFoundError("catalog query " +
                                      std::to_string(query_id) + " not found");
         }
-        ReplaceResult result = ApplyContentIn(tx, query_id, unique, WallNow());
+        ReplaceResult result =
+            ApplyContentIn(tx, query_id, unique, SystemNowMicros());
         tx.commit();
         return result;
       });
@@ -525,12 +527,7 @@ UniqueRecords::UniqueRecords(const std::vector<ContentRecord>& records) {
   for (const auto& [key, rec] : by_key) {
     if (!rec->derived) members.emplace_back(key);
   }
-}
-
-Micros WallNow() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  member_array = ToPgTextArray(members);
 }
 
 ReplaceResult ApplyContentIn(pqxx::work& tx, int64_t query_id,
@@ -568,7 +565,7 @@ ReplaceResult ApplyContentIn(pqxx::work& tx, int64_t query_id,
     if (derived.size() == kUpsertBatch) flush();
   }
   flush();
-  const std::string member_array = ToPgTextArray(unique.members);
+  const std::string& member_array = unique.member_array;
   result.members_removed = static_cast<int64_t>(
       tx.exec_prepared("remove_members", query_id, member_array)
           .affected_rows());

@@ -28,9 +28,10 @@ struct UniqueRecords {
   explicit UniqueRecords(const std::vector<ContentRecord>& records);
   std::map<std::string_view, const ContentRecord*> by_key;
   std::vector<std::string> members;
+  // `members` as a PostgreSQL text[] literal, built once: the guardrail and
+  // the membership diff both send it.
+  std::string member_array;
 };
-
-Micros WallNow();
 
 // Upserts changed documents, applies the membership diff and stamps the
 // query refreshed at `now`. The caller holds the query row lock.

@@ -380,9 +380,8 @@ absl::StatusOr<RefreshJobRow> PgCatalogStore::CompleteWithCrawl(
         }
         RefreshCounts counts = crawl_counts;
         counts.members_before = query[0][0].as<int64_t>();
-        const std::string member_array = ToPgTextArray(unique.members);
         const int64_t would_remove =
-            tx.exec_prepared1("count_removed", query_id, member_array)[0]
+            tx.exec_prepared1("count_removed", query_id, unique.member_array)[0]
                 .as<int64_t>();
         const int64_t new_members = static_cast<int64_t>(unique.members.size());
         const bool held = !force &&

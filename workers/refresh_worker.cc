@@ -16,10 +16,6 @@ namespace {
 
 constexpr char kComponent[] = "refresh";
 
-int64_t Micros(std::chrono::milliseconds d) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
-}
-
 std::string DefaultOwner() {
   char host[256] = {};
   if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
@@ -132,14 +128,14 @@ absl::Status RefreshWorker::KeepAlive(Slot& slot) {
   }
   if (!slot.lease) return absl::OkStatus();
   const int64_t now = clock_();
-  if (now - slot.last_heartbeat < Micros(config_.lease) / 3) {
+  if (now - slot.last_heartbeat < ToMicros(config_.lease) / 3) {
     return absl::OkStatus();
   }
   absl::Status beat =
-      queue_->Heartbeat(*slot.lease, now + Micros(config_.lease));
+      queue_->Heartbeat(*slot.lease, now + ToMicros(config_.lease));
   if (beat.ok()) {
     slot.last_heartbeat = now;
-    slot.lease->lease_expires = now + Micros(config_.lease);
+    slot.lease->lease_expires = now + ToMicros(config_.lease);
     return beat;
   }
   // A database hiccup is survivable while the lease still runs; a lost
@@ -158,8 +154,8 @@ int64_t RefreshWorker::RetryDelayMicros(int attempts) {
   // Equal jitter: at least half the exponential delay, so a failing query
   // really backs off, and spread so that queries failing together (an
   // outage) do not retry in lockstep.
-  const int64_t base = Micros(config_.retry_base);
-  const int64_t cap = Micros(config_.retry_max);
+  const int64_t base = ToMicros(config_.retry_base);
+  const int64_t cap = ToMicros(config_.retry_max);
   int64_t delay = base;
   for (int i = 1; i < attempts && delay < cap; ++i) delay *= 2;
   delay = std::min(delay, cap);
@@ -172,7 +168,7 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
     Slot& slot) {
   const std::string owner = absl::StrCat(config_.owner, "/", slot.index);
   const int64_t leased_at = clock_();
-  auto leased = queue_->Lease(owner, Micros(config_.lease), leased_at);
+  auto leased = queue_->Lease(owner, ToMicros(config_.lease), leased_at);
   if (!leased.ok()) return leased.status();
   if (!leased->has_value()) return std::optional<storage::RefreshJobRow>();
   slot.lease = std::move(**leased);
@@ -274,8 +270,8 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
 absl::StatusOr<storage::ScheduleResult> RefreshWorker::ScheduleOnce() {
   const int64_t now = clock_();
   auto result = queue_->Schedule(
-      now - Micros(config_.max_age), now - Micros(config_.failure_cooldown),
-      now - Micros(config_.job_retention), config_.max_attempts, now);
+      now - ToMicros(config_.max_age), now - ToMicros(config_.failure_cooldown),
+      now - ToMicros(config_.job_retention), config_.max_attempts, now);
   if (result.ok() &&
       (result->jobs_created > 0 || result->jobs_expired_failed > 0 ||
        result->jobs_pruned > 0)) {

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "common/canonical_json.h"
 #include "tests/discovery_stub/text.h"
 
 namespace ec::stub {
@@ -72,40 +73,8 @@ std::string PyRepr(const nlohmann::ordered_json& value) {
 std::string PyFloatRepr(double value) {
   if (std::isnan(value)) return "nan";
   if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
-  char buf[64];
-  const auto result = std::to_chars(buf, buf + sizeof(buf), value,
-                                    std::chars_format::scientific);
-  std::string_view sci(buf, static_cast<size_t>(result.ptr - buf));
   std::string out;
-  if (!sci.empty() && sci[0] == '-') {
-    out.push_back('-');
-    sci.remove_prefix(1);
-  }
-  const size_t e_pos = sci.find('e');
-  std::string digits;
-  for (const char c : sci.substr(0, e_pos)) {
-    if (c != '.') digits.push_back(c);
-  }
-  const int exponent = std::atoi(std::string(sci.substr(e_pos + 1)).c_str());
-  if (exponent < -4 || exponent >= 16) {
-    out += digits.substr(0, 1);
-    if (digits.size() > 1) Append(&out, ".", digits.substr(1));
-    char exp_buf[16];
-    std::snprintf(exp_buf, sizeof(exp_buf), "e%c%02d", exponent < 0 ? '-' : '+',
-                  std::abs(exponent));
-    return out + exp_buf;
-  }
-  if (exponent < 0) {
-    Append(&out, "0.", std::string(static_cast<size_t>(-exponent - 1), '0'),
-           digits);
-    return out;
-  }
-  const auto int_len = static_cast<size_t>(exponent) + 1;
-  if (digits.size() <= int_len) {
-    Append(&out, digits, std::string(int_len - digits.size(), '0'), ".0");
-  } else {
-    Append(&out, digits.substr(0, int_len), ".", digits.substr(int_len));
-  }
+  AppendPythonFloat(value, out);
   return out;
 }
 

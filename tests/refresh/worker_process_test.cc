@@ -20,6 +20,7 @@
 #include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
 
 #include "common/canonical_json.h"
+#include "common/clock.h"
 #include "common/uuid.h"
 #include "google/protobuf/util/json_util.h"
 #include "tests/discovery_stub/stub_server.h"
@@ -113,11 +114,9 @@ TEST(WorkerProcessTest, KilledWorkersJobIsFinishedByAnother) {
   catalog.filter = testing::Filter(R"({"content_type": "course"})");
   catalog.enabled_course_modes = {"verified"};
   ASSERT_TRUE(store->CreateCatalog(catalog).ok());
-  auto job = store->EnqueueForCatalog(
-      catalog.uuid, storage::JobReason::kRequested, false, 3,
-      std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  auto job =
+      store->EnqueueForCatalog(catalog.uuid, storage::JobReason::kRequested,
+                               false, 3, SystemNowMicros());
   ASSERT_TRUE(job.ok()) << job.status();
 
   // Wait until one of them is a few pages into the crawl.
