@@ -29,7 +29,7 @@ constexpr int kExitUsage = 64;
 constexpr int kExitSoftware = 70;
 
 constexpr std::string_view kUsage =
-    R"(Usage: catalogctl [--address HOST:PORT] [--timeout SECONDS] METHOD [REQUEST_JSON|-]
+    R"usage(Usage: catalogctl [OPTIONS] METHOD [REQUEST_JSON|-]
        catalogctl methods
        catalogctl --help
 
@@ -41,15 +41,38 @@ Options:
   --address HOST:PORT  server address (default: $ENTERPRISE_CATALOG_ADDRESS,
                        else 127.0.0.1:50051)
   --timeout SECONDS    RPC deadline, may be fractional (default 10)
+  --token TOKEN        caller token, sent as "authorization: JWT TOKEN"
+                       (default: $ENTERPRISE_CATALOG_TOKEN). A token on the
+                       command line is visible to other local users (ps,
+                       /proc); prefer the variable or --token-file.
+  --token-file PATH    read the token from PATH (trailing whitespace dropped)
+  --tls                use TLS, verifying the server with the system roots
+  --ca-file PATH       PEM roots to verify the server with; implies --tls
+                       (default: $ENTERPRISE_CATALOG_CA_FILE)
+  --cert-file PATH     client certificate chain (PEM) for mutual TLS; needs
+                       --key-file, implies --tls
+                       (default: $ENTERPRISE_CATALOG_CLIENT_CERT_FILE)
+  --key-file PATH      client private key (PEM) for mutual TLS
+                       (default: $ENTERPRISE_CATALOG_CLIENT_KEY_FILE)
+  --server-name NAME   expect NAME in the server's certificate instead of the
+                       host in --address (for IP addresses and tests); TLS only
   -h, --help           show this help
 
 Output: the response as JSON on stdout, exit 0. On RPC failure
 {"code": "NOT_FOUND", "message": "..."} on stderr and the exit status is the
-numeric gRPC code (1-16). Usage errors, including an invalid request, exit 64.
+numeric gRPC code (1-16); a missing or rejected token is UNAUTHENTICATED (16).
+Usage errors, including an invalid request or an unreadable file, exit 64.
 
-Example:
+Examples:
   catalogctl GetCatalog '{"uuid": "7d0b4a1e-2c3f-4b5a-9e8d-1f2a3b4c5d6e"}'
-)";
+
+  export ENTERPRISE_CATALOG_TOKEN="$(cat ~/.config/catalog/token)"
+  catalogctl --address catalog.example.com:443 --tls \
+      ListCatalogs '{"enterprise_uuid": "6a5f3c1e-8b2d-4e7a-9c0f-1d3b5e7a9c24"}'
+
+  catalogctl --token-file token.jwt --ca-file ca.pem --cert-file client.pem \
+      --key-file client.key GetCatalog '{"uuid": "..."}'
+)usage";
 
 struct Args {
   ec::client::ClientOptions options;
@@ -83,12 +106,38 @@ std::optional<std::string> OptionValue(std::string_view name,
   return std::nullopt;
 }
 
+// Sets *out to the environment variable `name` if it is set and not empty.
+void EnvDefault(const char* name, std::string* out) {
+  if (const char* env = std::getenv(name); env != nullptr && *env != '\0') {
+    *out = env;
+  }
+}
+
 // Returns an exit status if the program should stop (help, usage error).
 std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
-  if (const char* env = std::getenv("ENTERPRISE_CATALOG_ADDRESS");
-      env != nullptr && *env != '\0') {
-    args->options.address = env;
-  }
+  ec::client::ClientOptions& options = args->options;
+  EnvDefault("ENTERPRISE_CATALOG_ADDRESS", &options.address);
+  EnvDefault("ENTERPRISE_CATALOG_TOKEN", &options.token);
+  EnvDefault("ENTERPRISE_CATALOG_CA_FILE", &options.ca_file);
+  EnvDefault("ENTERPRISE_CATALOG_CLIENT_CERT_FILE", &options.cert_file);
+  EnvDefault("ENTERPRISE_CATALOG_CLIENT_KEY_FILE", &options.key_file);
+  bool token_flag = false;
+  std::string token_file;
+  // Options whose value is a non-empty string stored as is.
+  const struct {
+    std::string_view name;
+    std::string* target;
+    std::string_view error;
+  } kStringOptions[] = {
+      {"--address", &options.address, "--address needs HOST:PORT"},
+      {"--token", &options.token, "--token needs TOKEN"},
+      {"--token-file", &token_file, "--token-file needs PATH"},
+      {"--ca-file", &options.ca_file, "--ca-file needs PATH"},
+      {"--cert-file", &options.cert_file, "--cert-file needs PATH"},
+      {"--key-file", &options.key_file, "--key-file needs PATH"},
+      {"--server-name", &options.server_name_override,
+       "--server-name needs NAME"},
+  };
   std::vector<std::string> positional;
   bool options_done = false;
   for (size_t i = 1; i < argv.size(); ++i) {
@@ -106,14 +155,22 @@ std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
       std::cout << kUsage;
       return 0;
     }
-    bool missing = false;
-    if (auto value = OptionValue("--address", argv, i, &missing)) {
-      if (missing || value->empty()) {
-        return UsageError("--address needs HOST:PORT");
-      }
-      args->options.address = *value;
+    if (arg == "--tls") {
+      options.tls = true;
       continue;
     }
+    bool missing = false;
+    bool matched = false;
+    for (const auto& option : kStringOptions) {
+      if (auto value = OptionValue(option.name, argv, i, &missing)) {
+        if (missing || value->empty()) return UsageError(option.error);
+        *option.target = *std::move(value);
+        if (option.target == &options.token) token_flag = true;
+        matched = true;
+        break;
+      }
+    }
+    if (matched) continue;
     if (auto value = OptionValue("--timeout", argv, i, &missing)) {
       double seconds = 0;
       if (missing || !absl::SimpleAtod(*value, &seconds) ||
@@ -124,7 +181,26 @@ std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
           std::max<long long>(1, std::llround(seconds * 1000)));
       continue;
     }
-    return UsageError("unknown option " + arg);
+    // Not the value after '=': it may be a secret given to a misspelt option.
+    return UsageError("unknown option " + arg.substr(0, arg.find('=')));
+  }
+
+  if (!token_file.empty()) {
+    if (token_flag) {
+      return UsageError("give --token or --token-file, not both");
+    }
+    absl::StatusOr<std::string> token = ec::client::ReadTokenFile(token_file);
+    if (!token.ok()) return UsageError(std::string(token.status().message()));
+    options.token = *std::move(token);
+  }
+  if (options.cert_file.empty() != options.key_file.empty()) {
+    return UsageError(
+        "--cert-file and --key-file must be given together (defaults: "
+        "$ENTERPRISE_CATALOG_CLIENT_CERT_FILE, "
+        "$ENTERPRISE_CATALOG_CLIENT_KEY_FILE)");
+  }
+  if (!options.server_name_override.empty() && !ec::client::UsesTls(options)) {
+    return UsageError("--server-name needs TLS (--tls or --ca-file)");
   }
 
   if (positional.empty()) return UsageError("missing METHOD");
@@ -155,6 +231,18 @@ int main(int argc, char** argv) {
     return *exit_status;
   }
 
+  // Before any command, so that a bad certificate or key file is reported
+  // however catalogctl is called. The channel connects only on first use.
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      ec::client::MakeChannel(args.options);
+  if (!channel.ok()) {
+    if (channel.status().code() == absl::StatusCode::kInvalidArgument) {
+      return UsageError(std::string(channel.status().message()));
+    }
+    std::cerr << "catalogctl: " << channel.status() << "\n";
+    return kExitSoftware;
+  }
+
   if (args.method == "methods") {
     if (args.request.has_value()) {
       return UsageError("'methods' takes no argument");
@@ -171,11 +259,9 @@ int main(int argc, char** argv) {
                    std::istreambuf_iterator<char>());
   }
 
-  std::shared_ptr<grpc::Channel> channel =
-      ec::client::MakeChannel(args.options);
   grpc::Status rpc_status;
   absl::StatusOr<std::string> response = ec::client::InvokeJson(
-      *channel, args.method, request, args.options.timeout, &rpc_status);
+      **channel, args.method, request, args.options, &rpc_status);
   if (response.ok()) {
     std::cout << *response;
     if (response->empty() || response->back() != '\n') std::cout << "\n";

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <random>
@@ -29,6 +28,7 @@
 #include "discovery/curl_transport.h"
 #include "discovery/discovery_client_testing.h"
 #include "discovery/http_transport.h"
+#include "discovery/search_page.h"
 #include "nlohmann/json.hpp"
 
 namespace ec::discovery {
@@ -36,46 +36,24 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-// Ordered, so a result document re-serialized for ParseDiscoveryDocument
-// keeps the member order discovery sent.
+// The same JSON type as ParseSearchPage's (member order kept).
 using Json = nlohmann::ordered_json;
 
 constexpr std::string_view kComponent = "discovery";
 // How much of an unexpected body an error message may quote.
 constexpr size_t kBodyPrefixBytes = 120;
+// How much of a {"detail": ...} message an error message may quote.
 constexpr size_t kDetailBytes = 200;
 // Same margin as edx-rest-api-client: a token about to expire could die in
 // flight.
 constexpr auto kTokenExpiryMargin = std::chrono::seconds(5);
 // Bounds expires_in so a silly value cannot overflow the clock arithmetic.
 constexpr double kMaxTokenLifetimeSeconds = 30.0 * 24 * 3600;
-// dump() recurses, so a hostile page must not reach it with unbounded
-// nesting. Two levels of envelope above ParseDiscoveryDocument's 128.
-constexpr int kMaxBodyDepth = 130;
-
-// Untrusted bytes made safe for a one-line message or log field: at most
-// `limit` bytes, control, non-ASCII and backslash bytes escaped.
-std::string Sanitize(std::string_view text, size_t limit) {
-  std::string out;
-  const size_t shown = std::min(text.size(), limit);
-  for (size_t i = 0; i < shown; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c < 0x20 || c >= 0x7f) {
-      absl::StrAppend(&out, "\\x", absl::Hex(c, absl::kZeroPad2));
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (shown < text.size()) absl::StrAppend(&out, "...");
-  return out;
-}
 
 std::string BodyPrefix(std::string_view body) {
   if (body.empty()) return "empty body";
   return absl::StrCat("body (", body.size(), " bytes) \"",
-                      Sanitize(body, kBodyPrefixBytes), "\"");
+                      SanitizeForMessage(body, kBodyPrefixBytes), "\"");
 }
 
 // application/x-www-form-urlencoded, as Python's urlencode writes it.
@@ -101,9 +79,9 @@ std::string FormEncode(std::string_view value) {
 // Parses a body into `out`; on failure says why without quoting the body
 // (nlohmann's own messages echo the bytes they choked on).
 absl::Status ParseJson(std::string_view body, Json* out) {
-  if (NestsDeeperThan(body, kMaxBodyDepth)) {
+  if (NestsDeeperThan(body, kMaxResponseDepth)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("JSON nests deeper than ", kMaxBodyDepth, " levels"));
+        absl::StrCat("JSON nests deeper than ", kMaxResponseDepth, " levels"));
   }
   try {
     *out = Json::parse(body);
@@ -111,6 +89,10 @@ absl::Status ParseJson(std::string_view body, Json* out) {
     return absl::InvalidArgumentError(
         absl::StrCat("not valid JSON (parse error at byte ", e.byte, " of ",
                      body.size(), ")"));
+  } catch (const Json::exception&) {
+    // out_of_range: a number beyond double's range, e.g. 1e999.
+    return absl::InvalidArgumentError(
+        "not valid JSON (a number is out of range)");
   }
   return absl::OkStatus();
 }
@@ -118,14 +100,15 @@ absl::Status ParseJson(std::string_view body, Json* out) {
 // A short description of a non-2xx body: DRF's {"detail": ...} if there is
 // one, else its first bytes.
 std::string DescribeErrorBody(std::string_view body) {
-  if (!NestsDeeperThan(body, kMaxBodyDepth)) {
+  if (!NestsDeeperThan(body, kMaxResponseDepth)) {
     const Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_object()) {
       const auto detail = parsed.find("detail");
       if (detail != parsed.end() && detail->is_string()) {
         return absl::StrCat(
             "detail \"",
-            Sanitize(detail->get_ref<const std::string&>(), kDetailBytes),
+            SanitizeForMessage(detail->get_ref<const std::string&>(),
+                               kDetailBytes),
             "\"");
       }
     }
@@ -136,90 +119,18 @@ std::string DescribeErrorBody(std::string_view body) {
 // The token endpoint's error code only: its bodies are never quoted, as a
 // token response could carry a token.
 std::string DescribeTokenError(std::string_view body) {
-  if (!NestsDeeperThan(body, kMaxBodyDepth)) {
+  if (!NestsDeeperThan(body, kMaxResponseDepth)) {
     const Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_object()) {
       const auto error = parsed.find("error");
       if (error != parsed.end() && error->is_string()) {
-        return absl::StrCat(", error \"",
-                            Sanitize(error->get_ref<const std::string&>(), 64),
-                            "\"");
+        return absl::StrCat(
+            ", error \"",
+            SanitizeForMessage(error->get_ref<const std::string&>(), 64), "\"");
       }
     }
   }
   return "";
-}
-
-struct Page {
-  int64_t count = 0;
-  bool has_next = false;
-  // Each result re-serialized, in page order.
-  std::vector<std::string> documents;
-  int64_t bytes = 0;
-};
-
-// Validates the search/all envelope. The message says what is wrong.
-absl::StatusOr<Page> ParseEnvelope(std::string_view body) {
-  Json envelope;
-  EC_RETURN_IF_ERROR(ParseJson(body, &envelope));
-  if (!envelope.is_object()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not a JSON object but ", envelope.type_name()));
-  }
-  Page page;
-  const auto count = envelope.find("count");
-  if (count == envelope.end()) {
-    const auto detail = envelope.find("detail");
-    if (detail != envelope.end() && detail->is_string()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "no \"count\" but detail \"",
-          Sanitize(detail->get_ref<const std::string&>(), kDetailBytes), "\""));
-    }
-    return absl::InvalidArgumentError("no \"count\"");
-  }
-  const bool count_ok =
-      count->is_number_unsigned()
-          ? count->get<uint64_t>() <=
-                static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
-          : count->is_number_integer() && count->get<int64_t>() >= 0;
-  if (!count_ok) {
-    return absl::InvalidArgumentError(
-        "\"count\" is not a non-negative integer");
-  }
-  page.count = count->get<int64_t>();
-
-  const auto results = envelope.find("results");
-  if (results == envelope.end()) {
-    return absl::InvalidArgumentError("no \"results\"");
-  }
-  if (!results->is_array()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("\"results\" is not an array but ", results->type_name()));
-  }
-  for (size_t i = 0; i < results->size(); ++i) {
-    if (!(*results)[i].is_object()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "results[", i, "] is not an object but ", (*results)[i].type_name()));
-    }
-  }
-
-  const auto next = envelope.find("next");
-  if (next == envelope.end()) {
-    return absl::InvalidArgumentError("no \"next\"");
-  }
-  if (!next->is_null() && !next->is_string()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "\"next\" is neither null nor a string but ", next->type_name()));
-  }
-  page.has_next =
-      next->is_string() && !next->get_ref<const std::string&>().empty();
-
-  page.documents.reserve(results->size());
-  for (const Json& document : *results) {
-    page.documents.push_back(document.dump());
-  }
-  page.bytes = static_cast<int64_t>(body.size());
-  return page;
 }
 
 struct Token {
@@ -382,7 +293,7 @@ class DiscoveryClient final : public ContentSource {
     EC_RETURN_IF_ERROR(ValidateDiscoveryConfig(config_));
     CrawlStats& stats = out->stats;
     for (int page_number = 1;; ++page_number) {
-      EC_ASSIGN_OR_RETURN(Page page,
+      EC_ASSIGN_OR_RETURN(SearchPage page,
                           FetchPage(content_filter_json, page_number, &stats));
       if (page_number == 1) stats.reported_count = page.count;
       ++stats.pages;
@@ -421,8 +332,8 @@ class DiscoveryClient final : public ContentSource {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<Page> FetchPage(const std::string& content_filter_json,
-                                 int page_number, CrawlStats* stats) {
+  absl::StatusOr<SearchPage> FetchPage(const std::string& content_filter_json,
+                                       int page_number, CrawlStats* stats) {
     const std::string what = absl::StrCat("search/all page ", page_number);
     HttpRequest request;
     request.url = absl::StrCat(
@@ -467,13 +378,14 @@ class DiscoveryClient final : public ContentSource {
       Failure failure;
       failure.http_status = http;
       if (IsSuccess(http)) {
-        absl::StatusOr<Page> page = ParseEnvelope(response->body);
+        absl::StatusOr<SearchPage> page = ParseSearchPage(response->body);
         if (page.ok()) return page;
         failure.kind = Failure::Kind::kBadBody;
         failure.cause = absl::StrCat(
             "HTTP ", http, ", invalid envelope: ", page.status().message(),
-            "; content type \"", Sanitize(response->Header("content-type"), 64),
-            "\", ", BodyPrefix(response->body));
+            "; content type \"",
+            SanitizeForMessage(response->Header("content-type"), 64), "\", ",
+            BodyPrefix(response->body));
       } else if (http == 401) {
         token_.reset();
         failure.kind = Failure::Kind::kUnauthorized;

@@ -30,6 +30,8 @@ PACKAGES=(
   libssl-dev
   # The discovery client.
   libcurl4-openssl-dev
+  # JWT verification (HS256/RS256) for caller authentication.
+  libjwt-dev
   # Tests.
   libgtest-dev
   libgmock-dev
@@ -38,6 +40,11 @@ PACKAGES=(
   postgresql-client-15
   # Formatting check.
   clang-format
+  # libFuzzer targets (tests/fuzz/): clang and its sanitizer/fuzzer runtime.
+  clang
+  libclang-rt-14-dev
+  # Tests generate throwaway TLS certificates; the README's dev-token recipe.
+  openssl
   # The quickstart reads the sample file with it.
   python3
   # pg-cluster.sh runs the server as postgres through runuser.

@@ -102,75 +102,159 @@ absl::StatusOr<CanonicalFilter> RequireFilter(const v1::Catalog& catalog) {
 }
 
 // Length-prefixed join, so that distinct lists never produce the same scope.
+template <typename List = std::vector<std::string>>
 std::string ScopeOf(absl::string_view rpc,
                     std::initializer_list<absl::string_view> parts,
                     const google::protobuf::RepeatedPtrField<std::string>* a,
-                    const google::protobuf::RepeatedPtrField<std::string>* b) {
+                    const google::protobuf::RepeatedPtrField<std::string>* b,
+                    const List* c = nullptr) {
   std::string scope(rpc);
   auto add = [&scope](absl::string_view part) {
     absl::StrAppend(&scope, "|", part.size(), ":", part);
   };
   for (absl::string_view part : parts) add(part);
-  for (const auto* list : {a, b}) {
-    if (list == nullptr) continue;
+  auto add_list = [&](const auto* list) {
+    if (list == nullptr) return;
     absl::StrAppend(&scope, "|n", list->size());
     for (const std::string& item : *list) add(item);
-  }
+  };
+  add_list(a);
+  add_list(b);
+  add_list(c);
   return scope;
+}
+
+absl::Status CatalogNotFound(const std::string& uuid) {
+  // The store's wording, so a foreign catalog is indistinguishable.
+  return absl::NotFoundError(absl::StrCat("catalog ", uuid, " not found"));
+}
+
+absl::Status MayNotAdmin(const auth::Principal& caller,
+                         absl::string_view enterprise) {
+  return absl::PermissionDeniedError(absl::StrCat(
+      "caller ", caller.subject(), " may not change catalogs of enterprise ",
+      enterprise, "; that needs ", auth::kCatalogAdminRole, ":", enterprise,
+      ", ", auth::kEnterpriseAdminRole, ":", enterprise, " or ",
+      auth::kOperatorRole, ":*"));
+}
+
+absl::Status MayNotRead(const auth::Principal& caller,
+                        absl::string_view enterprise) {
+  return absl::PermissionDeniedError(absl::StrCat(
+      "caller ", caller.subject(), " may not read catalogs of enterprise ",
+      enterprise, "; that needs a learner or admin role for it"));
+}
+
+// One line per attempted change, whatever its outcome: who, what, which
+// catalog and enterprise, and the result.
+void Audit(const auth::Principal& caller, absl::string_view action,
+           absl::string_view catalog_uuid, absl::string_view enterprise_uuid,
+           const absl::Status& status, absl::string_view job_uuid = {}) {
+  std::string roles = absl::StrJoin(caller.roles(), " ");
+  if (roles.size() > 512) roles.resize(512);
+  nlohmann::json fields = {
+      {"subject", caller.subject()},
+      {"roles", roles},
+      {"action", std::string(action)},
+      // Caller input of any size and content: bounded, and the JSON writer
+      // escapes it.
+      {"catalog_uuid", std::string(catalog_uuid.substr(0, 64))},
+      {"enterprise_uuid", std::string(enterprise_uuid.substr(0, 64))},
+      {"result", absl::StatusCodeToString(status.code())}};
+  if (!job_uuid.empty()) fields["job_uuid"] = std::string(job_uuid);
+  if (!status.ok()) fields["error"] = std::string(status.message());
+  LogInfo("audit", "catalog change", fields);
 }
 
 }  // namespace
 
-absl::Status CatalogCore::CreateCatalog(const v1::CreateCatalogRequest& request,
+absl::StatusOr<storage::CatalogRow> CatalogCore::ReadableCatalog(
+    const auth::Principal& caller, const std::string& uuid) {
+  EC_ASSIGN_OR_RETURN(storage::CatalogRow row, store_->GetCatalog(uuid));
+  if (!caller.CanRead(row.enterprise_uuid)) return CatalogNotFound(uuid);
+  return row;
+}
+
+absl::StatusOr<storage::CatalogRow> CatalogCore::AdministeredCatalog(
+    const auth::Principal& caller, const std::string& uuid) {
+  EC_ASSIGN_OR_RETURN(storage::CatalogRow row, ReadableCatalog(caller, uuid));
+  if (!caller.CanAdmin(row.enterprise_uuid)) {
+    return MayNotAdmin(caller, row.enterprise_uuid);
+  }
+  return row;
+}
+
+absl::Status CatalogCore::CreateCatalog(const auth::Principal& caller,
+                                        const v1::CreateCatalogRequest& request,
                                         v1::Catalog* response) {
   const v1::Catalog& in = request.catalog();
-  storage::NewCatalog catalog;
-  if (in.uuid().empty()) {
-    catalog.uuid = NewUuidV4();
-  } else {
-    EC_ASSIGN_OR_RETURN(catalog.uuid, RequireUuid("catalog.uuid", in.uuid()));
-  }
-  EC_RETURN_IF_ERROR(
-      ValidateText("catalog.title", in.title(), kMaxTitleBytes, true));
-  catalog.title = in.title();
-  EC_ASSIGN_OR_RETURN(
-      catalog.enterprise_uuid,
-      RequireUuid("catalog.enterprise_uuid", in.enterprise_uuid()));
-  EC_RETURN_IF_ERROR(ValidateText("catalog.enterprise_name",
-                                  in.enterprise_name(), kMaxEnterpriseNameBytes,
-                                  false));
-  catalog.enterprise_name = in.enterprise_name();
-  EC_ASSIGN_OR_RETURN(catalog.filter, RequireFilter(in));
-  EC_ASSIGN_OR_RETURN(catalog.enabled_course_modes,
-                      CourseModes(in.enabled_course_modes()));
-  catalog.publish_audit_enrollment_urls = in.publish_audit_enrollment_urls();
+  std::string catalog_uuid = in.uuid();
+  const absl::Status status = [&]() -> absl::Status {
+    storage::NewCatalog catalog;
+    if (in.uuid().empty()) {
+      catalog.uuid = NewUuidV4();
+    } else {
+      EC_ASSIGN_OR_RETURN(catalog.uuid, RequireUuid("catalog.uuid", in.uuid()));
+    }
+    EC_RETURN_IF_ERROR(
+        ValidateText("catalog.title", in.title(), kMaxTitleBytes, true));
+    catalog.title = in.title();
+    EC_ASSIGN_OR_RETURN(
+        catalog.enterprise_uuid,
+        RequireUuid("catalog.enterprise_uuid", in.enterprise_uuid()));
+    EC_RETURN_IF_ERROR(ValidateText("catalog.enterprise_name",
+                                    in.enterprise_name(),
+                                    kMaxEnterpriseNameBytes, false));
+    catalog.enterprise_name = in.enterprise_name();
+    EC_ASSIGN_OR_RETURN(catalog.filter, RequireFilter(in));
+    EC_ASSIGN_OR_RETURN(catalog.enabled_course_modes,
+                        CourseModes(in.enabled_course_modes()));
+    catalog.publish_audit_enrollment_urls = in.publish_audit_enrollment_urls();
+    catalog_uuid = catalog.uuid;
+    if (!caller.CanAdmin(catalog.enterprise_uuid)) {
+      return MayNotAdmin(caller, catalog.enterprise_uuid);
+    }
 
-  EC_ASSIGN_OR_RETURN(storage::CatalogRow row, store_->CreateCatalog(catalog));
-  RefreshIfStale(row, storage::JobReason::kCreated);
-  return CatalogToProto(row, response);
+    EC_ASSIGN_OR_RETURN(storage::CatalogRow row,
+                        store_->CreateCatalog(catalog));
+    RefreshIfStale(row, storage::JobReason::kCreated);
+    return CatalogToProto(row, response);
+  }();
+  Audit(caller, "CreateCatalog", catalog_uuid, in.enterprise_uuid(), status);
+  return status;
 }
 
-absl::Status CatalogCore::GetCatalog(const v1::GetCatalogRequest& request,
+absl::Status CatalogCore::GetCatalog(const auth::Principal& caller,
+                                     const v1::GetCatalogRequest& request,
                                      v1::Catalog* response) {
   EC_ASSIGN_OR_RETURN(std::string uuid, RequireUuid("uuid", request.uuid()));
-  EC_ASSIGN_OR_RETURN(storage::CatalogRow row, store_->GetCatalog(uuid));
+  EC_ASSIGN_OR_RETURN(storage::CatalogRow row, ReadableCatalog(caller, uuid));
   return CatalogToProto(row, response);
 }
 
-absl::Status CatalogCore::ListCatalogs(const v1::ListCatalogsRequest& request,
+absl::Status CatalogCore::ListCatalogs(const auth::Principal& caller,
+                                       const v1::ListCatalogsRequest& request,
                                        v1::ListCatalogsResponse* response) {
   storage::ListCatalogsQuery query;
   if (!request.enterprise_uuid().empty()) {
     EC_ASSIGN_OR_RETURN(
-        query.enterprise_uuid,
+        std::string enterprise,
         RequireUuid("enterprise_uuid", request.enterprise_uuid()));
+    if (!caller.CanRead(enterprise)) return MayNotRead(caller, enterprise);
+    query.enterprise_uuids = std::vector<std::string>{enterprise};
+  } else {
+    // Without a filter: every catalog the caller may read.
+    query.enterprise_uuids = caller.ReadableEnterprises();
   }
   EC_ASSIGN_OR_RETURN(query.limit, ResolvePageSize(request.page_size()));
+  // The enterprise set is part of the scope: a token issued to a caller
+  // with other roles does not page this caller's listing.
   const std::string scope = ScopeOf(
-      "ListCatalogs", {query.enterprise_uuid.value_or("")}, nullptr, nullptr);
+      "ListCatalogs", {query.enterprise_uuids ? "some" : "all"}, nullptr,
+      nullptr, query.enterprise_uuids ? &*query.enterprise_uuids : nullptr);
   if (!request.page_token().empty()) {
     EC_ASSIGN_OR_RETURN(std::string position,
-                        DecodePageToken(request.page_token(), scope));
+                        page_tokens_.Decode(request.page_token(), scope));
     // Position: "<created micros> <uuid>".
     const size_t space = position.find(' ');
     storage::CatalogCursor cursor;
@@ -192,70 +276,93 @@ absl::Status CatalogCore::ListCatalogs(const v1::ListCatalogsRequest& request,
   if (page.has_more && !page.catalogs.empty()) {
     const auto& last = page.catalogs.back();
     response->set_next_page_token(
-        EncodePageToken(scope, absl::StrCat(last.created, " ", last.uuid)));
+        page_tokens_.Encode(scope, absl::StrCat(last.created, " ", last.uuid)));
   }
   return absl::OkStatus();
 }
 
-absl::Status CatalogCore::UpdateCatalog(const v1::UpdateCatalogRequest& request,
+absl::Status CatalogCore::UpdateCatalog(const auth::Principal& caller,
+                                        const v1::UpdateCatalogRequest& request,
                                         v1::Catalog* response) {
   const v1::Catalog& in = request.catalog();
-  storage::CatalogUpdate update;
-  EC_ASSIGN_OR_RETURN(update.uuid, RequireUuid("catalog.uuid", in.uuid()));
-  if (request.update_mask().paths().empty()) {
-    return absl::InvalidArgumentError(
-        "update_mask must name the fields to change: title, enterprise_name, "
-        "content_filter, enabled_course_modes, publish_audit_enrollment_urls");
-  }
-  for (const std::string& path : request.update_mask().paths()) {
-    if (path == "title") {
-      EC_RETURN_IF_ERROR(
-          ValidateText("catalog.title", in.title(), kMaxTitleBytes, true));
-      update.title = in.title();
-    } else if (path == "enterprise_name") {
-      EC_RETURN_IF_ERROR(ValidateText("catalog.enterprise_name",
-                                      in.enterprise_name(),
-                                      kMaxEnterpriseNameBytes, false));
-      update.enterprise_name = in.enterprise_name();
-    } else if (path == "content_filter") {
-      EC_ASSIGN_OR_RETURN(update.filter, RequireFilter(in));
-    } else if (path == "enabled_course_modes") {
-      EC_ASSIGN_OR_RETURN(update.enabled_course_modes,
-                          CourseModes(in.enabled_course_modes()));
-    } else if (path == "publish_audit_enrollment_urls") {
-      update.publish_audit_enrollment_urls = in.publish_audit_enrollment_urls();
-    } else if (path == "uuid" || path == "enterprise_uuid") {
+  std::string enterprise;
+  const absl::Status status = [&]() -> absl::Status {
+    storage::CatalogUpdate update;
+    EC_ASSIGN_OR_RETURN(update.uuid, RequireUuid("catalog.uuid", in.uuid()));
+    if (request.update_mask().paths().empty()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("update_mask path \"", path,
-                       "\" cannot be updated; create a new catalog instead"));
-    } else if (path == "catalog_query_uuid" || path == "content_filter_hash" ||
-               path == "created" || path == "modified" ||
-               path == "content_count" || path == "content_refreshed") {
-      return absl::InvalidArgumentError(
-          absl::StrCat("update_mask path \"", path, "\" is output only"));
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "update_mask path \"", path.substr(0, 64),
-          "\" is not a Catalog field; updatable: title, enterprise_name, "
+          "update_mask must name the fields to change: title, enterprise_name, "
           "content_filter, enabled_course_modes, "
-          "publish_audit_enrollment_urls"));
+          "publish_audit_enrollment_urls");
     }
-  }
-  EC_ASSIGN_OR_RETURN(storage::CatalogRow row, store_->UpdateCatalog(update));
-  if (update.filter.has_value()) {
-    RefreshIfStale(row, storage::JobReason::kUpdated);
-  }
-  return CatalogToProto(row, response);
+    for (const std::string& path : request.update_mask().paths()) {
+      if (path == "title") {
+        EC_RETURN_IF_ERROR(
+            ValidateText("catalog.title", in.title(), kMaxTitleBytes, true));
+        update.title = in.title();
+      } else if (path == "enterprise_name") {
+        EC_RETURN_IF_ERROR(ValidateText("catalog.enterprise_name",
+                                        in.enterprise_name(),
+                                        kMaxEnterpriseNameBytes, false));
+        update.enterprise_name = in.enterprise_name();
+      } else if (path == "content_filter") {
+        EC_ASSIGN_OR_RETURN(update.filter, RequireFilter(in));
+      } else if (path == "enabled_course_modes") {
+        EC_ASSIGN_OR_RETURN(update.enabled_course_modes,
+                            CourseModes(in.enabled_course_modes()));
+      } else if (path == "publish_audit_enrollment_urls") {
+        update.publish_audit_enrollment_urls =
+            in.publish_audit_enrollment_urls();
+      } else if (path == "uuid" || path == "enterprise_uuid") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("update_mask path \"", path,
+                         "\" cannot be updated; create a new catalog instead"));
+      } else if (path == "catalog_query_uuid" ||
+                 path == "content_filter_hash" || path == "created" ||
+                 path == "modified" || path == "content_count" ||
+                 path == "content_refreshed") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("update_mask path \"", path, "\" is output only"));
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "update_mask path \"", path.substr(0, 64),
+            "\" is not a Catalog field; updatable: title, enterprise_name, "
+            "content_filter, enabled_course_modes, "
+            "publish_audit_enrollment_urls"));
+      }
+    }
+    // A catalog's enterprise never changes, so checking it before the update
+    // cannot race with another change.
+    EC_ASSIGN_OR_RETURN(storage::CatalogRow current,
+                        AdministeredCatalog(caller, update.uuid));
+    enterprise = current.enterprise_uuid;
+    EC_ASSIGN_OR_RETURN(storage::CatalogRow row, store_->UpdateCatalog(update));
+    if (update.filter.has_value()) {
+      RefreshIfStale(row, storage::JobReason::kUpdated);
+    }
+    return CatalogToProto(row, response);
+  }();
+  Audit(caller, "UpdateCatalog", in.uuid(), enterprise, status);
+  return status;
 }
 
 absl::Status CatalogCore::DeleteCatalog(
-    const v1::DeleteCatalogRequest& request,
+    const auth::Principal& caller, const v1::DeleteCatalogRequest& request,
     v1::DeleteCatalogResponse* /*response*/) {
-  EC_ASSIGN_OR_RETURN(std::string uuid, RequireUuid("uuid", request.uuid()));
-  return store_->DeleteCatalog(uuid);
+  std::string enterprise;
+  const absl::Status status = [&]() -> absl::Status {
+    EC_ASSIGN_OR_RETURN(std::string uuid, RequireUuid("uuid", request.uuid()));
+    EC_ASSIGN_OR_RETURN(storage::CatalogRow row,
+                        AdministeredCatalog(caller, uuid));
+    enterprise = row.enterprise_uuid;
+    return store_->DeleteCatalog(uuid);
+  }();
+  Audit(caller, "DeleteCatalog", request.uuid(), enterprise, status);
+  return status;
 }
 
 absl::Status CatalogCore::ContainsContentItems(
+    const auth::Principal& caller,
     const v1::ContainsContentItemsRequest& request,
     v1::ContainsContentItemsResponse* response) {
   EC_ASSIGN_OR_RETURN(std::string uuid,
@@ -264,10 +371,14 @@ absl::Status CatalogCore::ContainsContentItems(
       ValidateContentKeys("content_keys", request.content_keys(), false));
   const std::vector<std::string> keys(request.content_keys().begin(),
                                       request.content_keys().end());
-  EC_ASSIGN_OR_RETURN(std::vector<std::string> contained,
+  // The enterprise comes back with the answer, so authorizing costs no
+  // extra round trip on this hot path; a foreign catalog's answer is
+  // dropped unread.
+  EC_ASSIGN_OR_RETURN(storage::ContainedResult contained,
                       store_->ContainedKeys(uuid, keys));
-  const std::unordered_set<std::string> hits(contained.begin(),
-                                             contained.end());
+  if (!caller.CanRead(contained.enterprise_uuid)) return CatalogNotFound(uuid);
+  const std::unordered_set<std::string> hits(contained.keys.begin(),
+                                             contained.keys.end());
   bool all = true;
   for (const std::string& key : keys) {
     const bool in = hits.count(key) > 0;
@@ -282,11 +393,13 @@ absl::Status CatalogCore::ContainsContentItems(
 }
 
 absl::Status CatalogCore::CustomerContainsContentItems(
+    const auth::Principal& caller,
     const v1::CustomerContainsContentItemsRequest& request,
     v1::CustomerContainsContentItemsResponse* response) {
   EC_ASSIGN_OR_RETURN(
       std::string enterprise,
       RequireUuid("enterprise_uuid", request.enterprise_uuid()));
+  if (!caller.CanRead(enterprise)) return MayNotRead(caller, enterprise);
   EC_RETURN_IF_ERROR(
       ValidateContentKeys("content_keys", request.content_keys(), false));
   const std::vector<std::string> keys(request.content_keys().begin(),
@@ -299,7 +412,7 @@ absl::Status CatalogCore::CustomerContainsContentItems(
 }
 
 absl::Status CatalogCore::GetCatalogMetadata(
-    const v1::GetCatalogMetadataRequest& request,
+    const auth::Principal& caller, const v1::GetCatalogMetadataRequest& request,
     v1::GetCatalogMetadataResponse* response) {
   storage::MetadataQuery query;
   EC_ASSIGN_OR_RETURN(query.catalog_uuid,
@@ -332,13 +445,17 @@ absl::Status CatalogCore::GetCatalogMetadata(
   };
   if (!request.page_token().empty()) {
     EC_ASSIGN_OR_RETURN(query.after_key,
-                        DecodePageToken(request.page_token(), scope()));
+                        page_tokens_.Decode(request.page_token(), scope()));
     if (query.after_key.empty()) {
       return absl::InvalidArgumentError("page_token is malformed");
     }
   }
   EC_ASSIGN_OR_RETURN(storage::MetadataPage page,
                       store_->GetCatalogMetadata(query));
+  // As for contains: one round trip, and a foreign page is dropped unread.
+  if (!caller.CanRead(page.enterprise_uuid)) {
+    return CatalogNotFound(query.catalog_uuid);
+  }
   response->set_catalog_uuid(page.catalog_uuid);
   response->set_catalog_title(page.catalog_title);
   response->set_enterprise_uuid(page.enterprise_uuid);
@@ -347,15 +464,22 @@ absl::Status CatalogCore::GetCatalogMetadata(
   for (auto& item : page.items)
     ContentToProto(std::move(item), response->add_items());
   if (page.has_more && response->items_size() > 0) {
-    response->set_next_page_token(EncodePageToken(
+    response->set_next_page_token(page_tokens_.Encode(
         scope(), response->items(response->items_size() - 1).content_key()));
   }
   return absl::OkStatus();
 }
 
 absl::Status CatalogCore::GetContentMetadata(
-    const v1::GetContentMetadataRequest& request,
+    const auth::Principal& caller, const v1::GetContentMetadataRequest& request,
     v1::GetContentMetadataResponse* response) {
+  if (!caller.CanReadGlobal()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "caller ", caller.subject(),
+        " may not read content metadata outside a catalog; that needs ",
+        auth::kOperatorRole, ":* or ", auth::kServiceRole,
+        ":* (use GetCatalogMetadata for a catalog's content)"));
+  }
   EC_RETURN_IF_ERROR(
       ValidateContentKeys("content_keys", request.content_keys(), false));
   std::vector<std::string> keys;
@@ -464,24 +588,46 @@ void CatalogCore::RefreshIfStale(const storage::CatalogRow& row,
 }
 
 absl::Status CatalogCore::RefreshCatalog(
-    const v1::RefreshCatalogRequest& request, v1::RefreshJob* response) {
-  EC_ASSIGN_OR_RETURN(std::string uuid,
-                      RequireUuid("catalog_uuid", request.catalog_uuid()));
-  if (queue_ == nullptr) return NoQueue();
-  EC_ASSIGN_OR_RETURN(storage::EnqueueResult queued,
-                      queue_->EnqueueForCatalog(
-                          uuid, storage::JobReason::kRequested, request.force(),
-                          policy_.max_attempts, policy_.clock()));
-  JobToProto(queued.job, response);
-  return absl::OkStatus();
+    const auth::Principal& caller, const v1::RefreshCatalogRequest& request,
+    v1::RefreshJob* response) {
+  std::string enterprise;
+  const absl::Status status = [&]() -> absl::Status {
+    EC_ASSIGN_OR_RETURN(std::string uuid,
+                        RequireUuid("catalog_uuid", request.catalog_uuid()));
+    if (queue_ == nullptr) return NoQueue();
+    EC_ASSIGN_OR_RETURN(storage::CatalogRow row,
+                        AdministeredCatalog(caller, uuid));
+    enterprise = row.enterprise_uuid;
+    EC_ASSIGN_OR_RETURN(
+        storage::EnqueueResult queued,
+        queue_->EnqueueForCatalog(uuid, storage::JobReason::kRequested,
+                                  request.force(), policy_.max_attempts,
+                                  policy_.clock()));
+    JobToProto(queued.job, response);
+    return absl::OkStatus();
+  }();
+  Audit(caller, request.force() ? "RefreshCatalog(force)" : "RefreshCatalog",
+        request.catalog_uuid(), enterprise, status, response->uuid());
+  return status;
 }
 
-absl::Status CatalogCore::GetRefreshJob(const v1::GetRefreshJobRequest& request,
+absl::Status CatalogCore::GetRefreshJob(const auth::Principal& caller,
+                                        const v1::GetRefreshJobRequest& request,
                                         v1::RefreshJob* response) {
   EC_ASSIGN_OR_RETURN(std::string uuid,
                       RequireUuid("job_uuid", request.job_uuid()));
   if (queue_ == nullptr) return NoQueue();
   EC_ASSIGN_OR_RETURN(storage::RefreshJobRow job, queue_->GetJob(uuid));
+  // A job belongs to a query that catalogs of several enterprises may
+  // share: whoever may refresh one of them may watch it.
+  const bool allowed =
+      caller.CanReadGlobal() ||
+      std::any_of(job.enterprise_uuids.begin(), job.enterprise_uuids.end(),
+                  [&](const std::string& e) { return caller.CanAdmin(e); });
+  if (!allowed) {
+    return absl::NotFoundError(
+        absl::StrCat("refresh job ", uuid, " not found"));
+  }
   JobToProto(job, response);
   return absl::OkStatus();
 }

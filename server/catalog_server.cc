@@ -6,17 +6,91 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 
 namespace ec {
 
+namespace {
+
+absl::StatusOr<std::string> ReadPemFile(const std::string& path,
+                                        absl::string_view setting) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || text.str().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(setting, ": cannot read ", path));
+  }
+  return text.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
+    const TlsOptions& tls) {
+  if (tls.cert_file.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions ssl;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  EC_ASSIGN_OR_RETURN(
+      pair.cert_chain,
+      ReadPemFile(tls.cert_file, "ENTERPRISE_CATALOG_TLS_CERT_FILE"));
+  EC_ASSIGN_OR_RETURN(
+      pair.private_key,
+      ReadPemFile(tls.key_file, "ENTERPRISE_CATALOG_TLS_KEY_FILE"));
+  ssl.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!tls.client_ca_file.empty()) {
+    EC_ASSIGN_OR_RETURN(ssl.pem_root_certs,
+                        ReadPemFile(tls.client_ca_file,
+                                    "ENTERPRISE_CATALOG_TLS_CLIENT_CA_FILE"));
+    ssl.client_certificate_request =
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+// Reflection on or off for this server. Linking grpc++_reflection registers
+// its plugin for every server in the process (a static initializer), so
+// "off" has to take it out of this builder's list rather than not add it.
+class ReflectionSetting final : public grpc::ServerBuilderOption {
+ public:
+  explicit ReflectionSetting(bool enabled) : enabled_(enabled) {}
+  void UpdateArguments(grpc::ChannelArguments* /*args*/) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>*
+                         plugins) override {
+    grpc::reflection::ProtoServerReflectionPlugin reference;
+    const auto is_reflection = [&](const auto& plugin) {
+      return plugin->name() == reference.name();
+    };
+    plugins->erase(
+        std::remove_if(plugins->begin(), plugins->end(), is_reflection),
+        plugins->end());
+    if (enabled_) {
+      plugins->push_back(
+          std::make_unique<grpc::reflection::ProtoServerReflectionPlugin>());
+    }
+  }
+
+ private:
+  const bool enabled_;
+};
+
+}  // namespace
+
 CatalogServer::CatalogServer(const ServerOptions& options,
                              storage::CatalogStore* store,
-                             storage::RefreshQueue* queue)
+                             storage::RefreshQueue* queue,
+                             std::unique_ptr<auth::Authenticator> auth)
     : options_(options),
-      core_(store, queue, options.refresh),
+      auth_(std::move(auth)),
+      core_(store, queue, options.refresh,
+            options.page_token_secret.empty()
+                ? PageTokenCodec::WithRandomSecret()
+                : PageTokenCodec(options.page_token_secret)),
       workers_(static_cast<size_t>(options.worker_threads)),
-      service_(&core_, &workers_) {}
+      service_(&core_, auth_.get(), &workers_) {}
 
 absl::StatusOr<std::unique_ptr<CatalogServer>> CatalogServer::Start(
     const ServerOptions& options, storage::CatalogStore* store,
@@ -24,13 +98,22 @@ absl::StatusOr<std::unique_ptr<CatalogServer>> CatalogServer::Start(
   if (options.worker_threads < 1) {
     return absl::InvalidArgumentError("worker_threads must be at least 1");
   }
+  if (!options.page_token_secret.empty() &&
+      options.page_token_secret.size() < 16) {
+    return absl::InvalidArgumentError(
+        "ENTERPRISE_CATALOG_PAGE_TOKEN_SECRET must be at least 16 bytes");
+  }
+  EC_ASSIGN_OR_RETURN(
+      std::unique_ptr<auth::Authenticator> auth,
+      auth::Authenticator::Create(options.auth, options.refresh.clock));
+  EC_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                      Credentials(options.tls));
   std::unique_ptr<CatalogServer> server(
-      new CatalogServer(options, store, queue));
+      new CatalogServer(options, store, queue, std::move(auth)));
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.address, grpc::InsecureServerCredentials(),
-                           &server->port_);
+  builder.SetOption(std::make_unique<ReflectionSetting>(options.reflection));
+  builder.AddListeningPort(options.address, credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.RegisterService(&server->service_);
   server->server_ = builder.BuildAndStart();

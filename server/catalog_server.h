@@ -8,11 +8,22 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "absl/status/statusor.h"
+#include "auth/authenticator.h"
 #include "server/catalog_core.h"
 #include "server/grpc_service.h"
 #include "storage/catalog_store.h"
 
 namespace ec {
+
+// TLS for the gRPC port. Without cert_file the port is plaintext (the
+// configuration layer allows that only when asked to explicitly).
+struct TlsOptions {
+  std::string cert_file;  // PEM chain
+  std::string key_file;   // PEM private key
+  // Set: clients must present a certificate signed by one of these CAs
+  // (mutual TLS).
+  std::string client_ca_file;
+};
 
 struct ServerOptions {
   std::string address = "0.0.0.0:50051";
@@ -20,13 +31,23 @@ struct ServerOptions {
   int max_receive_message_bytes = 4 * 1024 * 1024;
   std::chrono::seconds shutdown_grace{15};
   RefreshPolicy refresh;
+  // Caller authentication; on unless explicitly disabled.
+  auth::AuthConfig auth;
+  // Signs page tokens; shared by all replicas. Empty: a random per-process
+  // secret (tokens then page only on the replica that issued them).
+  std::string page_token_secret;
+  TlsOptions tls;
+  // Server reflection (grpcurl without .proto files). Like health checking,
+  // it needs no token; it reveals only the public API schema.
+  bool reflection = true;
 };
 
 // A running gRPC server: the catalog service plus grpc.health.v1 and server
 // reflection, so that grpcurl works without .proto files.
 class CatalogServer {
  public:
-  // Starts listening. Does not take ownership of `store` or `queue`, which
+  // Starts listening. INVALID_ARGUMENT for unusable auth or TLS settings
+  // (naming the setting). Does not take ownership of `store` or `queue`, which
   // must outlive the server. Without a queue the refresh RPCs are
   // UNIMPLEMENTED and catalog changes trigger no refresh.
   static absl::StatusOr<std::unique_ptr<CatalogServer>> Start(
@@ -45,9 +66,11 @@ class CatalogServer {
 
  private:
   CatalogServer(const ServerOptions& options, storage::CatalogStore* store,
-                storage::RefreshQueue* queue);
+                storage::RefreshQueue* queue,
+                std::unique_ptr<auth::Authenticator> auth);
 
   const ServerOptions options_;
+  std::unique_ptr<auth::Authenticator> auth_;
   CatalogCore core_;
   boost::asio::thread_pool workers_;
   CatalogGrpcService service_;

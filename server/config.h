@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "auth/authenticator.h"
 #include "discovery/discovery_client.h"
 #include "storage/pg_pool.h"
 #include "workers/refresh_worker.h"
@@ -31,7 +32,24 @@ struct Config {
   // Workers apply a whole crawl in one transaction, in statements far larger
   // than an RPC's, so their connections get their own statement limit.
   std::chrono::milliseconds worker_statement_timeout{60000};
+  // `serve` and `all`: who may call, and over what.
+  auth::AuthConfig auth;
+  std::string page_token_secret;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  // Without TLS files the server refuses to start unless this is set.
+  bool plaintext = false;
+  bool reflection = true;
+  // `mint-token` only: the development token's roles and lifetime.
+  std::vector<std::string> token_roles;
+  std::string token_subject = "developer";
+  std::chrono::seconds token_ttl{3600};
 };
+
+// OK if the gRPC port's transport settings are consistent: TLS files
+// complete, or plaintext asked for explicitly. Names the setting otherwise.
+absl::Status ValidateServerConfig(const Config& config);
 
 // OK if the settings the refresh workers need are present; otherwise names
 // the first one missing.

@@ -18,7 +18,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 template <typename Req, typename Resp>
 grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
     std::string_view method, grpc::CallbackServerContext* ctx, const Req* req,
-    Resp* resp, absl::Status (CatalogCore::*handler)(const Req&, Resp*)) {
+    Resp* resp,
+    absl::Status (CatalogCore::*handler)(const auth::Principal&, const Req&,
+                                         Resp*)) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   {
     absl::MutexLock lock(&mu_);
@@ -33,6 +35,7 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
   boost::asio::post(*workers_, [this, method, ctx, req, resp, handler, reactor,
                                 start] {
     absl::Status status;
+    std::string subject;
     if (ctx->IsCancelled()) {
       status = absl::CancelledError("call cancelled before it started");
     } else if (ctx->deadline() <= std::chrono::system_clock::now()) {
@@ -40,14 +43,30 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
       status = absl::DeadlineExceededError(
           "deadline passed before the call started");
     } else {
-      status = (core_->*handler)(*req, resp);
+      std::optional<std::string_view> header;
+      const auto& metadata = ctx->client_metadata();
+      if (auto it = metadata.find("authorization"); it != metadata.end()) {
+        header.emplace(it->second.data(), it->second.size());
+      }
+      absl::StatusOr<auth::Principal> caller = auth_->Authenticate(header);
+      if (caller.ok()) {
+        subject = caller->subject();
+        status = (core_->*handler)(*caller, *req, resp);
+      } else {
+        status = caller.status();
+      }
     }
     const bool server_fault = status.code() == absl::StatusCode::kInternal ||
                               status.code() == absl::StatusCode::kUnavailable ||
                               status.code() == absl::StatusCode::kUnknown ||
                               status.code() == absl::StatusCode::kDataLoss;
-    const auto level =
-        server_fault ? spdlog::level::warn : spdlog::level::debug;
+    // Refused callers are worth seeing at the default level: a
+    // misconfigured client, or someone probing.
+    const bool refused = status.code() == absl::StatusCode::kUnauthenticated ||
+                         status.code() == absl::StatusCode::kPermissionDenied;
+    const auto level = server_fault ? spdlog::level::warn
+                       : refused    ? spdlog::level::info
+                                    : spdlog::level::debug;
     // Checked first: building the line costs more than most calls.
     if (spdlog::default_logger_raw()->should_log(level)) {
       const double ms = std::chrono::duration<double, std::milli>(
@@ -58,6 +77,7 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
            {"code", absl::StatusCodeToString(status.code())},
            {"duration_ms", ms},
            {"peer", ctx->peer()},
+           {"subject", subject},
            {"error", std::string(status.message())}});
     }
     reactor->Finish(ToGrpcStatus(status));

@@ -7,20 +7,23 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "auth/authenticator.h"
 #include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
 #include "server/catalog_core.h"
 
 namespace ec {
 
 // The gRPC adapter: each unary call is handed to the worker pool (the core
-// blocks on PostgreSQL, which callback reactions must never do) and finished
-// from there. No business logic lives here.
+// blocks on PostgreSQL, which callback reactions must never do), its
+// authorization metadata turned into a Principal, and finished from there.
+// No business logic lives here.
 class CatalogGrpcService final
     : public v1::EnterpriseCatalogService::CallbackService {
  public:
-  // Does not take ownership; both must outlive the service.
-  CatalogGrpcService(CatalogCore* core, boost::asio::thread_pool* workers)
-      : core_(core), workers_(workers) {}
+  // Does not take ownership; all must outlive the service.
+  CatalogGrpcService(CatalogCore* core, const auth::Authenticator* auth,
+                     boost::asio::thread_pool* workers)
+      : core_(core), auth_(auth), workers_(workers) {}
 
   grpc::ServerUnaryReactor* CreateCatalog(grpc::CallbackServerContext* ctx,
                                           const v1::CreateCatalogRequest* req,
@@ -71,9 +74,12 @@ class CatalogGrpcService final
   template <typename Req, typename Resp>
   grpc::ServerUnaryReactor* Dispatch(
       std::string_view method, grpc::CallbackServerContext* ctx, const Req* req,
-      Resp* resp, absl::Status (CatalogCore::*handler)(const Req&, Resp*));
+      Resp* resp,
+      absl::Status (CatalogCore::*handler)(const auth::Principal&, const Req&,
+                                           Resp*));
 
   CatalogCore* core_;
+  const auth::Authenticator* auth_;
   boost::asio::thread_pool* workers_;
   absl::Mutex mu_;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;

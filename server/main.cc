@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "auth/jwt_verifier.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "server/catalog_server.h"
 #include "server/config.h"
@@ -27,6 +29,9 @@ constexpr char kUsage[] =
     "  all      serve and work in one process (the quickstart)\n"
     "  migrate  apply pending schema migrations and exit\n"
     "  import   load catalogs and content from a JSON file (--file PATH)\n"
+    "  mint-token  print an HS256 token signed with the configured\n"
+    "           ENTERPRISE_CATALOG_JWT_SECRET, issuer and audience, for\n"
+    "           development (--roles 'enterprise_openedx_operator:*')\n"
     "  help     show this text\n"
     "\n";
 
@@ -65,7 +70,8 @@ int RunImport(const Config& config) {
   }
   auto store = storage::PgCatalogStore::Create(config.database);
   if (!store.ok()) return Fail(store.status(), "database setup failed");
-  CatalogCore core(store->get());
+  CatalogCore core(store->get(), nullptr, {},
+                   PageTokenCodec::WithRandomSecret());
   auto summary = ImportFile(config.import_file, &core, store->get());
   if (!summary.ok()) return Fail(summary.status(), "import failed");
   LogInfo("main", "import done",
@@ -86,7 +92,41 @@ ServerOptions ServerOptionsFrom(const Config& config) {
   options.refresh.max_age =
       std::chrono::duration_cast<std::chrono::seconds>(config.workers.max_age);
   options.refresh.max_attempts = config.workers.max_attempts;
+  options.auth = config.auth;
+  options.page_token_secret = config.page_token_secret;
+  options.tls.cert_file = config.tls_cert_file;
+  options.tls.key_file = config.tls_key_file;
+  options.tls.client_ca_file = config.tls_client_ca_file;
+  options.reflection = config.reflection;
   return options;
+}
+
+int RunMintToken(const Config& config) {
+  if (config.auth.jwt.hs256_secret.empty() || config.auth.jwt.issuers.empty() ||
+      config.auth.jwt.audience.empty()) {
+    return Fail(absl::InvalidArgumentError(
+                    "set ENTERPRISE_CATALOG_JWT_SECRET, "
+                    "ENTERPRISE_CATALOG_JWT_ISSUER and "
+                    "ENTERPRISE_CATALOG_JWT_AUDIENCE (as the server has them)"),
+                "mint-token");
+  }
+  if (config.token_roles.empty()) {
+    return Fail(absl::InvalidArgumentError(
+                    "--roles is required, e.g. --roles "
+                    "'enterprise_catalog_admin:<enterprise uuid>'"),
+                "mint-token");
+  }
+  const int64_t now = SystemNowMicros() / 1'000'000;
+  const nlohmann::json claims = {{"iss", config.auth.jwt.issuers.front()},
+                                 {"aud", config.auth.jwt.audience},
+                                 {"iat", now},
+                                 {"exp", now + config.token_ttl.count()},
+                                 {"preferred_username", config.token_subject},
+                                 {"roles", config.token_roles}};
+  auto token = auth::SignHs256(claims.dump(), config.auth.jwt.hs256_secret);
+  if (!token.ok()) return Fail(token.status(), "mint-token");
+  std::cout << *token << "\n";
+  return 0;
 }
 
 // `serve`, `work` or `all`: runs until SIGTERM/SIGINT, then stops taking
@@ -99,6 +139,18 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
   std::unique_ptr<storage::PgCatalogStore> server_store;
   std::unique_ptr<CatalogServer> server;
   if (serve) {
+    if (config.auth.disabled) {
+      LogWarn("main",
+              "AUTHENTICATION IS DISABLED (ENTERPRISE_CATALOG_AUTH_DISABLED): "
+              "every caller is treated as an operator; never do this outside "
+              "local development");
+    }
+    if (config.page_token_secret.empty()) {
+      LogWarn("main",
+              "ENTERPRISE_CATALOG_PAGE_TOKEN_SECRET is not set: page tokens "
+              "are signed with a per-process secret and page only on this "
+              "replica");
+    }
     auto store = storage::PgCatalogStore::Create(config.database);
     if (!store.ok()) return Fail(store.status(), "database setup failed");
     server_store = std::move(*store);
@@ -106,11 +158,16 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
                                         server_store.get(), server_store.get());
     if (!started.ok()) return Fail(started.status(), "server start failed");
     server = std::move(*started);
-    LogInfo("main", "serving",
-            {{"address", config.grpc_address},
-             {"port", server->port()},
-             {"db_pool_size", config.database.pool_size},
-             {"worker_threads", config.worker_threads}});
+    LogInfo(
+        "main", "serving",
+        {{"address", config.grpc_address},
+         {"tls", config.tls_cert_file.empty()
+                     ? "off"
+                     : (config.tls_client_ca_file.empty() ? "on" : "mutual")},
+         {"auth", config.auth.disabled ? "disabled" : "jwt"},
+         {"port", server->port()},
+         {"db_pool_size", config.database.pool_size},
+         {"worker_threads", config.worker_threads}});
   }
   // The workers get their own connections: a long crawl transaction must
   // never hold a connection an RPC is waiting for.
@@ -177,6 +234,7 @@ int Main(int argc, char** argv) {
     std::cerr << "enterprise-catalog: " << st.message() << "\n";
     return 64;
   }
+  if (command == "mint-token") return RunMintToken(config);
   if (command != "serve" && command != "migrate" && command != "import" &&
       command != "work" && command != "all") {
     std::cerr << "enterprise-catalog: unknown command \"" << command << "\"\n"
@@ -188,6 +246,12 @@ int Main(int argc, char** argv) {
     return 64;
   }
   const bool work = command == "work" || command == "all";
+  if (command == "serve" || command == "all") {
+    if (absl::Status st = ValidateServerConfig(config); !st.ok()) {
+      std::cerr << "enterprise-catalog: " << st.message() << "\n";
+      return 64;
+    }
+  }
   if (work) {
     if (absl::Status st = ValidateWorkerConfig(config); !st.ok()) {
       std::cerr << "enterprise-catalog: " << st.message() << "\n";

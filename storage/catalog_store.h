@@ -33,8 +33,9 @@ class CatalogStore {
   virtual absl::Status DeleteCatalog(std::string_view uuid) = 0;
 
   // The distinct requested keys that the catalog contains (course/run
-  // expansion included). NOT_FOUND if the catalog does not exist.
-  virtual absl::StatusOr<std::vector<std::string>> ContainedKeys(
+  // expansion included), and the catalog's enterprise (for authorization).
+  // NOT_FOUND if the catalog does not exist.
+  virtual absl::StatusOr<ContainedResult> ContainedKeys(
       std::string_view catalog_uuid, const std::vector<std::string>& keys) = 0;
   // Uuids of the enterprise's catalogs that contain at least one key, in
   // (created, uuid) order.

@@ -16,9 +16,9 @@ namespace {
 constexpr char kCatalogColumns[] =
     "c.uuid::text, c.title, c.enterprise_uuid::text, c.enterprise_name, "
     "q.content_filter, q.uuid::text, q.content_filter_hash, "
-    "c.enabled_course_modes, c.publish_audit_enrollment_urls, " EC_US(
-        "c.created") ", " EC_US("c.modified") ", q.content_count, " EC_US(
-        "q.content_refreshed") " ";
+    "array_to_json(c.enabled_course_modes)::text, "
+    "c.publish_audit_enrollment_urls, " EC_US("c.created") ", " EC_US(
+        "c.modified") ", q.content_count, " EC_US("q.content_refreshed") " ";
 
 constexpr char kCatalogFrom[] =
     "FROM enterprise_catalog c JOIN catalog_query q ON q.id = "
@@ -65,7 +65,8 @@ void Prepare(pqxx::connection& c) {
                 "ORDER BY c.created, c.uuid LIMIT $3");
   c.prepare("list_enterprise_catalogs",
             "SELECT " + cols + from +
-                "WHERE c.enterprise_uuid = $4::uuid AND (c.created, c.uuid) > "
+                "WHERE c.enterprise_uuid = ANY($4::uuid[]) AND "
+                "(c.created, c.uuid) > "
                 "('epoch'::timestamptz + $1::bigint * interval '1 "
                 "microsecond', $2::uuid) "
                 "ORDER BY c.created, c.uuid LIMIT $3");
@@ -103,7 +104,8 @@ void Prepare(pqxx::connection& c) {
             "expanded AS (" +
                 std::string(kExpandedKeys) +
                 ") "
-                "SELECT m.asked FROM enterprise_catalog c "
+                "SELECT c.enterprise_uuid::text, m.asked "
+                "FROM enterprise_catalog c "
                 "LEFT JOIN LATERAL ("
                 "  SELECT DISTINCT e.asked FROM expanded e "
                 "  CROSS JOIN LATERAL (" +
@@ -219,7 +221,7 @@ absl::StatusOr<CatalogRow> CatalogFromRow(const pqxx::row& r) {
   out.content_filter_json = r[4].as<std::string>();
   out.catalog_query_uuid = r[5].as<std::string>();
   out.content_filter_hash = r[6].as<std::string>();
-  auto modes = ParsePgTextArray(r[7].c_str());
+  auto modes = ParseJsonTextArray(r[7].c_str());
   if (!modes.ok()) return modes.status();
   out.enabled_course_modes = std::move(*modes);
   out.publish_audit_enrollment_urls = r[8].as<bool>();
@@ -326,9 +328,10 @@ absl::StatusOr<CatalogPage> PgCatalogStore::ListCatalogs(
         // One extra row tells whether another page follows.
         const int fetch = query.limit + 1;
         const pqxx::result r =
-            query.enterprise_uuid
+            query.enterprise_uuids
                 ? tx.exec_prepared("list_enterprise_catalogs", after_created,
-                                   after_uuid, fetch, *query.enterprise_uuid)
+                                   after_uuid, fetch,
+                                   ToPgTextArray(*query.enterprise_uuids))
                 : tx.exec_prepared("list_catalogs", after_created, after_uuid,
                                    fetch);
         CatalogPage page;
@@ -395,11 +398,11 @@ absl::Status PgCatalogStore::DeleteCatalog(std::string_view uuid) {
       });
 }
 
-absl::StatusOr<std::vector<std::string>> PgCatalogStore::ContainedKeys(
+absl::StatusOr<ContainedResult> PgCatalogStore::ContainedKeys(
     std::string_view catalog_uuid, const std::vector<std::string>& keys) {
   return WithConnection(
       "checking catalog content", true,
-      [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<std::string>> {
+      [&](pqxx::connection& conn) -> absl::StatusOr<ContainedResult> {
         pqxx::nontransaction tx(conn);
         const pqxx::result r = tx.exec_prepared(
             "contained_keys", std::string(catalog_uuid), ToPgTextArray(keys));
@@ -407,9 +410,12 @@ absl::StatusOr<std::vector<std::string>> PgCatalogStore::ContainedKeys(
           return absl::NotFoundError("catalog " + std::string(catalog_uuid) +
                                      " not found");
         }
-        std::vector<std::string> contained;
+        ContainedResult contained;
+        contained.enterprise_uuid = r[0][0].as<std::string>();
         for (const auto& row : r) {
-          if (!row[0].is_null()) contained.push_back(row[0].as<std::string>());
+          if (!row[1].is_null()) {
+            contained.keys.push_back(row[1].as<std::string>());
+          }
         }
         return contained;
       });

@@ -31,7 +31,7 @@ class PgCatalogStore final : public CatalogStore, public RefreshQueue {
   absl::StatusOr<CatalogRow> UpdateCatalog(
       const CatalogUpdate& update) override;
   absl::Status DeleteCatalog(std::string_view uuid) override;
-  absl::StatusOr<std::vector<std::string>> ContainedKeys(
+  absl::StatusOr<ContainedResult> ContainedKeys(
       std::string_view catalog_uuid,
       const std::vector<std::string>& keys) override;
   absl::StatusOr<std::vector<std::string>> CatalogsContainingAny(

@@ -147,8 +147,13 @@ void PrepareRefreshQueue(pqxx::connection& c) {
             "ELSE j.run_after END "
             "RETURNING " +
                 cols + ", j.uuid = $1::uuid");
-  c.prepare("get_job",
-            "SELECT " + cols + "FROM refresh_job j WHERE j.uuid = $1::uuid");
+  c.prepare(
+      "get_job",
+      "SELECT " + cols +
+          ", array_to_json(ARRAY(SELECT DISTINCT c.enterprise_uuid::text "
+          "FROM enterprise_catalog c "
+          "WHERE c.catalog_query_id = j.catalog_query_id ORDER BY 1))::text "
+          "FROM refresh_job j WHERE j.uuid = $1::uuid");
   // Queued and due, or running under a lease that expired before its last
   // allowed attempt (the scheduler fails the ones at their last attempt).
   c.prepare("lease_job",
@@ -289,7 +294,11 @@ absl::StatusOr<RefreshJobRow> PgCatalogStore::GetJob(
           return absl::NotFoundError(absl::StrCat(
               "refresh job ", std::string(job_uuid), " not found"));
         }
-        return JobFromRow(r[0]);
+        RefreshJobRow job = JobFromRow(r[0]);
+        auto enterprises = ParseJsonTextArray(r[0][kJobColumnCount].c_str());
+        if (!enterprises.ok()) return enterprises.status();
+        job.enterprise_uuids = std::move(*enterprises);
+        return job;
       });
 }
 

@@ -2,6 +2,8 @@
 
 #include <pqxx/pqxx>
 
+#include "nlohmann/json.hpp"
+
 namespace ec::storage {
 
 std::string ToPgTextArray(const std::vector<std::string>& values) {
@@ -34,31 +36,23 @@ std::string ToPgBoolArray(const std::vector<bool>& values) {
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> ParsePgTextArray(
+absl::StatusOr<std::vector<std::string>> ParseJsonTextArray(
     std::string_view text) {
+  const nlohmann::json json =
+      nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_array()) {
+    return absl::InternalError("expected a JSON array of strings");
+  }
   std::vector<std::string> out;
-  try {
-    const std::string copy(text);
-    pqxx::array_parser parser(copy.c_str());
-    int depth = 0;
-    while (true) {
-      auto [juncture, value] = parser.get_next();
-      using J = pqxx::array_parser::juncture;
-      if (juncture == J::done) break;
-      if (juncture == J::row_start) {
-        if (++depth > 1) {
-          return absl::InternalError("unexpected nested array");
-        }
-      } else if (juncture == J::row_end) {
-        --depth;
-      } else if (juncture == J::string_value) {
-        out.push_back(std::move(value));
-      } else if (juncture == J::null_value) {
-        out.emplace_back();
-      }
+  out.reserve(json.size());
+  for (const auto& item : json) {
+    if (item.is_string()) {
+      out.push_back(item.get<std::string>());
+    } else if (item.is_null()) {
+      out.emplace_back();
+    } else {
+      return absl::InternalError("expected a JSON array of strings");
     }
-  } catch (const std::exception& e) {
-    return absl::InternalError(std::string("cannot parse text[]: ") + e.what());
   }
   return out;
 }

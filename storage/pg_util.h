@@ -17,8 +17,11 @@ std::string ToPgTextArray(const std::vector<std::string>& values);
 // Encodes booleans as a bool[] literal.
 std::string ToPgBoolArray(const std::vector<bool>& values);
 
-// Parses a text[] value as PostgreSQL prints it (NULL elements become "").
-absl::StatusOr<std::vector<std::string>> ParsePgTextArray(
+// Parses a text[] column selected as `array_to_json(col)::text` (NULL
+// elements become ""). JSON, not PostgreSQL's own array output: that leaves
+// elements such as ' and ; unquoted, which libpqxx 6.4's array_parser
+// misreads (and on a lone ' aborts the process).
+absl::StatusOr<std::vector<std::string>> ParseJsonTextArray(
     std::string_view text);
 
 // Maps a libpqxx/libpq exception to a status: connection failures and

@@ -51,6 +51,9 @@ struct RefreshJobRow {
   std::string lease_owner;
   std::string last_error;
   RefreshCounts counts;
+  // Enterprises whose catalogs use the job's query, sorted (GetJob only):
+  // who may watch the job.
+  std::vector<std::string> enterprise_uuids;
 };
 
 // A job a worker holds. The token fences it: once the lease has expired and

@@ -54,8 +54,15 @@ struct CatalogCursor {
   std::string uuid;
 };
 
+struct ContainedResult {
+  std::string enterprise_uuid;
+  std::vector<std::string> keys;
+};
+
 struct ListCatalogsQuery {
-  std::optional<std::string> enterprise_uuid;
+  // nullopt: catalogs of every enterprise; otherwise only these (an empty
+  // list matches nothing).
+  std::optional<std::vector<std::string>> enterprise_uuids;
   std::optional<CatalogCursor> after;
   int limit = 100;
 };

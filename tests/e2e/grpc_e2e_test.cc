@@ -44,6 +44,9 @@ class GrpcTest : public ::testing::Test {
     options.address = "127.0.0.1:0";
     options.worker_threads = 2;
     options.shutdown_grace = std::chrono::seconds(2);
+    // These tests are about the API's behaviour; who may call it is
+    // auth_e2e_test's subject.
+    options.auth.disabled = true;
     auto server = CatalogServer::Start(options, env_->store());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
@@ -559,6 +562,7 @@ TEST(GrpcUnavailableTest, UnreachableDatabaseIsUnavailable) {
   ServerOptions options;
   options.address = "127.0.0.1:0";
   options.worker_threads = 1;
+  options.auth.disabled = true;
   auto server = CatalogServer::Start(options, store->get());
   ASSERT_TRUE(server.ok()) << server.status();
   auto stub = v1::EnterpriseCatalogService::NewStub(

@@ -25,6 +25,8 @@
 
 #include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
 #include "tests/support/pg_test_db.h"
+#include "tests/support/test_certs.h"
+#include "tests/support/test_tokens.h"
 
 namespace ec {
 namespace {
@@ -89,6 +91,21 @@ class ProcessTest : public ::testing::Test {
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
     db_env_ = "ENTERPRISE_CATALOG_DATABASE_URL=" + db_->dsn();
+    testing::TokenSpec spec;
+    spec.roles = {"enterprise_openedx_operator:*"};
+    token_ = testing::Hs256Token(spec);
+    token_env_ = "ENTERPRISE_CATALOG_TOKEN=" + token_;
+  }
+
+  // The server's auth and transport settings, as a deployment without a
+  // mesh-less TLS setup would have them.
+  static std::vector<std::string> ServerEnv() {
+    return {
+        "ENTERPRISE_CATALOG_PLAINTEXT=true",
+        std::string("ENTERPRISE_CATALOG_JWT_SECRET=") + testing::kTestSecret,
+        std::string("ENTERPRISE_CATALOG_JWT_ISSUER=") + testing::kTestIssuer,
+        std::string("ENTERPRISE_CATALOG_JWT_AUDIENCE=") +
+            testing::kTestAudience};
   }
 
   void TearDown() override {
@@ -100,7 +117,7 @@ class ProcessTest : public ::testing::Test {
   }
 
   // Starts `serve` on a free port and waits for its "serving" log line.
-  int StartServer() {
+  int StartServer(std::vector<std::string> env = ServerEnv()) {
     char log_path[] = "/tmp/ec-e2e-serve-XXXXXX";
     const int log_fd = mkstemp(log_path);
     server_log_ = log_path;
@@ -108,6 +125,7 @@ class ProcessTest : public ::testing::Test {
     if (server_pid_ == 0) {
       dup2(log_fd, 2);
       putenv(const_cast<char*>(db_env_.c_str()));
+      for (auto& e : env) putenv(e.data());
       execl(EC_BINARY, EC_BINARY, "serve", "--grpc-address", "127.0.0.1:0",
             "--shutdown-grace-seconds", "5", "--log-level", "debug",
             static_cast<char*>(nullptr));
@@ -135,14 +153,17 @@ class ProcessTest : public ::testing::Test {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
 
-  RunResult Ctl(int port, const std::string& method,
-                const std::string& request) {
+  RunResult Ctl(int port, const std::string& method, const std::string& request,
+                bool with_token = true) {
     return RunCommand({EC_CATALOGCTL, "--address",
-                       "127.0.0.1:" + std::to_string(port), method, request});
+                       "127.0.0.1:" + std::to_string(port), method, request},
+                      {with_token ? token_env_ : "ENTERPRISE_CATALOG_TOKEN="});
   }
 
   std::unique_ptr<testing::PgTestDatabase> db_;
   std::string db_env_;
+  std::string token_;
+  std::string token_env_;
   pid_t server_pid_ = -1;
   std::string server_log_;
 };
@@ -168,6 +189,7 @@ TEST_F(ProcessTest, QuickstartFlowServesTheSampleCatalog) {
   auto stub = v1::EnterpriseCatalogService::NewStub(grpc::CreateChannel(
       "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "JWT " + token_);
   v1::ContainsContentItemsRequest req;
   req.set_catalog_uuid(kAllEdx);
   req.add_content_keys("edX+DemoX");
@@ -199,6 +221,11 @@ TEST_F(ProcessTest, QuickstartFlowServesTheSampleCatalog) {
   EXPECT_THAT(missing.err, HasSubstr("NOT_FOUND"));
   RunResult invalid = Ctl(port, "GetCatalog", R"({"uuid":"nope"})");
   EXPECT_EQ(invalid.exit_code, 3);  // INVALID_ARGUMENT
+  RunResult anonymous =
+      Ctl(port, "GetCatalog", std::string(R"({"uuid":")") + kPython + R"("})",
+          /*with_token=*/false);
+  EXPECT_EQ(anonymous.exit_code, 16) << anonymous.out;  // UNAUTHENTICATED
+  EXPECT_THAT(anonymous.err, HasSubstr("UNAUTHENTICATED"));
 
   EXPECT_EQ(StopServer(), 0);
   const std::string log = ReadAll(server_log_);
@@ -222,8 +249,9 @@ TEST_F(ProcessTest, SigtermDrainsInFlightCallsAndRefusesNewOnes) {
   auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
                                      grpc::InsecureChannelCredentials());
   auto stub = v1::EnterpriseCatalogService::NewStub(channel);
-  auto call = [&stub]() {
+  auto call = [&stub, this]() {
     grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "JWT " + token_);
     ctx.set_deadline(std::chrono::system_clock::now() +
                      std::chrono::seconds(10));
     v1::GetCatalogMetadataRequest req;
@@ -301,6 +329,85 @@ TEST_F(ProcessTest, BadConfigurationNamesTheSetting) {
   r = RunCommand({EC_BINARY, "help"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.out, HasSubstr("ENTERPRISE_CATALOG_GRPC_ADDRESS"));
+  // Plaintext only when asked for.
+  r = RunCommand({EC_BINARY, "serve"}, {db_env_});
+  EXPECT_EQ(r.exit_code, 64);
+  EXPECT_THAT(r.err, HasSubstr("ENTERPRISE_CATALOG_PLAINTEXT=true"));
+  r = RunCommand({EC_BINARY, "serve"},
+                 {db_env_, "ENTERPRISE_CATALOG_TLS_CERT_FILE=/x.pem"});
+  EXPECT_EQ(r.exit_code, 64);
+  EXPECT_THAT(r.err, HasSubstr("ENTERPRISE_CATALOG_TLS_KEY_FILE"));
+  // Authentication on by default: no key configured is a start failure.
+  r = RunCommand({EC_BINARY, "serve", "--grpc-address", "127.0.0.1:0"},
+                 {db_env_, "ENTERPRISE_CATALOG_PLAINTEXT=true"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("ENTERPRISE_CATALOG_JWT_SECRET"));
+  r = RunCommand({EC_BINARY, "serve"},
+                 {db_env_, "ENTERPRISE_CATALOG_PAGE_TOKEN_SECRET=short"});
+  EXPECT_EQ(r.exit_code, 64);
+  EXPECT_THAT(r.err, HasSubstr("ENTERPRISE_CATALOG_PAGE_TOKEN_SECRET"));
+}
+
+TEST_F(ProcessTest, ServesMutualTlsToCatalogctl) {
+  ASSERT_EQ(RunCommand({EC_BINARY, "migrate"}, {db_env_}).exit_code, 0);
+  ASSERT_EQ(
+      RunCommand({EC_BINARY, "import", "--file", EC_SAMPLE_DATA}, {db_env_})
+          .exit_code,
+      0);
+  auto pki = testing::MakeTestPki();
+  ASSERT_TRUE(pki.ok()) << pki.status();
+  char dir_template[] = "/tmp/ec-e2e-tls-XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  ASSERT_TRUE(testing::WriteTestPki(*pki, dir).ok());
+  std::vector<std::string> env = ServerEnv();
+  env.erase(env.begin());  // not plaintext
+  env.push_back("ENTERPRISE_CATALOG_TLS_CERT_FILE=" + dir + "/server.pem");
+  env.push_back("ENTERPRISE_CATALOG_TLS_KEY_FILE=" + dir + "/server.key");
+  env.push_back("ENTERPRISE_CATALOG_TLS_CLIENT_CA_FILE=" + dir + "/ca.pem");
+  const int port = StartServer(env);
+  ASSERT_GT(port, 0);
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  const std::string request = std::string(R"({"uuid":")") + kPython + R"("})";
+  RunResult ok =
+      RunCommand({EC_CATALOGCTL, "--address", address, "--ca-file",
+                  dir + "/ca.pem", "--cert-file", dir + "/client.pem",
+                  "--key-file", dir + "/client.key", "GetCatalog", request},
+                 {token_env_});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr(kPython));
+  // Without a client certificate the handshake fails.
+  RunResult no_cert =
+      RunCommand({EC_CATALOGCTL, "--address", address, "--ca-file",
+                  dir + "/ca.pem", "GetCatalog", request},
+                 {token_env_});
+  EXPECT_EQ(no_cert.exit_code, 14) << no_cert.out;  // UNAVAILABLE
+  EXPECT_EQ(StopServer(), 0);
+  EXPECT_THAT(ReadAll(server_log_), HasSubstr(R"("tls":"mutual")"));
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_F(ProcessTest, MintTokenMakesATokenTheServerAccepts) {
+  std::vector<std::string> env = ServerEnv();
+  env.push_back("ENTERPRISE_CATALOG_TOKEN_ROLES=enterprise_learner:" +
+                std::string(kEnterpriseA));
+  RunResult minted =
+      RunCommand({EC_BINARY, "mint-token", "--subject", "dev"}, env);
+  ASSERT_EQ(minted.exit_code, 0) << minted.err;
+  const std::string token = minted.out.substr(0, minted.out.find('\n'));
+  ASSERT_EQ(std::count(token.begin(), token.end(), '.'), 2) << token;
+  auth::JwtConfig config = testing::TestJwtConfig();
+  auto verifier = auth::JwtVerifier::Create(config);
+  ASSERT_TRUE(verifier.ok());
+  auto verified = (*verifier)->Verify(token);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_EQ(verified->subject, "dev");
+  EXPECT_EQ(verified->roles,
+            std::vector<std::string>{"enterprise_learner:" +
+                                     std::string(kEnterpriseA)});
+  // Without roles it explains what to pass.
+  RunResult bare = RunCommand({EC_BINARY, "mint-token"}, ServerEnv());
+  EXPECT_EQ(bare.exit_code, 1);
+  EXPECT_THAT(bare.err, HasSubstr("--roles"));
 }
 
 }  // namespace

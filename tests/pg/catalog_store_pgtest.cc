@@ -77,7 +77,9 @@ class StoreTest : public ::testing::Test {
                                      const std::vector<std::string>& keys) {
     auto contained = store().ContainedKeys(catalog.uuid, keys);
     EXPECT_TRUE(contained.ok()) << contained.status();
-    return contained.ok() ? *contained : std::vector<std::string>{"<error>"};
+    if (!contained.ok()) return {"<error>"};
+    EXPECT_EQ(contained->enterprise_uuid, catalog.enterprise_uuid);
+    return contained->keys;
   }
 
   // A catalog holding: course edX+DemoX with a run known only from its
@@ -545,7 +547,7 @@ TEST_F(StoreTest, ListCatalogsPagesByCreationAndFiltersByEnterprise) {
     Create(R"({"m": )" + std::to_string(i) + "}", kEnterpriseB);
   }
   storage::ListCatalogsQuery q;
-  q.enterprise_uuid = kEnterpriseA;
+  q.enterprise_uuids = std::vector<std::string>{kEnterpriseA};
   q.limit = 2;
   std::vector<std::string> seen;
   while (true) {
@@ -566,6 +568,18 @@ TEST_F(StoreTest, ListCatalogsPagesByCreationAndFiltersByEnterprise) {
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->catalogs.size(), 10u);
   EXPECT_FALSE(page->has_more);
+
+  // A caller's enterprise set: both, or none at all.
+  storage::ListCatalogsQuery both;
+  both.enterprise_uuids = std::vector<std::string>{kEnterpriseA, kEnterpriseB};
+  page = store().ListCatalogs(both);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->catalogs.size(), 10u);
+  storage::ListCatalogsQuery none;
+  none.enterprise_uuids = std::vector<std::string>{};
+  page = store().ListCatalogs(none);
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->catalogs.empty());
 }
 
 TEST(UnreachableDatabaseTest, CallsFailUnavailable) {

@@ -58,11 +58,12 @@ class QueueTest : public ::testing::Test {
 
   storage::PgCatalogStore& db() { return *env_->store(); }
 
-  storage::CatalogRow Create(const std::string& filter_json) {
+  storage::CatalogRow Create(const std::string& filter_json,
+                             const std::string& enterprise = kEnterprise) {
     storage::NewCatalog c;
     c.uuid = NewUuidV4();
     c.title = "Catalog";
-    c.enterprise_uuid = kEnterprise;
+    c.enterprise_uuid = enterprise;
     c.filter = Filter(filter_json);
     c.enabled_course_modes = {"verified"};
     auto row = db().CreateCatalog(c);
@@ -151,6 +152,22 @@ TEST_F(QueueTest, UnknownCatalogIsNotFound) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(db().GetJob(NewUuidV4()).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+TEST_F(QueueTest, GetJobNamesTheEnterprisesUsingItsQuery) {
+  // Who may watch a job: every enterprise with a catalog on its query.
+  const std::string other = "99999999-9999-4999-8999-999999999999";
+  auto a = Create(R"({"content_type": "course"})");
+  Create(R"({"content_type": "course"})", other);
+  Create(R"({"content_type": "course"})", other);
+  Create(R"({"content_type": "program"})",
+         "77777777-7777-4777-8777-777777777777");
+  const auto job = Enqueue(a).job;
+  auto read = db().GetJob(job.uuid);
+  ASSERT_TRUE(read.ok()) << read.status();
+  std::vector<std::string> expected = {kEnterprise, other};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(read->enterprise_uuids, expected);
 }
 
 TEST_F(QueueTest, DatabaseRefusesASecondActiveJobForAQuery) {
@@ -462,7 +479,10 @@ TEST_F(QueueTest, CatalogChangesQueueARefreshWhenDataIsNotFresh) {
   policy.max_age = std::chrono::hours(12);
   policy.max_attempts = 4;
   policy.clock = [&now] { return now; };
-  CatalogCore core(env_->store(), env_->store(), policy);
+  CatalogCore core(env_->store(), env_->store(), policy,
+                   PageTokenCodec::WithRandomSecret());
+  const auth::Principal admin = auth::Principal::FromRoles(
+      "admin", {std::string("enterprise_catalog_admin:") + kEnterprise});
 
   v1::CreateCatalogRequest create;
   create.mutable_catalog()->set_title("t");
@@ -472,13 +492,13 @@ TEST_F(QueueTest, CatalogChangesQueueARefreshWhenDataIsNotFresh) {
                   create.mutable_catalog()->mutable_content_filter())
                   .ok());
   v1::Catalog first;
-  ASSERT_TRUE(core.CreateCatalog(create, &first).ok());
+  ASSERT_TRUE(core.CreateCatalog(admin, create, &first).ok());
   EXPECT_EQ(Int("SELECT count(*) FROM refresh_job WHERE reason = 'created' "
                 "AND max_attempts = 4"),
             1);
   // A second catalog on the same (not yet fetched) query joins that job.
   v1::Catalog second;
-  ASSERT_TRUE(core.CreateCatalog(create, &second).ok());
+  ASSERT_TRUE(core.CreateCatalog(admin, create, &second).ok());
   EXPECT_EQ(Int("SELECT count(*) FROM refresh_job"), 1);
 
   // Once the query is fresh, a new catalog on it queues nothing.
@@ -486,7 +506,7 @@ TEST_F(QueueTest, CatalogChangesQueueARefreshWhenDataIsNotFresh) {
   ASSERT_TRUE(lease.has_value());
   Complete(*lease, CourseDocs(1), now);
   v1::Catalog third;
-  ASSERT_TRUE(core.CreateCatalog(create, &third).ok());
+  ASSERT_TRUE(core.CreateCatalog(admin, create, &third).ok());
   EXPECT_EQ(Int("SELECT count(*) FROM refresh_job WHERE state = 'queued'"), 0);
 
   // Moving a catalog to a new filter queues that query's first crawl.
@@ -498,7 +518,7 @@ TEST_F(QueueTest, CatalogChangesQueueARefreshWhenDataIsNotFresh) {
                   .ok());
   update.mutable_update_mask()->add_paths("content_filter");
   v1::Catalog updated;
-  ASSERT_TRUE(core.UpdateCatalog(update, &updated).ok());
+  ASSERT_TRUE(core.UpdateCatalog(admin, update, &updated).ok());
   EXPECT_EQ(Int("SELECT count(*) FROM refresh_job WHERE state = 'queued' AND "
                 "reason = 'updated'"),
             1);
@@ -507,20 +527,20 @@ TEST_F(QueueTest, CatalogChangesQueueARefreshWhenDataIsNotFresh) {
   v1::RefreshCatalogRequest refresh;
   refresh.set_catalog_uuid(updated.uuid());
   v1::RefreshJob job;
-  ASSERT_TRUE(core.RefreshCatalog(refresh, &job).ok());
+  ASSERT_TRUE(core.RefreshCatalog(admin, refresh, &job).ok());
   EXPECT_EQ(job.state(), v1::RefreshJob::QUEUED);
   EXPECT_EQ(job.reason(), v1::RefreshJob::CATALOG_UPDATED);
   EXPECT_EQ(job.catalog_query_uuid(), updated.catalog_query_uuid());
   v1::GetRefreshJobRequest get;
   get.set_job_uuid(job.uuid());
   v1::RefreshJob read;
-  ASSERT_TRUE(core.GetRefreshJob(get, &read).ok());
+  ASSERT_TRUE(core.GetRefreshJob(admin, get, &read).ok());
   EXPECT_EQ(read.uuid(), job.uuid());
   get.set_job_uuid("not-a-uuid");
-  EXPECT_EQ(core.GetRefreshJob(get, &read).code(),
+  EXPECT_EQ(core.GetRefreshJob(admin, get, &read).code(),
             absl::StatusCode::kInvalidArgument);
   refresh.set_catalog_uuid(NewUuidV4());
-  EXPECT_EQ(core.RefreshCatalog(refresh, &job).code(),
+  EXPECT_EQ(core.RefreshCatalog(admin, refresh, &job).code(),
             absl::StatusCode::kNotFound);
 }
 

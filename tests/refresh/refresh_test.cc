@@ -70,7 +70,8 @@ class RefreshTest : public ::testing::Test {
     policy.max_age = std::chrono::hours(12);
     policy.max_attempts = 3;
     policy.clock = [this] { return now_.load(); };
-    core_ = std::make_unique<CatalogCore>(env_->store(), env_->store(), policy);
+    core_ = std::make_unique<CatalogCore>(env_->store(), env_->store(), policy,
+                                          PageTokenCodec::WithRandomSecret());
   }
 
   static stub::DatasetSpec DefaultDataset() {
@@ -131,7 +132,7 @@ class RefreshTest : public ::testing::Test {
                     filter, request.mutable_catalog()->mutable_content_filter())
                     .ok());
     v1::Catalog out;
-    const absl::Status st = core_->CreateCatalog(request, &out);
+    const absl::Status st = core_->CreateCatalog(kOperator, request, &out);
     EXPECT_TRUE(st.ok()) << st;
     return out;
   }
@@ -141,7 +142,7 @@ class RefreshTest : public ::testing::Test {
     request.set_catalog_uuid(catalog.uuid());
     request.set_force(force);
     v1::RefreshJob job;
-    const absl::Status st = core_->RefreshCatalog(request, &job);
+    const absl::Status st = core_->RefreshCatalog(kOperator, request, &job);
     EXPECT_TRUE(st.ok()) << st;
     return job;
   }
@@ -203,7 +204,8 @@ class RefreshTest : public ::testing::Test {
     request.set_catalog_uuid(catalog.uuid());
     request.set_page_size(1);
     v1::GetCatalogMetadataResponse response;
-    const absl::Status st = core_->GetCatalogMetadata(request, &response);
+    const absl::Status st =
+        core_->GetCatalogMetadata(kOperator, request, &response);
     EXPECT_TRUE(st.ok()) << st;
     return response.total_count();
   }
@@ -216,6 +218,8 @@ class RefreshTest : public ::testing::Test {
   workers::WorkerConfig config_;
   std::atomic<Micros> now_{kT0};
   std::unique_ptr<CatalogCore> core_;
+  const auth::Principal kOperator =
+      auth::Principal::FromRoles("test", {"enterprise_openedx_operator:*"});
   std::unique_ptr<workers::RefreshWorker> worker_;
   std::mutex sleeps_mu_;
   std::vector<std::chrono::milliseconds> sleeps_;
@@ -252,7 +256,7 @@ TEST_F(RefreshTest, ThreeCatalogsTwoFiltersMeanTwoCrawls) {
   contains.set_catalog_uuid(a.uuid());
   contains.add_content_keys(run);
   v1::ContainsContentItemsResponse response;
-  ASSERT_TRUE(core_->ContainsContentItems(contains, &response).ok());
+  ASSERT_TRUE(core_->ContainsContentItems(kOperator, contains, &response).ok());
   EXPECT_TRUE(response.contains_all()) << run;
 }
 
@@ -534,7 +538,7 @@ TEST_F(RefreshTest, GuardrailHoldsADrasticShrinkUntilForced) {
   v1::GetRefreshJobRequest get;
   get.set_job_uuid(job_uuid);
   v1::RefreshJob reported;
-  ASSERT_TRUE(core_->GetRefreshJob(get, &reported).ok());
+  ASSERT_TRUE(core_->GetRefreshJob(kOperator, get, &reported).ok());
   EXPECT_EQ(reported.state(), v1::RefreshJob::HELD);
   EXPECT_THAT(reported.last_error(), HasSubstr("guardrail"));
   EXPECT_EQ(reported.counts().members_removed(), 100 - left);
@@ -562,7 +566,7 @@ TEST_F(RefreshTest, NoInUseQueryIsEverOlderThanADayWhileDiscoveryIsUp) {
       v1::DeleteCatalogRequest del;
       del.set_uuid(gone.uuid());
       v1::DeleteCatalogResponse resp;
-      ASSERT_TRUE(core_->DeleteCatalog(del, &resp).ok());
+      ASSERT_TRUE(core_->DeleteCatalog(kOperator, del, &resp).ok());
     }
     ASSERT_TRUE(worker().ScheduleOnce().ok());
     Drain();

@@ -25,6 +25,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "tests/discovery_stub/stub_server.h"
 #include "tests/support/test_env.h"
+#include "tests/support/test_tokens.h"
 
 extern char** environ;
 
@@ -203,6 +204,10 @@ TEST(WorkerProcessTest, AllCommandFillsACatalogAndReportsTheJob) {
        "ENTERPRISE_CATALOG_OAUTH_CLIENT_ID=" + options.client_id,
        "ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET=" + options.client_secret,
        "ENTERPRISE_CATALOG_REFRESH_POLL_MS=50",
+       "ENTERPRISE_CATALOG_PLAINTEXT=true",
+       std::string("ENTERPRISE_CATALOG_JWT_SECRET=") + testing::kTestSecret,
+       std::string("ENTERPRISE_CATALOG_JWT_ISSUER=") + testing::kTestIssuer,
+       std::string("ENTERPRISE_CATALOG_JWT_AUDIENCE=") + testing::kTestAudience,
        "ENTERPRISE_CATALOG_LOG_LEVEL=warn"});
   ASSERT_GT(all.pid(), 0);
   auto channel =
@@ -210,8 +215,15 @@ TEST(WorkerProcessTest, AllCommandFillsACatalogAndReportsTheJob) {
   ASSERT_TRUE(channel->WaitForConnected(std::chrono::system_clock::now() +
                                         std::chrono::seconds(20)));
   auto rpc = v1::EnterpriseCatalogService::NewStub(channel);
-  auto context = [] {
+  // An admin of the catalog's enterprise: enough to create, refresh, watch
+  // the job and read the content.
+  testing::TokenSpec admin;
+  admin.roles = {
+      "enterprise_catalog_admin:11111111-1111-4111-8111-111111111111"};
+  const std::string token = testing::Hs256Token(admin);
+  auto context = [&token] {
     auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->AddMetadata("authorization", "JWT " + token);
     ctx->set_deadline(std::chrono::system_clock::now() +
                       std::chrono::seconds(10));
     return ctx;
