@@ -35,7 +35,8 @@ absl::Status Invalid() {
 
 }  // namespace
 
-PageTokenCodec::PageTokenCodec(std::string secret) : secret_(std::move(secret)) {
+PageTokenCodec::PageTokenCodec(std::string secret)
+    : secret_(std::move(secret)) {
   // A short secret is a configuration error caught at start (config
   // validation); reaching here with one is a programming error.
   if (secret_.size() < kMinSecretBytes) std::abort();
@@ -53,10 +54,10 @@ PageTokenCodec PageTokenCodec::WithRandomSecret() {
 std::string PageTokenCodec::Mac(std::string_view scope,
                                 std::string_view position) const {
   // Length-prefixing the scope keeps (scope, position) pairs unambiguous.
-  std::string message = absl::StrCat(
-      absl::string_view(&kTokenVersion, 1), scope.size(), ":",
-      absl::string_view(scope.data(), scope.size()),
-      absl::string_view(position.data(), position.size()));
+  std::string message =
+      absl::StrCat(absl::string_view(&kTokenVersion, 1), scope.size(), ":",
+                   absl::string_view(scope.data(), scope.size()),
+                   absl::string_view(position.data(), position.size()));
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_size = 0;
   // HMAC-SHA256 cannot fail short of memory exhaustion; an empty MAC never

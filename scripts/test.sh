@@ -4,12 +4,16 @@
 #   2. build (scripts/build.sh),
 #   3. run the CTest suite (CTest starts/stops its own throwaway PostgreSQL
 #      cluster through scripts/pg-cluster.sh in a fixture),
-#   4. check formatting of all *.cc / *.h files with clang-format.
-# Exits non-zero if any step fails. Steps 3 and 4 both run even if 3 fails,
-# so one run reports both.
+#   4. fuzz smoke: build the libFuzzer targets (clang, ASan+UBSan, in their
+#      own build dir) and run each ~20 s over its checked-in corpus
+#      (scripts/fuzz.sh smoke; see tests/fuzz/README.md),
+#   5. check formatting of all *.cc / *.h files with clang-format.
+# Exits non-zero if any step fails. Steps 3, 4 and 5 all run even if an
+# earlier one fails, so one run reports all of them.
 #
 # Env: BUILD_DIR (default <repo>/build), CTEST_ARGS (extra ctest arguments,
-#      word-split, e.g. CTEST_ARGS="-R storage").
+#      word-split, e.g. CTEST_ARGS="-R storage"), BUILD_DIR_FUZZ and the
+#      FUZZ_* settings of scripts/fuzz.sh.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -18,13 +22,13 @@ export BUILD_DIR="${BUILD_DIR:-${REPO_ROOT}/build}"
 
 log() { printf '[test] %s\n' "$*" >&2; }
 
-log "step 1/4: dependencies"
+log "step 1/5: dependencies"
 bash "${SCRIPTS}/install-deps.sh"
 
-log "step 2/4: build"
+log "step 2/5: build"
 bash "${SCRIPTS}/build.sh"
 
-log "step 3/4: ctest"
+log "step 3/5: ctest"
 ctest_status=0
 # shellcheck disable=SC2086  # CTEST_ARGS is intentionally word-split.
 ctest --test-dir "${BUILD_DIR}" --output-on-failure --timeout 900 \
@@ -33,7 +37,14 @@ if [[ "${ctest_status}" -ne 0 ]]; then
   log "ctest FAILED (exit ${ctest_status})"
 fi
 
-log "step 4/4: clang-format check"
+log "step 4/5: fuzz smoke"
+fuzz_status=0
+bash "${SCRIPTS}/fuzz.sh" smoke >&2 || fuzz_status=$?
+if [[ "${fuzz_status}" -ne 0 ]]; then
+  log "fuzz smoke FAILED (exit ${fuzz_status}); crashing inputs are listed above"
+fi
+
+log "step 5/5: clang-format check"
 list_sources() {
   if git -C "${REPO_ROOT}" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     # Tracked files plus new, not-ignored ones (not yet added to git).
@@ -66,8 +77,10 @@ else
   fi
 fi
 
-if [[ "${ctest_status}" -ne 0 || "${format_status}" -ne 0 ]]; then
-  log "FAILED (ctest exit ${ctest_status}, clang-format exit ${format_status})"
+if [[ "${ctest_status}" -ne 0 || "${fuzz_status}" -ne 0 ||
+  "${format_status}" -ne 0 ]]; then
+  log "FAILED (ctest exit ${ctest_status}, fuzz smoke exit ${fuzz_status}," \
+    "clang-format exit ${format_status})"
   exit 1
 fi
 log "all checks passed"
