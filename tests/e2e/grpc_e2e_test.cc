@@ -367,6 +367,151 @@ TEST_F(GrpcTest, KeyLimitsAreEnforcedWithTheLimitNamed) {
   EXPECT_THAT(s.error_message(), HasSubstr("NUL"));
 }
 
+// 63 quotes, 48 backslashes, 40 three-byte and 2 four-byte characters: 239
+// bytes, near the 255-byte key limit.
+std::string LongUtf8Key() {
+  std::string key = std::string(63, '\'') + std::string(48, '\\');
+  for (int i = 0; i < 40; ++i) key += "\xe5\xad\xa6";
+  return key + "\xf0\x9f\x98\x80\xf0\x9f\x98\x80";
+}
+
+// Keys that would break naive SQL or array-literal quoting, served through
+// the whole stack: stored byte for byte, matched only exactly.
+TEST_F(GrpcTest, HostileKeysAreStoredAndMatchedExactly) {
+  const std::vector<std::string> hostile = {
+      R"(it's "quoted")",
+      R"(back\slash\\double)",
+      "'); DROP TABLE content_metadata; --",
+      R"({a,b},"c")",
+      "NULL",
+      "%_wild%_",
+      "$1",
+      " padded ",
+      "\xe5\xad\xa6\xe7\xbf\x92\xf0\x9f\x8e\x93 e\xcc\x81",  // 学習🎓 é
+      LongUtf8Key()};
+  const auto catalog = Create(R"({"content_type": "course"})");
+  std::vector<std::string> docs;
+  for (const auto& key : hostile) docs.push_back(testing::CourseDoc(key, key));
+  Load(catalog, docs);
+
+  std::vector<std::string> asked = hostile;
+  // Near misses: escaping, case, trimming, one byte more.
+  for (const std::string& miss :
+       {std::string(R"(it\'s "quoted")"), std::string("null"),
+        std::string("padded"), std::string(R"(back\\slash\\double)"),
+        std::string("$1 ")}) {
+    asked.push_back(miss);
+  }
+  v1::ContainsContentItemsResponse contains;
+  ASSERT_EQ(Contains(catalog.uuid(), asked, &contains), grpc::StatusCode::OK);
+  ASSERT_EQ(contains.results_size(), static_cast<int>(asked.size()));
+  for (int i = 0; i < contains.results_size(); ++i) {
+    EXPECT_EQ(contains.results(i).content_key(), asked[i]);
+    EXPECT_EQ(contains.results(i).contained(),
+              i < static_cast<int>(hostile.size()))
+        << asked[i];
+  }
+  EXPECT_FALSE(contains.contains_all());
+
+  // Read back exactly, through both metadata RPCs.
+  v1::GetContentMetadataRequest by_key;
+  for (const auto& key : hostile) by_key.add_content_keys(key);
+  v1::GetContentMetadataResponse content;
+  ASSERT_TRUE(stub_->GetContentMetadata(Ctx().get(), by_key, &content).ok());
+  ASSERT_EQ(content.items_size(), static_cast<int>(hostile.size()));
+  for (int i = 0; i < content.items_size(); ++i) {
+    EXPECT_EQ(content.items(i).content_key(), hostile[i]);
+    EXPECT_EQ(content.items(i).title(), hostile[i]);
+  }
+  std::vector<std::string> paged;
+  v1::GetCatalogMetadataRequest page_req;
+  page_req.set_catalog_uuid(catalog.uuid());
+  page_req.set_page_size(3);
+  do {
+    v1::GetCatalogMetadataResponse page;
+    ASSERT_TRUE(stub_->GetCatalogMetadata(Ctx().get(), page_req, &page).ok());
+    for (const auto& item : page.items()) paged.push_back(item.content_key());
+    page_req.set_page_token(page.next_page_token());
+  } while (!page_req.page_token().empty());
+  std::vector<std::string> sorted_paged = paged;
+  std::sort(sorted_paged.begin(), sorted_paged.end());
+  std::vector<std::string> expected = hostile;
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(sorted_paged, expected);
+  // Nothing else in the database was touched.
+  EXPECT_EQ(*env_->QueryInt("SELECT count(*) FROM content_metadata"),
+            static_cast<int64_t>(hostile.size()));
+  EXPECT_EQ(*env_->QueryInt("SELECT count(*) FROM enterprise_catalog"), 1);
+}
+
+// PostgreSQL text cannot hold NUL, so every field that reaches it refuses
+// NUL up front: INVALID_ARGUMENT naming the field, never INTERNAL.
+TEST_F(GrpcTest, NulAnywhereIsInvalidArgument) {
+  const auto catalog = Create(R"({"content_type": "course"})");
+  const std::string nul("a\0b", 3);
+  auto expect_invalid = [](const grpc::Status& s, const std::string& what) {
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << what << ": " << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr("NUL")) << what;
+  };
+  {
+    v1::ContainsContentItemsRequest req;
+    req.set_catalog_uuid(catalog.uuid());
+    req.add_content_keys("ok");
+    req.add_content_keys(nul);
+    v1::ContainsContentItemsResponse out;
+    expect_invalid(stub_->ContainsContentItems(Ctx().get(), req, &out),
+                   "contains");
+  }
+  {
+    v1::CustomerContainsContentItemsRequest req;
+    req.set_enterprise_uuid(kEnterpriseA);
+    req.add_content_keys(nul);
+    v1::CustomerContainsContentItemsResponse out;
+    expect_invalid(stub_->CustomerContainsContentItems(Ctx().get(), req, &out),
+                   "customer contains");
+  }
+  {
+    v1::GetCatalogMetadataRequest req;
+    req.set_catalog_uuid(catalog.uuid());
+    req.add_content_keys(nul);
+    v1::GetCatalogMetadataResponse out;
+    expect_invalid(stub_->GetCatalogMetadata(Ctx().get(), req, &out),
+                   "catalog metadata");
+  }
+  {
+    v1::GetContentMetadataRequest req;
+    req.add_content_keys(nul);
+    v1::GetContentMetadataResponse out;
+    expect_invalid(stub_->GetContentMetadata(Ctx().get(), req, &out),
+                   "content metadata");
+  }
+  {
+    // A NUL in a filter's field name, and in a course mode.
+    v1::Catalog c = NewCatalog(R"({"content_type": "course"})");
+    (*c.mutable_content_filter()->mutable_fields())[nul].set_string_value("x");
+    v1::Catalog out;
+    expect_invalid(CreateRaw(c, &out), "filter key");
+    c = NewCatalog(R"({"content_type": "course"})");
+    c.add_enabled_course_modes(nul);
+    expect_invalid(CreateRaw(c, &out), "course mode");
+    c = NewCatalog(R"({"content_type": "course"})");
+    c.set_enterprise_name(nul);
+    expect_invalid(CreateRaw(c, &out), "enterprise name");
+  }
+  {
+    v1::UpdateCatalogRequest req;
+    req.mutable_catalog()->set_uuid(catalog.uuid());
+    req.mutable_catalog()->set_title(nul);
+    req.mutable_update_mask()->add_paths("title");
+    v1::Catalog out;
+    expect_invalid(stub_->UpdateCatalog(Ctx().get(), req, &out), "update");
+  }
+  EXPECT_EQ(*env_->QueryInt("SELECT count(*) FROM enterprise_catalog"), 1);
+  EXPECT_EQ(*env_->QueryText("SELECT title FROM enterprise_catalog"),
+            "Catalog");
+}
+
 TEST_F(GrpcTest, CustomerContainsListsMatchingCatalogs) {
   v1::Catalog a1 = Create(R"({"x": 1})");
   v1::Catalog a2 = Create(R"({"x": 2})");
