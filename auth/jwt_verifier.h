@@ -18,7 +18,8 @@ struct JwtConfig {
   std::string hs256_secret;
   // A JWKS file (RFC 7517: {"keys": [{"kty": "RSA", "kid", "n", "e"}]}) for
   // RS256 tokens, the key chosen by the token's `kid`. Re-read when a token
-  // names a kid it does not hold (key rotation), at most every 30 s.
+  // names a kid it does not hold (key rotation), at most every 30 s, and
+  // every 5 minutes regardless (key removal).
   std::string jwks_file;
   // Accepted `iss` values; the token's must be one of them.
   std::vector<std::string> issuers;
@@ -41,7 +42,9 @@ struct VerifiedToken {
 // Verifies JWTs with libjwt: HS256 against the shared secret, RS256 against
 // the JWKS key named by `kid`; any other algorithm (including "none") and any
 // algorithm/key mismatch is refused before a signature is checked. Then
-// checks iss, aud, exp (required) and nbf. Thread-safe.
+// checks iss, aud, exp (required) and nbf. Verified tokens are remembered
+// (exact bytes) until they expire, for at most 5 minutes, and forgotten when
+// the key set changes. Thread-safe.
 class JwtVerifier {
  public:
   // INVALID_ARGUMENT naming the setting if the config is unusable (no key,

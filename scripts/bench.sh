@@ -3,10 +3,11 @@
 # durable (fsync on, the default) PostgreSQL 15 cluster, destroyed on exit.
 # Not part of the test command. See docs/benchmarks.md.
 #
-#   scripts/bench.sh [read|crawl] [flags...]   (default: read --repeat 3)
+#   scripts/bench.sh [read|crawl|auth] [flags...]   (default: read --repeat 3)
 #
 # read:  ec_bench, the read RPC paths.
 # crawl: ec_crawl_bench, the refresh worker crawling the discovery stand-in.
+# auth:  ec_auth_bench, caller token verification (no database).
 #
 # The markdown table of medians goes to stdout; build output, cluster logs,
 # progress and per-run tables go to stderr.
@@ -22,6 +23,11 @@ export BUILD_DIR
 log() { printf '[bench] %s\n' "$*" >&2; }
 
 "${REPO_ROOT}/scripts/build.sh"
+
+if [[ "${1:-}" == "auth" ]]; then
+  log "running: ${BUILD_DIR}/tests/ec_auth_bench"
+  exec "${BUILD_DIR}/tests/ec_auth_bench"
+fi
 
 STATE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/ec-bench-pg.XXXXXXXX")"
 cleanup() {

@@ -219,6 +219,41 @@ TEST(JwtVerifierTest, PicksUpRotatedKeysFromTheJwksFile) {
   EXPECT_TRUE((*verifier)->Verify(Hs256Token(TokenSpec{})).ok());
 }
 
+TEST(JwtVerifierTest, RemovedKeysStopVerifyingWithinFiveMinutes) {
+  const testing::RsaTestKey key = testing::MakeRsaKey("k1");
+  const testing::RsaTestKey other = testing::MakeRsaKey("k2");
+  JwksFile file;
+  file.Write(testing::JwksJson({key, other}));
+  JwtConfig config = TestJwtConfig();
+  config.jwks_file = file.path();
+  int64_t now = SystemNowMicros();
+  auto verifier = JwtVerifier::Create(config, [&now] { return now; });
+  ASSERT_TRUE(verifier.ok());
+  TokenSpec spec;
+  spec.expires_in_seconds = 24 * 3600;
+  const std::string token = Rs256Token(spec, key);
+  EXPECT_TRUE((*verifier)->Verify(token).ok());
+  file.Write(testing::JwksJson({other}));  // k1 revoked
+  now += 60'000'000;
+  EXPECT_TRUE((*verifier)->Verify(token).ok());  // not yet re-read
+  now += 241'000'000;
+  ExpectRefused(**verifier, token, "unknown signing key");
+}
+
+TEST(JwtVerifierTest, RememberedTokensStillExpire) {
+  int64_t now = SystemNowMicros();
+  auto verifier = JwtVerifier::Create(TestJwtConfig(), [&now] { return now; });
+  ASSERT_TRUE(verifier.ok());
+  TokenSpec spec;
+  spec.expires_in_seconds = 40;
+  const std::string token = Hs256Token(spec);
+  EXPECT_TRUE((*verifier)->Verify(token).ok());
+  now += 60'000'000;  // past exp, within the 30 s leeway
+  EXPECT_TRUE((*verifier)->Verify(token).ok());
+  now += 20'000'000;  // past exp + leeway
+  ExpectRefused(**verifier, token, "expired");
+}
+
 TEST(JwtVerifierTest, CreateNamesTheMissingSetting) {
   JwtConfig config = TestJwtConfig();
   config.hs256_secret.clear();
