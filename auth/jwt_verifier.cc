@@ -163,6 +163,29 @@ absl::StatusOr<KeySet> LoadJwks(const std::string& path) {
   return keys;
 }
 
+// A JWT NumericDate (seconds since the epoch, RFC 7519 allows fractions),
+// bounded to years 1970..9999 so that the arithmetic on it cannot overflow.
+std::optional<int64_t> NumericDate(const Json& value) {
+  constexpr int64_t kMax = 253402300799;  // 9999-12-31T23:59:59Z
+  if (value.is_number_unsigned()) {
+    const uint64_t v = value.get<uint64_t>();
+    if (v > static_cast<uint64_t>(kMax)) return std::nullopt;
+    return static_cast<int64_t>(v);
+  }
+  if (value.is_number_integer()) {
+    const int64_t v = value.get<int64_t>();
+    if (v < 0 || v > kMax) return std::nullopt;
+    return v;
+  }
+  if (value.is_number_float()) {
+    const double v = value.get<double>();
+    // NaN fails both comparisons.
+    if (!(v >= 0 && v <= static_cast<double>(kMax))) return std::nullopt;
+    return static_cast<int64_t>(v);
+  }
+  return std::nullopt;
+}
+
 std::string SubjectOf(const Json& claims) {
   for (const char* name : {"preferred_username", "username", "sub"}) {
     auto it = claims.find(name);
@@ -295,7 +318,10 @@ absl::StatusOr<VerifiedToken> LibJwtVerifier::VerifyUncached(
   }
   // The algorithm decides the key, and the key's type is fixed by the
   // algorithm: an RS256 public key is never used as an HMAC secret.
-  const std::string alg = header->value("alg", "");
+  const auto alg_it = header->find("alg");
+  const std::string alg = alg_it != header->end() && alg_it->is_string()
+                              ? alg_it->get<std::string>()
+                              : std::string();
   std::string key;
   jwt_alg_t expected_alg;
   std::shared_ptr<const KeySet> keys;
@@ -334,16 +360,18 @@ absl::StatusOr<VerifiedToken> LibJwtVerifier::VerifyUncached(
   const int64_t now = now_micros / 1'000'000;
   const int64_t leeway = config_.leeway.count();
   const auto exp = claims->find("exp");
-  if (exp == claims->end() || !exp->is_number()) {
-    return Unauthenticated("no exp claim");
-  }
+  if (exp == claims->end()) return Unauthenticated("no exp claim");
+  const std::optional<int64_t> expires = NumericDate(*exp);
+  if (!expires) return Unauthenticated("exp is not a date");
   VerifiedToken out;
-  out.expires = exp->get<int64_t>();
+  out.expires = *expires;
   if (now > out.expires + leeway) return Unauthenticated("expired");
-  const auto nbf = claims->find("nbf");
-  if (nbf != claims->end() &&
-      (!nbf->is_number() || now + leeway < nbf->get<int64_t>())) {
-    return Unauthenticated("not valid yet (nbf)");
+  if (const auto nbf = claims->find("nbf"); nbf != claims->end()) {
+    const std::optional<int64_t> not_before = NumericDate(*nbf);
+    if (!not_before) return Unauthenticated("nbf is not a date");
+    if (now + leeway < *not_before) {
+      return Unauthenticated("not valid yet (nbf)");
+    }
   }
   const auto iss = claims->find("iss");
   if (iss == claims->end() || !iss->is_string() ||

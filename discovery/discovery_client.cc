@@ -76,27 +76,6 @@ std::string FormEncode(std::string_view value) {
   return out;
 }
 
-// Parses a body into `out`; on failure says why without quoting the body
-// (nlohmann's own messages echo the bytes they choked on).
-absl::Status ParseJson(std::string_view body, Json* out) {
-  if (NestsDeeperThan(body, kMaxResponseDepth)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("JSON nests deeper than ", kMaxResponseDepth, " levels"));
-  }
-  try {
-    *out = Json::parse(body);
-  } catch (const Json::parse_error& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not valid JSON (parse error at byte ", e.byte, " of ",
-                     body.size(), ")"));
-  } catch (const Json::exception&) {
-    // out_of_range: a number beyond double's range, e.g. 1e999.
-    return absl::InvalidArgumentError(
-        "not valid JSON (a number is out of range)");
-  }
-  return absl::OkStatus();
-}
-
 // A short description of a non-2xx body: DRF's {"detail": ...} if there is
 // one, else its first bytes.
 std::string DescribeErrorBody(std::string_view body) {
@@ -141,7 +120,7 @@ struct Token {
 // Never quotes the body: it may hold a token even when malformed.
 absl::StatusOr<Token> ParseTokenResponse(std::string_view body) {
   Json parsed;
-  EC_RETURN_IF_ERROR(ParseJson(body, &parsed));
+  EC_RETURN_IF_ERROR(ParseResponseJson(body, &parsed));
   if (!parsed.is_object()) {
     return absl::InvalidArgumentError(
         absl::StrCat("not a JSON object but ", parsed.type_name()));

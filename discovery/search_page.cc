@@ -40,16 +40,13 @@ std::string SanitizeForMessage(std::string_view text, size_t limit) {
   return out;
 }
 
-absl::StatusOr<SearchPage> ParseSearchPage(std::string_view body) {
-  // The message says why without quoting the body (nlohmann's own messages
-  // echo the bytes they choked on).
+absl::Status ParseResponseJson(std::string_view body, Json* out) {
   if (NestsDeeperThan(body, kMaxResponseDepth)) {
     return absl::InvalidArgumentError(
         absl::StrCat("JSON nests deeper than ", kMaxResponseDepth, " levels"));
   }
-  Json envelope;
   try {
-    envelope = Json::parse(body);
+    *out = Json::parse(body);
   } catch (const Json::parse_error& e) {
     return absl::InvalidArgumentError(
         absl::StrCat("not valid JSON (parse error at byte ", e.byte, " of ",
@@ -58,6 +55,14 @@ absl::StatusOr<SearchPage> ParseSearchPage(std::string_view body) {
     // out_of_range: a number beyond double's range, e.g. 1e999.
     return absl::InvalidArgumentError(
         "not valid JSON (a number is out of range)");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SearchPage> ParseSearchPage(std::string_view body) {
+  Json envelope;
+  if (absl::Status parsed = ParseResponseJson(body, &envelope); !parsed.ok()) {
+    return parsed;
   }
   if (!envelope.is_object()) {
     return absl::InvalidArgumentError(

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
 
 namespace ec::discovery {
 
@@ -38,6 +39,13 @@ struct SearchPage {
 // missing "next" or one that is neither null nor a string, "results" missing,
 // not an array or with an element that is not an object. Never throws.
 absl::StatusOr<SearchPage> ParseSearchPage(std::string_view body);
+
+// Parses any response body into `out`, refusing bodies nested deeper than
+// kMaxResponseDepth (member order kept). INVALID_ARGUMENT says why without
+// quoting the body (nlohmann's own messages echo the bytes they choked on).
+// Never throws.
+absl::Status ParseResponseJson(std::string_view body,
+                               nlohmann::ordered_json* out);
 
 // Untrusted bytes made safe for a one-line message or log field: at most
 // `limit` bytes (then "..."), with control, non-ASCII and backslash bytes

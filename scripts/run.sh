@@ -16,6 +16,14 @@
 #   ENTERPRISE_CATALOG_DATABASE_URL   if set, used as is and no local cluster
 #                                     is started
 #   BUILD_DIR                         build directory (default <repo>/build)
+#   ENTERPRISE_CATALOG_AUTH_DISABLED  true: no tokens needed (development
+#                                     only); by default the quickstart runs
+#                                     with authentication on, a development
+#                                     HS256 secret kept in .data/, and prints
+#                                     ready-made tokens
+#
+# The gRPC port is plaintext (ENTERPRISE_CATALOG_PLAINTEXT=true) because it
+# listens on loopback; see README.md "TLS" for certificates.
 #
 # Stop the server with Ctrl-C; stop the database with
 #   scripts/pg-cluster.sh stop .data/pg
@@ -94,6 +102,19 @@ else
 fi
 log "ENTERPRISE_CATALOG_DISCOVERY_URL=${ENTERPRISE_CATALOG_DISCOVERY_URL}"
 
+# Authentication: a development secret, created once and kept with the data,
+# so tokens minted earlier stay valid across restarts.
+export ENTERPRISE_CATALOG_PLAINTEXT=true
+mkdir -p "${DATA_DIR}"
+if [[ ! -s "${DATA_DIR}/dev-jwt-secret" ]]; then
+  (umask 077 && openssl rand -hex 32 >"${DATA_DIR}/dev-jwt-secret")
+  (umask 077 && openssl rand -hex 32 >"${DATA_DIR}/dev-page-token-secret")
+fi
+export ENTERPRISE_CATALOG_JWT_SECRET="$(cat "${DATA_DIR}/dev-jwt-secret")"
+export ENTERPRISE_CATALOG_PAGE_TOKEN_SECRET="$(cat "${DATA_DIR}/dev-page-token-secret")"
+export ENTERPRISE_CATALOG_JWT_ISSUER="${ENTERPRISE_CATALOG_JWT_ISSUER:-http://localhost:18000/oauth2}"
+export ENTERPRISE_CATALOG_JWT_AUDIENCE="${ENTERPRISE_CATALOG_JWT_AUDIENCE:-enterprise-catalog}"
+
 log "running: ${SERVER} migrate"
 "${SERVER}" migrate
 
@@ -111,19 +132,40 @@ import json, sys
 c = json.load(open(sys.argv[1]))["catalogs"][0]
 print(c["uuid"], c["enterprise_uuid"])' "${SAMPLE_FILE}")
 
+# Development tokens (12 h): an operator, and an admin of the first
+# enterprise only.
+(umask 077 && "${SERVER}" mint-token --subject quickstart-operator \
+  --roles 'enterprise_openedx_operator:*' --ttl-seconds 43200 \
+  >"${DATA_DIR}/operator.token")
+(umask 077 && "${SERVER}" mint-token --subject quickstart-admin \
+  --roles "enterprise_catalog_admin:${enterprise_uuid}" --ttl-seconds 43200 \
+  >"${DATA_DIR}/admin.token")
+
 addr="${ENTERPRISE_CATALOG_GRPC_ADDRESS}"
 cat >&2 <<EOT
 
 ==============================================================================
  enterprise-catalog is starting on ${addr}
 
+ Every call needs a token. Development tokens (12 h) are in .data/:
+   operator.token  enterprise_openedx_operator:*  (everything)
+   admin.token     enterprise_catalog_admin:${enterprise_uuid}
+ Mint others with: ENTERPRISE_CATALOG_JWT_SECRET=\$(cat .data/dev-jwt-secret) \\
+   ${SERVER} mint-token --roles 'enterprise_learner:<uuid>' \\
+   --jwt-issuer ${ENTERPRISE_CATALOG_JWT_ISSUER} --jwt-audience ${ENTERPRISE_CATALOG_JWT_AUDIENCE}
+
  Call it from another terminal (catalogctl takes the RPC's request as JSON):
+   export ENTERPRISE_CATALOG_TOKEN=\$(cat .data/operator.token)
    ${CLIENT} --address ${addr} ListCatalogs '{}'
    ${CLIENT} --address ${addr} GetCatalogMetadata '{"catalog_uuid":"${catalog_uuid}","page_size":2}'
    ${CLIENT} --address ${addr} RefreshCatalog '{"catalog_uuid":"${catalog_uuid}"}'
    ${CLIENT} --address ${addr} GetRefreshJob '{"job_uuid":"<uuid from RefreshCatalog>"}'
-   ${CLIENT} --address ${addr} CustomerContainsContentItems \
+   ${CLIENT} --address ${addr} --token-file .data/admin.token CustomerContainsContentItems \\
      '{"enterprise_uuid":"${enterprise_uuid}","content_keys":["<a content_key from the metadata>"]}'
+ With grpcurl (reflection is on; no .proto files needed):
+   grpcurl -plaintext -H "authorization: JWT \$(cat .data/operator.token)" \\
+     -d '{"uuid":"${catalog_uuid}"}' ${addr} \\
+     enterprise_catalog.v1.EnterpriseCatalogService/GetCatalog
  The workers crawl the stand-in right after start: content_count in
  ListCatalogs goes from 0 to the crawled count within seconds.
  More (and grpcurl equivalents) in README.md.

@@ -110,6 +110,30 @@ TEST(JwtVerifierTest, AcceptsAnAudienceArrayNamingUs) {
   EXPECT_EQ(result->subject, "unknown");
 }
 
+TEST(JwtVerifierTest, RefusesOddDatesAndAlgorithmTypes) {
+  auto verifier = Verifier();
+  const std::string base = R"({"iss":")" + std::string(testing::kTestIssuer) +
+                           R"(","aud":")" + testing::kTestAudience + R"(",)";
+  for (const std::string& dates :
+       {std::string(R"("exp":1e30})"), std::string(R"("exp":"soon"})"),
+        std::string(R"("exp":-5})"),
+        std::string(R"("exp":9223372036854775807})"),
+        std::string(R"("exp":4102444800,"nbf":1e300})"),
+        std::string(R"("exp":4102444800,"nbf":"now"})")}) {
+    auto token = SignHs256(base + dates, testing::kTestSecret);
+    ASSERT_TRUE(token.ok()) << dates;
+    auto result = verifier->Verify(*token);
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kUnauthenticated)
+        << dates;
+  }
+  // Fractional dates are NumericDates too.
+  auto token = SignHs256(base + R"("exp":4102444800.5})", testing::kTestSecret);
+  ASSERT_TRUE(token.ok());
+  EXPECT_TRUE(verifier->Verify(*token).ok());
+  // An alg that is not a string is refused, not a crash.
+  ExpectRefused(*verifier, "eyJhbGciOjF9.eyJhIjoxfQ.AAAA", "not accepted");
+}
+
 TEST(JwtVerifierTest, RequiresExp) {
   auto verifier = Verifier();
   auto token = SignHs256(R"({"iss":")" + std::string(testing::kTestIssuer) +
