@@ -161,3 +161,58 @@ TEST_F(ConfigTest, BadWorkerValuesAreRefusedByName) {
 
 }  // namespace
 }  // namespace ec
+
+namespace ec {
+namespace {
+
+TEST_F(ConfigTest, AuthIsOnByDefaultAndReadFromTheEnvironment) {
+  auto parsed = ParseConfig({});
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_FALSE(parsed->config.auth.disabled);
+  EXPECT_TRUE(parsed->config.reflection);
+  EXPECT_FALSE(parsed->config.plaintext);
+  setenv("ENTERPRISE_CATALOG_JWT_SECRET", "s3cret", 1);
+  setenv("ENTERPRISE_CATALOG_JWT_ISSUER", " https://a/oauth2 , ,https://b ", 1);
+  parsed = ParseConfig({"--jwt-audience", "catalog", "--jwt-leeway-seconds",
+                        "5", "--roles", "enterprise_learner:*,x:y"});
+  unsetenv("ENTERPRISE_CATALOG_JWT_SECRET");
+  unsetenv("ENTERPRISE_CATALOG_JWT_ISSUER");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.auth.jwt.hs256_secret, "s3cret");
+  EXPECT_THAT(parsed->config.auth.jwt.issuers,
+              ::testing::ElementsAre("https://a/oauth2", "https://b"));
+  EXPECT_EQ(parsed->config.auth.jwt.audience, "catalog");
+  EXPECT_EQ(parsed->config.auth.jwt.leeway.count(), 5);
+  EXPECT_THAT(parsed->config.token_roles,
+              ::testing::ElementsAre("enterprise_learner:*", "x:y"));
+  EXPECT_THAT(
+      std::string(
+          ParseConfig({"--page-token-secret", "short"}).status().message()),
+      HasSubstr("at least 16 bytes"));
+  EXPECT_FALSE(ParseConfig({"--auth-disabled", "maybe"}).ok());
+}
+
+TEST_F(ConfigTest, PlaintextOnlyWhenAskedFor) {
+  Config config;
+  EXPECT_THAT(std::string(ValidateServerConfig(config).message()),
+              HasSubstr("ENTERPRISE_CATALOG_PLAINTEXT=true"));
+  config.plaintext = true;
+  EXPECT_TRUE(ValidateServerConfig(config).ok());
+  config.tls_cert_file = "cert.pem";
+  EXPECT_THAT(std::string(ValidateServerConfig(config).message()),
+              HasSubstr("ENTERPRISE_CATALOG_TLS_KEY_FILE"));
+  config.tls_key_file = "key.pem";
+  EXPECT_THAT(std::string(ValidateServerConfig(config).message()),
+              HasSubstr("contradicts"));
+  config.plaintext = false;
+  EXPECT_TRUE(ValidateServerConfig(config).ok());
+  config.tls_client_ca_file = "ca.pem";
+  EXPECT_TRUE(ValidateServerConfig(config).ok());
+  config.tls_cert_file.clear();
+  config.tls_key_file.clear();
+  EXPECT_THAT(std::string(ValidateServerConfig(config).message()),
+              HasSubstr("mutual TLS"));
+}
+
+}  // namespace
+}  // namespace ec
