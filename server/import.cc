@@ -13,6 +13,10 @@
 namespace ec {
 namespace {
 
+// Documents nest up to 128 (ParseDiscoveryDocument), under four levels of
+// file structure: {"query_results": [{"results": [document]}]}.
+constexpr int kMaxImportDepth = 132;
+
 using Json = nlohmann::ordered_json;
 
 absl::Status ImportQuery(const Json& entry, size_t index,
@@ -55,9 +59,17 @@ absl::Status ImportQuery(const Json& entry, size_t index,
 absl::StatusOr<ImportSummary> ImportFile(const std::string& path,
                                          CatalogCore* core,
                                          storage::CatalogStore* store) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError("cannot open import file " + path);
-  Json doc = Json::parse(in, nullptr, /*allow_exceptions=*/false);
+  const std::string text((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
+  // nlohmann's parser (and protobuf's JSON parser after it) recurse: a
+  // pathologically nested file would overflow the stack, not fail cleanly.
+  if (NestsDeeperThan(text, kMaxImportDepth)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " nests deeper than ", kMaxImportDepth, " levels"));
+  }
+  Json doc = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
     return absl::InvalidArgumentError(path + " is not a JSON object");
   }
