@@ -222,12 +222,11 @@ Expectations Service() {
           {"GetRefreshJob", {OK, OK}}};
 }
 
-class AuthTest : public ::testing::Test {
+class AuthTest : public testing::SharedStoreTest<> {
  protected:
   static void SetUpTestSuite() {
-    auto env = testing::StoreEnv::Create();
-    ASSERT_TRUE(env.ok()) << env.status();
-    env_ = env->release();
+    SharedStoreTest::SetUpTestSuite();
+    if (env_ == nullptr) return;
     ServerOptions options;
     options.address = "127.0.0.1:0";
     options.worker_threads = 2;
@@ -243,7 +242,7 @@ class AuthTest : public ::testing::Test {
   static void TearDownTestSuite() {
     delete channel_;
     delete server_;
-    delete env_;
+    SharedStoreTest::TearDownTestSuite();
   }
 
   void SetUp() override {
@@ -318,7 +317,6 @@ class AuthTest : public ::testing::Test {
     return "JWT " + testing::Hs256Token(spec);
   }
 
-  static testing::StoreEnv* env_;
   static CatalogServer* server_;
   static std::shared_ptr<grpc::Channel>* channel_;
   std::unique_ptr<Stub> stub_;
@@ -326,7 +324,6 @@ class AuthTest : public ::testing::Test {
   Side b_;
 };
 
-testing::StoreEnv* AuthTest::env_ = nullptr;
 CatalogServer* AuthTest::server_ = nullptr;
 std::shared_ptr<grpc::Channel>* AuthTest::channel_ = nullptr;
 

@@ -34,12 +34,11 @@ google::protobuf::Struct Struct(const std::string& json) {
   return s;
 }
 
-class GrpcTest : public ::testing::Test {
+class GrpcTest : public testing::SharedStoreTest<> {
  protected:
   static void SetUpTestSuite() {
-    auto env = testing::StoreEnv::Create();
-    ASSERT_TRUE(env.ok()) << env.status();
-    env_ = env->release();
+    SharedStoreTest::SetUpTestSuite();
+    if (env_ == nullptr) return;
     ServerOptions options;
     options.address = "127.0.0.1:0";
     options.worker_threads = 2;
@@ -57,7 +56,7 @@ class GrpcTest : public ::testing::Test {
   static void TearDownTestSuite() {
     delete channel_;
     delete server_;
-    delete env_;
+    SharedStoreTest::TearDownTestSuite();
   }
   void SetUp() override {
     ASSERT_NE(server_, nullptr);
@@ -114,13 +113,11 @@ class GrpcTest : public ::testing::Test {
     return stub_->ContainsContentItems(Ctx().get(), req, out).error_code();
   }
 
-  static testing::StoreEnv* env_;
   static CatalogServer* server_;
   static std::shared_ptr<grpc::Channel>* channel_;
   std::unique_ptr<v1::EnterpriseCatalogService::Stub> stub_;
 };
 
-testing::StoreEnv* GrpcTest::env_ = nullptr;
 CatalogServer* GrpcTest::server_ = nullptr;
 std::shared_ptr<grpc::Channel>* GrpcTest::channel_ = nullptr;
 

@@ -20,12 +20,11 @@ namespace {
 
 constexpr char kEnterprise[] = "cccccccc-cccc-4ccc-8ccc-cccccccccccc";
 
-class TlsTest : public ::testing::Test {
+class TlsTest : public testing::SharedStoreTest<> {
  protected:
   static void SetUpTestSuite() {
-    auto env = testing::StoreEnv::Create();
-    ASSERT_TRUE(env.ok()) << env.status();
-    env_ = env->release();
+    SharedStoreTest::SetUpTestSuite();
+    if (env_ == nullptr) return;
     auto pki = testing::MakeTestPki();
     ASSERT_TRUE(pki.ok()) << pki.status();
     pki_ = new testing::TestPki(std::move(*pki));
@@ -40,7 +39,7 @@ class TlsTest : public ::testing::Test {
     }
     delete dir_;
     delete pki_;
-    delete env_;
+    SharedStoreTest::TearDownTestSuite();
   }
 
   void SetUp() override {
@@ -102,13 +101,11 @@ class TlsTest : public ::testing::Test {
     return grpc::SslCredentials(ssl);
   }
 
-  static testing::StoreEnv* env_;
   static testing::TestPki* pki_;
   static std::string* dir_;
   std::string catalog_;
 };
 
-testing::StoreEnv* TlsTest::env_ = nullptr;
 testing::TestPki* TlsTest::pki_ = nullptr;
 std::string* TlsTest::dir_ = nullptr;
 

@@ -25,22 +25,8 @@ using ::testing::UnorderedElementsAreArray;
 
 using testing::Filter;
 
-class StoreTest : public ::testing::Test {
+class StoreTest : public testing::SharedStoreTest<> {
  protected:
-  static void SetUpTestSuite() {
-    auto env = testing::StoreEnv::Create();
-    ASSERT_TRUE(env.ok()) << env.status();
-    env_ = env->release();
-  }
-  static void TearDownTestSuite() {
-    delete env_;
-    env_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(env_, nullptr);
-    ASSERT_TRUE(env_->Truncate().ok());
-  }
-
   storage::CatalogStore& store() { return *env_->store(); }
 
   storage::CatalogRow Create(const std::string& filter_json,
@@ -99,10 +85,7 @@ class StoreTest : public ::testing::Test {
   static constexpr char kEnterpriseB[] = "22222222-2222-4222-8222-222222222222";
   static constexpr char kProgram[] = "a3951294-926b-4247-8c3c-51c1e4347a15";
   static constexpr char kPathway[] = "786bbe57-e06c-4eee-92f4-49087fccc200";
-  static testing::StoreEnv* env_;
 };
-
-testing::StoreEnv* StoreTest::env_ = nullptr;
 
 TEST_F(StoreTest, MigrationsAreIdempotentAndRecorded) {
   auto again = storage::Migrate(env_->config());

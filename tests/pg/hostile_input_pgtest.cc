@@ -262,22 +262,8 @@ ContentRecord CourseRecord(const std::string& key) {
   return r;
 }
 
-class HostileInputTest : public ::testing::Test {
+class HostileInputTest : public testing::SharedStoreTest<> {
  protected:
-  static void SetUpTestSuite() {
-    auto env = testing::StoreEnv::Create();
-    ASSERT_TRUE(env.ok()) << env.status();
-    env_ = env->release();
-  }
-  static void TearDownTestSuite() {
-    delete env_;
-    env_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(env_, nullptr);
-    ASSERT_TRUE(env_->Truncate().ok());
-  }
-
   storage::CatalogStore& store() { return *env_->store(); }
 
   storage::CatalogRow Create(const std::string& filter_json,
@@ -406,11 +392,7 @@ class HostileInputTest : public ::testing::Test {
     Load(catalog, {course});
     return catalog;
   }
-
-  static testing::StoreEnv* env_;
 };
-
-testing::StoreEnv* HostileInputTest::env_ = nullptr;
 
 TEST_F(HostileInputTest, KeysAreStoredByteForByte) {
   const auto keys = HostileKeys();

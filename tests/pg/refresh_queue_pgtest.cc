@@ -40,22 +40,8 @@ std::vector<std::string> CourseDocs(int n, const std::string& prefix = "C") {
   return docs;
 }
 
-class QueueTest : public ::testing::Test {
+class QueueTest : public testing::SharedStoreTest<4> {
  protected:
-  static void SetUpTestSuite() {
-    auto env = testing::StoreEnv::Create(4);
-    ASSERT_TRUE(env.ok()) << env.status();
-    env_ = env->release();
-  }
-  static void TearDownTestSuite() {
-    delete env_;
-    env_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(env_, nullptr);
-    ASSERT_TRUE(env_->Truncate().ok());
-  }
-
   storage::PgCatalogStore& db() { return *env_->store(); }
 
   storage::CatalogRow Create(const std::string& filter_json,
@@ -118,11 +104,7 @@ class QueueTest : public ::testing::Test {
         "WHERE c.uuid = '" +
         catalog.uuid + "'");
   }
-
-  static testing::StoreEnv* env_;
 };
-
-testing::StoreEnv* QueueTest::env_ = nullptr;
 
 TEST_F(QueueTest, ConcurrentRequestsForOneQueryMakeOneJob) {
   // Two catalogs share the filter, so they share the query and its job.

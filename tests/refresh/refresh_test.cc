@@ -38,21 +38,11 @@ constexpr char kEnterprise[] = "11111111-1111-4111-8111-111111111111";
 constexpr char kCourses[] = R"({"content_type": "course"})";
 constexpr char kPrograms[] = R"({"content_type": "program"})";
 
-class RefreshTest : public ::testing::Test {
+class RefreshTest : public testing::SharedStoreTest<4> {
  protected:
-  static void SetUpTestSuite() {
-    auto env = testing::StoreEnv::Create(4);
-    ASSERT_TRUE(env.ok()) << env.status();
-    env_ = env->release();
-  }
-  static void TearDownTestSuite() {
-    delete env_;
-    env_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(env_, nullptr);
-    ASSERT_TRUE(env_->Truncate().ok());
+    SharedStoreTest::SetUp();
+    if (HasFatalFailure()) return;
     StartStub(DefaultDataset());
     discovery_.page_size = 20;
     discovery_.max_attempts = 3;
@@ -212,7 +202,6 @@ class RefreshTest : public ::testing::Test {
 
   void Advance(Micros d) { now_ += d; }
 
-  static testing::StoreEnv* env_;
   std::unique_ptr<stub::DiscoveryStub> stub_;
   discovery::DiscoveryConfig discovery_;
   workers::WorkerConfig config_;
@@ -224,8 +213,6 @@ class RefreshTest : public ::testing::Test {
   std::mutex sleeps_mu_;
   std::vector<std::chrono::milliseconds> sleeps_;
 };
-
-testing::StoreEnv* RefreshTest::env_ = nullptr;
 
 TEST_F(RefreshTest, ThreeCatalogsTwoFiltersMeanTwoCrawls) {
   const v1::Catalog a = Create(kCourses);

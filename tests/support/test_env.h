@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "common/canonical_json.h"
 #include "common/content.h"
+#include "gtest/gtest.h"
 #include "storage/pg_catalog_store.h"
 #include "tests/support/pg_test_db.h"
 
@@ -34,6 +35,28 @@ class StoreEnv {
   std::unique_ptr<PgTestDatabase> db_;
   std::unique_ptr<storage::PgCatalogStore> store_;
   int pool_size_ = 2;
+};
+
+// A suite whose tests share one migrated database (created when the suite
+// starts, dropped when it ends), each test starting from empty tables.
+template <int kPoolSize = 2>
+class SharedStoreTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto env = StoreEnv::Create(kPoolSize);
+    ASSERT_TRUE(env.ok()) << env.status();
+    env_ = env->release();
+  }
+  static void TearDownTestSuite() {
+    delete env_;
+    env_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(env_, nullptr);
+    ASSERT_TRUE(env_->Truncate().ok());
+  }
+
+  static inline StoreEnv* env_ = nullptr;
 };
 
 // A configuration whose database cannot be reached (no such socket).
