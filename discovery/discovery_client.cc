@@ -29,6 +29,7 @@
 #include "discovery/discovery_client_testing.h"
 #include "discovery/http_transport.h"
 #include "discovery/search_page.h"
+#include "metrics/metrics.h"
 #include "nlohmann/json.hpp"
 
 namespace ec::discovery {
@@ -183,6 +184,21 @@ bool IsRetryableTransportError(const absl::Status& status) {
 
 bool IsSuccess(int status) { return status >= 200 && status < 300; }
 
+// The metrics' endpoint labels.
+constexpr std::string_view kSearch = "search";
+constexpr std::string_view kToken = "token";
+
+// A bounded label for an HTTP status: 429 apart (rate limiting is worth
+// telling from other refusals), the rest by class.
+std::string_view HttpStatusClass(int status) {
+  if (status == 429) return "429";
+  if (status >= 500) return "5xx";
+  if (status >= 400) return "4xx";
+  if (status >= 300) return "3xx";
+  if (status >= 200) return "2xx";
+  return "other";
+}
+
 // Why an attempt did not produce a value, and whether another may.
 struct Failure {
   enum class Kind {
@@ -331,6 +347,7 @@ class DiscoveryClient final : public ContentSource {
       ++attempt;
       if (last.has_value()) {
         ++stats->retries;
+        metrics::RefreshMetrics::Get().DiscoveryRetry(kSearch);
         // A refused token is fixed by fetching another, not by waiting.
         if (last->kind == Failure::Kind::kUnauthorized) {
           LogRetry(what, page_number, attempt - 1, *last, milliseconds(0));
@@ -351,13 +368,15 @@ class DiscoveryClient final : public ContentSource {
                          {"Accept", "application/json"}};
       ++stats->requests;
       std::optional<HttpResponse> response;
-      EC_ASSIGN_OR_RETURN(response, Send(request, what, &last));
+      EC_ASSIGN_OR_RETURN(response, Send(request, what, kSearch, &last));
       if (!response.has_value()) continue;
       const int http = response->status;
       Failure failure;
       failure.http_status = http;
       if (IsSuccess(http)) {
         absl::StatusOr<SearchPage> page = ParseSearchPage(response->body);
+        metrics::RefreshMetrics::Get().DiscoveryRequest(
+            kSearch, page.ok() ? "2xx" : "bad_body");
         if (page.ok()) return page;
         failure.kind = Failure::Kind::kBadBody;
         failure.cause = absl::StrCat(
@@ -418,6 +437,7 @@ class DiscoveryClient final : public ContentSource {
     while (attempt < config_.max_attempts) {
       ++attempt;
       if (last.has_value()) {
+        metrics::RefreshMetrics::Get().DiscoveryRetry(kToken);
         const milliseconds delay = Backoff(attempt - 1, last->retry_after);
         LogRetry("token endpoint", page_number, attempt - 1, *last, delay);
         EC_RETURN_IF_ERROR(Sleep(delay));
@@ -427,13 +447,15 @@ class DiscoveryClient final : public ContentSource {
       // does: the token may have been minted at any point during it.
       const Clock::time_point sent_at = now_();
       std::optional<HttpResponse> response;
-      EC_ASSIGN_OR_RETURN(response, Send(request, what, &last));
+      EC_ASSIGN_OR_RETURN(response, Send(request, what, kToken, &last));
       if (!response.has_value()) continue;
       const int http = response->status;
       Failure failure;
       failure.http_status = http;
       if (IsSuccess(http)) {
         absl::StatusOr<Token> token = ParseTokenResponse(response->body);
+        metrics::RefreshMetrics::Get().DiscoveryRequest(
+            kToken, token.ok() ? "2xx" : "bad_body");
         if (token.ok()) {
           const double seconds =
               std::min(token->expires_in_seconds, kMaxTokenLifetimeSeconds);
@@ -468,11 +490,22 @@ class DiscoveryClient final : public ContentSource {
 
   // Posts `request`. A transport error that a retry may fix is recorded in
   // `*last` and yields no response; any other is returned, named by `what`.
+  // Counts the request in the metrics, except a 2xx: whether that was a
+  // good answer is for the caller's parser to say.
   absl::StatusOr<std::optional<HttpResponse>> Send(
       const HttpRequest& request, std::string_view what,
-      std::optional<Failure>* last) {
+      std::string_view endpoint, std::optional<Failure>* last) {
     absl::StatusOr<HttpResponse> response = transport_->Post(request);
-    if (response.ok()) return std::optional<HttpResponse>(std::move(*response));
+    if (response.ok()) {
+      if (!IsSuccess(response->status)) {
+        metrics::RefreshMetrics::Get().DiscoveryRequest(
+            endpoint, HttpStatusClass(response->status));
+      }
+      return std::optional<HttpResponse>(std::move(*response));
+    }
+    metrics::RefreshMetrics::Get().DiscoveryRequest(
+        endpoint,
+        absl::IsDeadlineExceeded(response.status()) ? "timeout" : "connection");
     if (!IsRetryableTransportError(response.status())) {
       return absl::Status(
           response.status().code(),

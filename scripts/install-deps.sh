@@ -49,6 +49,15 @@ PACKAGES=(
   python3
   # pg-cluster.sh runs the server as postgres through runuser.
   util-linux
+  # Observability tests: promtool checks the /metrics exposition and the
+  # alert rules (deploy/prometheus).
+  prometheus
+  # Generated Python stubs (scripts/gen-python-stubs.sh) and their live test.
+  # grpc_tools imports pkg_resources without declaring it.
+  python3-grpcio
+  python3-protobuf
+  python3-grpc-tools
+  python3-pkg-resources
 )
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }

@@ -7,7 +7,9 @@
 #include <grpcpp/grpcpp.h>
 #include <boost/asio/thread_pool.hpp>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "auth/authenticator.h"
 #include "server/catalog_core.h"
 #include "server/grpc_service.h"
@@ -40,6 +42,10 @@ struct ServerOptions {
   // Server reflection (grpcurl without .proto files). Like health checking,
   // it needs no token; it reveals only the public API schema.
   bool reflection = true;
+  // Level of the per-call log line (method, request id, code, duration).
+  // Server faults are logged at warn and refused callers at info or above
+  // whatever this says.
+  spdlog::level::level_enum call_log_level = spdlog::level::info;
 };
 
 // A running gRPC server: the catalog service plus grpc.health.v1 and server
@@ -59,6 +65,11 @@ class CatalogServer {
   // The bound port (useful with port 0).
   int port() const { return port_; }
 
+  // Health checking reports SERVING only while this is true (and the server
+  // is not shutting down). The process's monitor calls it with the outcome
+  // of each database check.
+  void SetDatabaseHealthy(bool healthy);
+
   // Reports NOT_SERVING, stops accepting calls, lets in-flight calls finish
   // within the grace period (then cancels them) and joins the workers.
   // Idempotent. Never call it from a gRPC or worker thread: it waits for them.
@@ -76,7 +87,8 @@ class CatalogServer {
   CatalogGrpcService service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
-  bool shut_down_ = false;
+  absl::Mutex health_mu_;
+  bool shut_down_ ABSL_GUARDED_BY(health_mu_) = false;
 };
 
 }  // namespace ec

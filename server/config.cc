@@ -276,6 +276,54 @@ const std::vector<Setting>& Settings() {
                               "\"",
                               v, "\""));
            }},
+          {"call-log-level", "ENTERPRISE_CATALOG_CALL_LOG_LEVEL", "info",
+           "level of the one line per RPC (method, request id, code, "
+           "duration); server faults log at warn regardless",
+           [](Config& c, const std::string& v) -> absl::Status {
+             for (const char* level : {"trace", "debug", "info", "warn"}) {
+               if (v == level) {
+                 c.call_log_level = v;
+                 return absl::OkStatus();
+               }
+             }
+             return absl::InvalidArgumentError(absl::StrCat(
+                 "expected trace, debug, info or warn, got \"", v, "\""));
+           }},
+          {"metrics-address", "ENTERPRISE_CATALOG_METRICS_ADDRESS",
+           "0.0.0.0:9464",
+           "host:port for Prometheus /metrics and the /healthz and /readyz "
+           "probes (serve, work, all); \"off\" disables",
+           [](Config& c, const std::string& v) -> absl::Status {
+             if (v == "off") {
+               c.metrics_address.clear();
+               return absl::OkStatus();
+             }
+             const size_t colon = v.rfind(':');
+             int port = -1;
+             if (colon == std::string::npos ||
+                 !absl::SimpleAtoi(v.substr(colon + 1), &port) || port < 0 ||
+                 port > 65535) {
+               return absl::InvalidArgumentError(
+                   absl::StrCat("expected host:port or off, got \"", v, "\""));
+             }
+             c.metrics_address = v;
+             return absl::OkStatus();
+           }},
+          {"health-check-interval-ms",
+           "ENTERPRISE_CATALOG_HEALTH_CHECK_INTERVAL_MS", "5000",
+           "how often the database is checked for gRPC health and /readyz",
+           DurationSetter<milliseconds>(
+               [](Config& c)
+                   -> milliseconds& { return c.health_check_interval; },
+               100, 600000)},
+          {"freshness-sample-seconds",
+           "ENTERPRISE_CATALOG_FRESHNESS_SAMPLE_SECONDS", "30",
+           "how often data age and queue depth are read for the metrics",
+           DurationSetter<seconds>(
+               [](Config& c) -> milliseconds& {
+                 return c.freshness_sample_interval;
+               },
+               1, 3600)},
           {"file", "ENTERPRISE_CATALOG_IMPORT_FILE",
            "", "import: the JSON file to load",
            [](Config& c, const std::string& v) {

@@ -24,6 +24,12 @@ struct Config {
   std::chrono::seconds shutdown_grace{15};
   bool migrate_on_start = true;
   std::string log_level = "info";
+  // The per-RPC log line's level (see ServerOptions::call_log_level).
+  std::string call_log_level = "info";
+  // Prometheus metrics and the Kubernetes probes; empty: not served.
+  std::string metrics_address = "0.0.0.0:9464";
+  std::chrono::milliseconds health_check_interval{5000};
+  std::chrono::milliseconds freshness_sample_interval{30000};
   // `import` only.
   std::string import_file;
   // `work` and `all`: how to reach discovery, and how the workers run.

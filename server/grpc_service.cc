@@ -1,6 +1,9 @@
 #include "server/grpc_service.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <random>
 #include <string>
 
 #include <boost/asio/post.hpp>
@@ -8,6 +11,38 @@
 #include "common/log.h"
 
 namespace ec {
+namespace {
+
+// A caller's id is kept if it is short and printable (it is logged and
+// echoed); anything else is replaced, as is a missing one.
+bool UsableRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (const char c : id) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[33];
+  snprintf(buf, sizeof(buf), "%016llx%016llx",
+           static_cast<unsigned long long>(rng()),
+           static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+}  // namespace
+
+std::string RequestIdOf(const grpc::ServerContextBase& ctx) {
+  const auto& metadata = ctx.client_metadata();
+  if (auto it = metadata.find(std::string(kRequestIdHeader));
+      it != metadata.end()) {
+    const std::string_view id(it->second.data(), it->second.size());
+    if (UsableRequestId(id)) return std::string(id);
+  }
+  return NewRequestId();
+}
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
@@ -22,6 +57,10 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
     absl::Status (CatalogCore::*handler)(const auth::Principal&, const Req&,
                                          Resp*)) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  // Set before anything can finish the call: initial metadata goes out with
+  // the first response (or the status).
+  std::string request_id = RequestIdOf(*ctx);
+  ctx->AddInitialMetadata(std::string(kRequestIdHeader), request_id);
   {
     absl::MutexLock lock(&mu_);
     if (draining_) {
@@ -33,7 +72,7 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
   }
   const auto start = std::chrono::steady_clock::now();
   boost::asio::post(*workers_, [this, method, ctx, req, resp, handler, reactor,
-                                start] {
+                                start, request_id = std::move(request_id)] {
     absl::Status status;
     std::string subject;
     if (ctx->IsCancelled()) {
@@ -65,8 +104,9 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
     const bool refused = status.code() == absl::StatusCode::kUnauthenticated ||
                          status.code() == absl::StatusCode::kPermissionDenied;
     const auto level = server_fault ? spdlog::level::warn
-                       : refused    ? spdlog::level::info
-                                    : spdlog::level::debug;
+                       : refused
+                           ? std::max(spdlog::level::info, call_log_level_)
+                           : call_log_level_;
     // Checked first: building the line costs more than most calls.
     if (spdlog::default_logger_raw()->should_log(level)) {
       const double ms = std::chrono::duration<double, std::milli>(
@@ -74,6 +114,7 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
                             .count();
       Log(level, "grpc", "rpc",
           {{"method", method},
+           {"request_id", request_id},
            {"code", absl::StatusCodeToString(status.code())},
            {"duration_ms", ms},
            {"peer", ctx->peer()},

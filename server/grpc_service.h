@@ -10,6 +10,7 @@
 #include "auth/authenticator.h"
 #include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
 #include "server/catalog_core.h"
+#include "spdlog/spdlog.h"
 
 namespace ec {
 
@@ -21,9 +22,15 @@ class CatalogGrpcService final
     : public v1::EnterpriseCatalogService::CallbackService {
  public:
   // Does not take ownership; all must outlive the service.
+  // Each call is logged at `call_log_level` (server faults at warn, refused
+  // callers at info or above regardless).
   CatalogGrpcService(CatalogCore* core, const auth::Authenticator* auth,
-                     boost::asio::thread_pool* workers)
-      : core_(core), auth_(auth), workers_(workers) {}
+                     boost::asio::thread_pool* workers,
+                     spdlog::level::level_enum call_log_level)
+      : core_(core),
+        auth_(auth),
+        workers_(workers),
+        call_log_level_(call_log_level) {}
 
   grpc::ServerUnaryReactor* CreateCatalog(grpc::CallbackServerContext* ctx,
                                           const v1::CreateCatalogRequest* req,
@@ -81,10 +88,20 @@ class CatalogGrpcService final
   CatalogCore* core_;
   const auth::Authenticator* auth_;
   boost::asio::thread_pool* workers_;
+  const spdlog::level::level_enum call_log_level_;
   absl::Mutex mu_;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
 };
+
+// Correlates a call across services: taken from the caller's metadata,
+// generated when absent, logged with the call and sent back in the response
+// headers.
+inline constexpr std::string_view kRequestIdHeader = "x-request-id";
+
+// The call's request id: the caller's x-request-id if usable (1-128
+// printable ASCII characters), else a new random 32-hex-digit one.
+std::string RequestIdOf(const grpc::ServerContextBase& ctx);
 
 // The one mapping from absl to gRPC status: both use the google.rpc.Code
 // numbering.

@@ -8,9 +8,11 @@
 #include "auth/jwt_verifier.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "metrics/http_endpoint.h"
 #include "server/catalog_server.h"
 #include "server/config.h"
 #include "server/import.h"
+#include "server/monitor.h"
 #include "storage/migrate.h"
 #include "storage/pg_catalog_store.h"
 #include "workers/refresh_worker.h"
@@ -98,6 +100,7 @@ ServerOptions ServerOptionsFrom(const Config& config) {
   options.tls.key_file = config.tls_key_file;
   options.tls.client_ca_file = config.tls_client_ca_file;
   options.reflection = config.reflection;
+  options.call_log_level = spdlog::level::from_str(config.call_log_level);
   return options;
 }
 
@@ -176,6 +179,7 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
   if (work) {
     storage::PgConfig db = config.database;
     db.pool_size = config.workers.threads + 1;
+    db.name = "worker";
     db.statement_timeout = config.worker_statement_timeout;
     auto store = storage::PgCatalogStore::Create(db);
     if (!store.ok()) return Fail(store.status(), "database setup failed");
@@ -190,11 +194,41 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
         config.workers);
     worker->Start();
   }
+  // One monitor per process: it tells gRPC health checking and /readyz
+  // whether the database answers, and samples data freshness.
+  MonitorOptions monitor_options;
+  monitor_options.database = config.database;
+  monitor_options.check_interval = config.health_check_interval;
+  monitor_options.sample_interval = config.freshness_sample_interval;
+  CatalogServer* const health_target = server.get();
+  ServiceMonitor monitor(monitor_options, [health_target](bool up) {
+    if (health_target != nullptr) health_target->SetDatabaseHealthy(up);
+  });
+  monitor.Start();
+  std::unique_ptr<metrics::HttpEndpoint> endpoint;
+  if (!config.metrics_address.empty()) {
+    auto started = metrics::HttpEndpoint::Start(
+        config.metrics_address,
+        {.live = [] { return true; },
+         .ready = [&monitor] { return monitor.ready(); }});
+    if (!started.ok()) return Fail(started.status(), "metrics endpoint");
+    endpoint = std::move(*started);
+    LogInfo("main", "metrics serving",
+            {{"address", config.metrics_address},
+             {"port", endpoint->port()},
+             {"paths", "/metrics /healthz /readyz"}});
+  }
   int signal = 0;
   sigwait(&stop_signals, &signal);
   LogInfo("main", "stop signal received", {{"signal", signal}});
+  // Readiness drops first, so that load balancers stop sending calls while
+  // the ones in flight finish.
+  monitor.SetDraining();
   if (server) server->Shutdown();
   if (worker) worker->Stop();
+  endpoint.reset();
+  monitor.Stop();
+  LogInfo("main", "exiting");
   return 0;
 }
 

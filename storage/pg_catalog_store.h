@@ -90,6 +90,7 @@ class PgCatalogStore final : public CatalogStore, public RefreshQueue {
         return fn(lease->conn());
       } catch (const std::exception& e) {
         last = StatusFromException(e, what);
+        pool_->RecordError(last);
         if (!IsConnectionLoss(last)) return last;
         lease->MarkBroken();
       }

@@ -69,16 +69,21 @@ absl::StatusOr<PgPool::Lease> PgPool::Acquire() {
     auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return !idle_.empty() || leased_ < config_.pool_size;
     };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&available),
-                              absl::FromChrono(config_.acquire_timeout))) {
-      return absl::UnavailableError(
-          "all database connections are busy; retry later");
+    if (!available()) {
+      metrics_.Waited();
+      if (!mu_.AwaitWithTimeout(absl::Condition(&available),
+                                absl::FromChrono(config_.acquire_timeout))) {
+        metrics_.AcquireTimedOut();
+        return absl::UnavailableError(
+            "all database connections are busy; retry later");
+      }
     }
     ++leased_;
     if (!idle_.empty()) {
       conn = std::move(idle_.back());
       idle_.pop_back();
     }
+    PublishLocked();
   }
   if (conn == nullptr) {
     auto opened = Connect(config_);
@@ -90,8 +95,10 @@ absl::StatusOr<PgPool::Lease> PgPool::Acquire() {
       }
     }
     if (!opened.ok()) {
+      metrics_.Error(opened.status());
       absl::MutexLock lock(&mu_);
       --leased_;
+      PublishLocked();
       return opened.status();
     }
     conn = std::move(*opened);
@@ -105,6 +112,7 @@ void PgPool::Release(std::unique_ptr<pqxx::connection> conn, bool broken) {
   absl::MutexLock lock(&mu_);
   --leased_;
   if (reusable) idle_.push_back(std::move(conn));
+  PublishLocked();
 }
 
 }  // namespace ec::storage

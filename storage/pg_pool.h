@@ -11,6 +11,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "metrics/metrics.h"
 
 namespace ec::storage {
 
@@ -24,6 +25,8 @@ struct PgConfig {
   std::chrono::milliseconds statement_timeout{5000};
   // How long Acquire waits for a free connection before UNAVAILABLE.
   std::chrono::milliseconds acquire_timeout{5000};
+  // Labels this pool's metrics: "rpc" (the server's) or "worker".
+  std::string name = "rpc";
 };
 
 // A fixed set of libpqxx connections. libpqxx connections are not
@@ -68,13 +71,22 @@ class PgPool {
 
   const PgConfig& config() const { return config_; }
 
+  // Counts a failed statement in the pool's metrics (by class).
+  void RecordError(const absl::Status& status) { metrics_.Error(status); }
+
  private:
   PgPool(PgConfig config, Preparer preparer)
-      : config_(std::move(config)), preparer_(std::move(preparer)) {}
+      : config_(std::move(config)),
+        preparer_(std::move(preparer)),
+        metrics_(config_.name, config_.pool_size) {}
   void Release(std::unique_ptr<pqxx::connection> conn, bool broken);
+  void PublishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    metrics_.SetConnections(leased_, static_cast<int>(idle_.size()));
+  }
 
   const PgConfig config_;
   const Preparer preparer_;
+  metrics::DbPoolMetrics metrics_;
   absl::Mutex mu_;
   // Open, idle connections.
   std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);

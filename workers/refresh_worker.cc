@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "metrics/metrics.h"
 
 namespace ec::workers {
 namespace {
@@ -181,6 +182,7 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
 
   nlohmann::json fields = JobFields(lease);
   if (lease.took_over_expired_lease) {
+    metrics::RefreshMetrics::Get().LeaseTakenOver();
     fields["took_over_from"] = lease.previous_owner;
     LogWarn(kComponent, "lease expired; taking the job over", fields);
   }
@@ -193,6 +195,10 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
     return std::chrono::duration_cast<std::chrono::microseconds>(
                std::chrono::steady_clock::now() - started)
         .count();
+  };
+  auto finished = [&](std::string_view outcome) {
+    metrics::RefreshMetrics::Get().JobFinished(
+        outcome, static_cast<double>(elapsed_us()) / 1e6);
   };
   discovery::CrawlResult crawl;
   absl::Status status = slot.source->Crawl(
@@ -224,9 +230,15 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
                      {"unchanged", c.content_unchanged},
                      {"duration_ms", elapsed_us() / 1000}});
       if (done->state == storage::JobState::kHeld) {
+        finished("held");
+        metrics::RefreshMetrics::Get().GuardrailHold();
         fields["held_reason"] = done->last_error;
         LogWarn(kComponent, "crawl end: change held by guardrail", fields);
       } else {
+        finished("succeeded");
+        metrics::RefreshMetrics::Get().ItemsApplied(
+            c.members_added, c.members_removed, c.content_updated,
+            c.content_unchanged);
         LogInfo(kComponent, "crawl end", fields);
       }
       return std::optional<storage::RefreshJobRow>(std::move(*done));
@@ -238,6 +250,7 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
   fields["error"] = std::string(status.message());
   fields["code"] = absl::StatusCodeToString(status.code());
   if (status.code() == absl::StatusCode::kAborted) {
+    finished("lease_lost");
     LogWarn(kComponent, "crawl end: lease lost, result discarded", fields);
     return std::optional<storage::RefreshJobRow>();
   }
@@ -247,6 +260,7 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
     stopping = stopping_;
   }
   if (stopping && status.code() == absl::StatusCode::kCancelled) {
+    finished("stopped");
     const absl::Status released = queue_->Release(lease, clock_());
     fields["released"] = released.ok();
     LogInfo(kComponent, "crawl end: abandoned for shutdown", fields);
@@ -259,6 +273,7 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
                    status.message()),
       counts, now + RetryDelayMicros(lease.job.attempts), now);
   if (!failed.ok()) return failed.status();
+  finished(failed->state == storage::JobState::kQueued ? "retry" : "failed");
   fields["state"] = std::string(storage::JobStateName(failed->state));
   if (failed->state == storage::JobState::kQueued) {
     fields["retry_in_ms"] = (failed->run_after - now) / 1000;
@@ -328,6 +343,7 @@ void RefreshWorker::Start() {
     threads_.emplace_back([this, i] { CrawlLoop(slots_[i].get()); });
   }
   if (config_.scheduler) threads_.emplace_back([this] { ScheduleLoop(); });
+  metrics::RefreshMetrics::Get().SetCrawlThreads(config_.threads);
   LogInfo(kComponent, "workers started",
           {{"owner", config_.owner},
            {"threads", config_.threads},
@@ -343,6 +359,7 @@ void RefreshWorker::Stop() {
     stopping_ = true;
   }
   for (std::thread& t : threads_) t.join();
+  if (!threads_.empty()) metrics::RefreshMetrics::Get().SetCrawlThreads(0);
   if (!threads_.empty()) LogInfo(kComponent, "workers stopped", {});
   threads_.clear();
 }

@@ -127,8 +127,8 @@ class ProcessTest : public ::testing::Test {
       putenv(const_cast<char*>(db_env_.c_str()));
       for (auto& e : env) putenv(e.data());
       execl(EC_BINARY, EC_BINARY, "serve", "--grpc-address", "127.0.0.1:0",
-            "--shutdown-grace-seconds", "5", "--log-level", "debug",
-            static_cast<char*>(nullptr));
+            "--metrics-address", "127.0.0.1:0", "--shutdown-grace-seconds", "5",
+            "--log-level", "debug", static_cast<char*>(nullptr));
       _exit(127);
     }
     close(log_fd);

@@ -16,7 +16,9 @@
 #include "common/uuid.h"
 #include "discovery/discovery_client.h"
 #include "google/protobuf/util/json_util.h"
+#include "metrics/metrics.h"
 #include "server/catalog_core.h"
+#include "storage/pg_health.h"
 #include "tests/discovery_stub/stub_server.h"
 #include "tests/support/test_env.h"
 #include "workers/refresh_worker.h"
@@ -245,6 +247,47 @@ TEST_F(RefreshTest, ThreeCatalogsTwoFiltersMeanTwoCrawls) {
   v1::ContainsContentItemsResponse response;
   ASSERT_TRUE(core_->ContainsContentItems(kOperator, contains, &response).ok());
   EXPECT_TRUE(response.contains_all()) << run;
+}
+
+TEST_F(RefreshTest, OutcomesReachTheMetrics) {
+  metrics::RefreshMetrics& m = metrics::RefreshMetrics::Get();
+  const double succeeded = m.JobsTotal("succeeded");
+  const double retried = m.JobsTotal("retry");
+  const double added = m.ItemsTotal("added");
+  const double search_ok = m.DiscoveryRequestsTotal("search", "2xx");
+  const double search_5xx = m.DiscoveryRequestsTotal("search", "5xx");
+  const double token_ok = m.DiscoveryRequestsTotal("token", "2xx");
+
+  const v1::Catalog a = Create(kCourses);
+  ASSERT_EQ(Drain().size(), 1u);
+  EXPECT_EQ(m.JobsTotal("succeeded") - succeeded, 1);
+  EXPECT_EQ(m.ItemsTotal("added") - added, 100);
+  EXPECT_EQ(m.DiscoveryRequestsTotal("search", "2xx") - search_ok, 5);
+  EXPECT_EQ(m.DiscoveryRequestsTotal("token", "2xx") - token_ok, 1);
+
+  // Every attempt at page 2 fails: the job is retried later.
+  FaultRule fault;
+  fault.kind = FaultKind::kStatus;
+  fault.status = 503;
+  fault.page = 2;
+  fault.times = discovery_.max_attempts;
+  stub_->AddFault(fault);
+  Advance(kHour);
+  Refresh(a);
+  EXPECT_EQ(RunOne().state, JobState::kQueued);
+  EXPECT_EQ(m.JobsTotal("retry") - retried, 1);
+  EXPECT_EQ(m.DiscoveryRequestsTotal("search", "5xx") - search_5xx,
+            discovery_.max_attempts);
+
+  // The freshness sample sees the query's age on the pipeline's clock.
+  storage::PgHealthProbe probe(env_->config());
+  auto sample = probe.Sample(5, now_.load());
+  ASSERT_TRUE(sample.ok()) << sample.status();
+  EXPECT_EQ(sample->queries_in_use, 1);
+  EXPECT_EQ(sample->never_refreshed, 0);
+  EXPECT_NEAR(sample->oldest_age_seconds, 3600, 1);
+  ASSERT_EQ(sample->worst.size(), 1u);
+  EXPECT_EQ(sample->jobs_queued, 1);
 }
 
 TEST_F(RefreshTest, ConcurrentRefreshRequestsJoinOneJob) {

@@ -101,6 +101,8 @@ TEST(WorkerProcessTest, KilledWorkersJobIsFinishedByAnother) {
       "ENTERPRISE_CATALOG_REFRESH_LEASE_SECONDS=2",
       "ENTERPRISE_CATALOG_REFRESH_POLL_MS=100",
       "ENTERPRISE_CATALOG_LOG_LEVEL=warn",
+      // Two processes on one machine: each its own metrics port.
+      "ENTERPRISE_CATALOG_METRICS_ADDRESS=127.0.0.1:0",
   };
   Child a({EC_BINARY, "work"}, worker_env);
   Child b({EC_BINARY, "work"}, worker_env);
@@ -204,6 +206,7 @@ TEST(WorkerProcessTest, AllCommandFillsACatalogAndReportsTheJob) {
        "ENTERPRISE_CATALOG_OAUTH_CLIENT_ID=" + options.client_id,
        "ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET=" + options.client_secret,
        "ENTERPRISE_CATALOG_REFRESH_POLL_MS=50",
+       "ENTERPRISE_CATALOG_METRICS_ADDRESS=127.0.0.1:0",
        "ENTERPRISE_CATALOG_PLAINTEXT=true",
        std::string("ENTERPRISE_CATALOG_JWT_SECRET=") + testing::kTestSecret,
        std::string("ENTERPRISE_CATALOG_JWT_ISSUER=") + testing::kTestIssuer,

@@ -1,0 +1,404 @@
+#include "metrics/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <algorithm>
+
+namespace ec::metrics {
+namespace {
+
+constexpr char kPrefix[] = "enterprise_catalog_";
+
+std::string Prefixed(std::string_view name) {
+  return std::string(kPrefix).append(name);
+}
+
+prometheus::Family<prometheus::Counter>& CounterFamily(std::string name,
+                                                       std::string help) {
+  return prometheus::BuildCounter()
+      .Name(std::move(name))
+      .Help(std::move(help))
+      .Register(*Registry());
+}
+
+prometheus::Family<prometheus::Gauge>& GaugeFamily(std::string name,
+                                                   std::string help) {
+  return prometheus::BuildGauge()
+      .Name(std::move(name))
+      .Help(std::move(help))
+      .Register(*Registry());
+}
+
+prometheus::Family<prometheus::Histogram>& HistogramFamily(std::string name,
+                                                           std::string help) {
+  return prometheus::BuildHistogram()
+      .Name(std::move(name))
+      .Help(std::move(help))
+      .Register(*Registry());
+}
+
+// RPCs answer in about a millisecond, so the buckets start well below
+// go-grpc-prometheus's default 5 ms; they end at its 10 s.
+const prometheus::Histogram::BucketBoundaries& RpcBuckets() {
+  static const auto* buckets = new prometheus::Histogram::BucketBoundaries{
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+      0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+  return *buckets;
+}
+
+// A crawl takes from a second (a small query) to tens of minutes (all of
+// discovery at a slow page rate).
+const prometheus::Histogram::BucketBoundaries& CrawlBuckets() {
+  static const auto* buckets = new prometheus::Histogram::BucketBoundaries{
+      1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600};
+  return *buckets;
+}
+
+std::string_view ErrorClass(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+      return "connection";
+    case absl::StatusCode::kDeadlineExceeded:
+      return "timeout";
+    case absl::StatusCode::kAborted:
+      return "serialization";
+    case absl::StatusCode::kAlreadyExists:
+      return "constraint";
+    case absl::StatusCode::kInvalidArgument:
+      return "invalid_input";
+    default:
+      return "other";
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<prometheus::Registry> Registry() {
+  static const auto* registry = [] {
+    auto* r = new std::shared_ptr<prometheus::Registry>(
+        std::make_shared<prometheus::Registry>());
+    // A constant 1 whose label says which build answers: joins on it
+    // show versions during a rollout.
+    prometheus::BuildGauge()
+        .Name(Prefixed("build_info"))
+        .Help("Always 1; the version label names the running build.")
+        .Register(**r)
+        .Add({{"version", EC_VERSION}})
+        .Set(1);
+    return r;
+  }();
+  return *registry;
+}
+
+std::string Scrape() {
+  return prometheus::TextSerializer().Serialize(Registry()->Collect());
+}
+
+std::string_view GrpcCodeName(int code) {
+  static constexpr std::array<std::string_view, 17> kNames = {
+      "OK",
+      "Canceled",
+      "Unknown",
+      "InvalidArgument",
+      "DeadlineExceeded",
+      "NotFound",
+      "AlreadyExists",
+      "PermissionDenied",
+      "ResourceExhausted",
+      "FailedPrecondition",
+      "Aborted",
+      "OutOfRange",
+      "Unimplemented",
+      "Internal",
+      "Unavailable",
+      "DataLoss",
+      "Unauthenticated"};
+  if (code < 0 || code >= static_cast<int>(kNames.size())) return "Unknown";
+  return kNames[static_cast<size_t>(code)];
+}
+
+// ---------------------------------------------------------------- gRPC ----
+
+GrpcServerMetrics& GrpcServerMetrics::Get() {
+  static auto* metrics = new GrpcServerMetrics();
+  return *metrics;
+}
+
+GrpcServerMetrics::GrpcServerMetrics()
+    : started_(CounterFamily("grpc_server_started_total",
+                             "Total number of RPCs started on the server.")),
+      handled_(CounterFamily(
+          "grpc_server_handled_total",
+          "Total number of RPCs completed on the server, regardless of "
+          "success or failure.")),
+      msg_received_(CounterFamily(
+          "grpc_server_msg_received_total",
+          "Total number of RPC stream messages received on the server.")),
+      msg_sent_(CounterFamily(
+          "grpc_server_msg_sent_total",
+          "Total number of gRPC stream messages sent by the server.")),
+      handling_(HistogramFamily("grpc_server_handling_seconds",
+                                "Histogram of response latency (seconds) of "
+                                "gRPC that had been application-level "
+                                "handled by the server.")) {}
+
+const GrpcMethodMetrics& GrpcServerMetrics::ForMethod(
+    std::string_view full_method, std::string_view type) {
+  absl::MutexLock lock(&mu_);
+  auto& slot = methods_[std::string(full_method)];
+  if (slot != nullptr) return *slot;
+  // "/package.Service/Method"; anything else is kept whole as the method.
+  std::string_view service;
+  std::string_view method = full_method;
+  if (full_method.size() > 1 && full_method[0] == '/') {
+    const size_t slash = full_method.find('/', 1);
+    if (slash != std::string_view::npos) {
+      service = full_method.substr(1, slash - 1);
+      method = full_method.substr(slash + 1);
+    }
+  }
+  const prometheus::Labels labels = {{"grpc_type", std::string(type)},
+                                     {"grpc_service", std::string(service)},
+                                     {"grpc_method", std::string(method)}};
+  slot = std::make_unique<GrpcMethodMetrics>();
+  slot->started = &started_.Add(labels);
+  slot->msg_received = &msg_received_.Add(labels);
+  slot->msg_sent = &msg_sent_.Add(labels);
+  slot->handling_seconds = &handling_.Add(labels, RpcBuckets());
+  for (int code = 0; code < static_cast<int>(slot->handled.size()); ++code) {
+    prometheus::Labels with_code = labels;
+    with_code["grpc_code"] = std::string(GrpcCodeName(code));
+    slot->handled[static_cast<size_t>(code)] = &handled_.Add(with_code);
+  }
+  return *slot;
+}
+
+// ------------------------------------------------------------- refresh ----
+
+RefreshMetrics& RefreshMetrics::Get() {
+  static auto* metrics = new RefreshMetrics();
+  return *metrics;
+}
+
+RefreshMetrics::RefreshMetrics()
+    : jobs_(CounterFamily(Prefixed("refresh_jobs_total"),
+                          "Refresh job attempts by how they ended: "
+                          "succeeded, held (guardrail), retry (failed, "
+                          "queued again), failed (last attempt), lease_lost, "
+                          "stopped (released at shutdown).")),
+      crawl_seconds_(HistogramFamily(
+          Prefixed("refresh_crawl_duration_seconds"),
+          "Wall time of a refresh attempt, crawl and apply, by outcome.")),
+      items_(CounterFamily(Prefixed("refresh_items_total"),
+                           "Content applied by successful refreshes: "
+                           "members added/removed, documents "
+                           "changed/unchanged.")),
+      discovery_requests_(
+          CounterFamily(Prefixed("discovery_requests_total"),
+                        "HTTP requests to course-discovery by endpoint "
+                        "(search, token) and result class.")),
+      discovery_retries_(CounterFamily(
+          Prefixed("discovery_retries_total"),
+          "Discovery requests repeated after a retryable failure.")),
+      guardrail_holds_(
+          &CounterFamily(Prefixed("refresh_guardrail_holds_total"),
+                         "Refreshes held because they would remove most of a "
+                         "query's content.")
+               .Add({})),
+      leases_expired_(
+          &CounterFamily(Prefixed("refresh_leases_expired_total"),
+                         "Jobs taken over from a worker whose lease expired "
+                         "(it died or stalled).")
+               .Add({})),
+      crawl_threads_(&GaugeFamily(Prefixed("worker_crawl_threads"),
+                                  "Crawl threads running in this process.")
+                          .Add({})) {
+  // Every series the alerts and dashboards use exists from the start.
+  for (const char* outcome :
+       {"succeeded", "held", "retry", "failed", "lease_lost", "stopped"}) {
+    jobs_.Add({{"outcome", outcome}});
+    crawl_seconds_.Add({{"outcome", outcome}}, CrawlBuckets());
+  }
+  for (const char* change : {"added", "removed", "changed", "unchanged"}) {
+    items_.Add({{"change", change}});
+  }
+}
+
+prometheus::Counter& RefreshMetrics::Labeled(
+    prometheus::Family<prometheus::Counter>& family,
+    const prometheus::Labels& labels) {
+  // Family::Add returns the existing series for known labels; it locks
+  // internally, but the mutex keeps Add-then-use simple to reason about.
+  absl::MutexLock lock(&mu_);
+  return family.Add(labels);
+}
+
+void RefreshMetrics::JobFinished(std::string_view outcome,
+                                 double crawl_seconds) {
+  const prometheus::Labels labels = {{"outcome", std::string(outcome)}};
+  Labeled(jobs_, labels).Increment();
+  absl::MutexLock lock(&mu_);
+  crawl_seconds_.Add(labels, CrawlBuckets()).Observe(crawl_seconds);
+}
+
+void RefreshMetrics::ItemsApplied(int64_t added, int64_t removed,
+                                  int64_t changed, int64_t unchanged) {
+  const std::pair<const char*, int64_t> values[] = {{"added", added},
+                                                    {"removed", removed},
+                                                    {"changed", changed},
+                                                    {"unchanged", unchanged}};
+  for (const auto& [change, n] : values) {
+    Labeled(items_, {{"change", change}})
+        .Increment(static_cast<double>(std::max<int64_t>(n, 0)));
+  }
+}
+
+void RefreshMetrics::DiscoveryRequest(std::string_view endpoint,
+                                      std::string_view status) {
+  Labeled(discovery_requests_, {{"endpoint", std::string(endpoint)},
+                                {"status", std::string(status)}})
+      .Increment();
+}
+
+void RefreshMetrics::DiscoveryRetry(std::string_view endpoint) {
+  Labeled(discovery_retries_, {{"endpoint", std::string(endpoint)}})
+      .Increment();
+}
+
+double RefreshMetrics::JobsTotal(std::string_view outcome) {
+  return Labeled(jobs_, {{"outcome", std::string(outcome)}}).Value();
+}
+
+double RefreshMetrics::ItemsTotal(std::string_view change) {
+  return Labeled(items_, {{"change", std::string(change)}}).Value();
+}
+
+double RefreshMetrics::DiscoveryRequestsTotal(std::string_view endpoint,
+                                              std::string_view status) {
+  return Labeled(discovery_requests_, {{"endpoint", std::string(endpoint)},
+                                       {"status", std::string(status)}})
+      .Value();
+}
+
+// ------------------------------------------------------------ database ----
+
+namespace {
+
+struct DbFamilies {
+  prometheus::Family<prometheus::Gauge>& connections;
+  prometheus::Family<prometheus::Gauge>& size;
+  prometheus::Family<prometheus::Counter>& waits;
+  prometheus::Family<prometheus::Counter>& timeouts;
+  prometheus::Family<prometheus::Counter>& errors;
+};
+
+DbFamilies& Db() {
+  static auto* families = new DbFamilies{
+      GaugeFamily(Prefixed("db_pool_connections"),
+                  "Pool connections by state: in_use (leased) or idle (open, "
+                  "free)."),
+      GaugeFamily(Prefixed("db_pool_size"), "Configured pool size."),
+      CounterFamily(Prefixed("db_pool_waits_total"),
+                    "Connection requests that found every connection busy "
+                    "and had to wait."),
+      CounterFamily(Prefixed("db_pool_acquire_timeouts_total"),
+                    "Connection requests that gave up waiting "
+                    "(answered UNAVAILABLE)."),
+      CounterFamily(Prefixed("db_errors_total"),
+                    "Failed statements and connection attempts by class: "
+                    "connection, timeout, serialization, constraint, "
+                    "invalid_input, other.")};
+  return *families;
+}
+
+}  // namespace
+
+DbPoolMetrics::DbPoolMetrics(std::string_view pool, int size)
+    : pool_(pool),
+      in_use_(&Db().connections.Add({{"pool", pool_}, {"state", "in_use"}})),
+      idle_(&Db().connections.Add({{"pool", pool_}, {"state", "idle"}})),
+      waits_(&Db().waits.Add({{"pool", pool_}})),
+      timeouts_(&Db().timeouts.Add({{"pool", pool_}})),
+      errors_(Db().errors) {
+  Db().size.Add({{"pool", pool_}}).Set(size);
+  for (const char* error_class : {"connection", "timeout", "other"}) {
+    errors_.Add({{"pool", pool_}, {"class", error_class}});
+  }
+}
+
+void DbPoolMetrics::SetConnections(int in_use, int idle) {
+  in_use_->Set(in_use);
+  idle_->Set(idle);
+}
+
+void DbPoolMetrics::Error(const absl::Status& status) {
+  errors_.Add({{"pool", pool_}, {"class", std::string(ErrorClass(status))}})
+      .Increment();
+}
+
+double DbPoolMetrics::ErrorsTotal(std::string_view error_class) {
+  return errors_.Add({{"pool", pool_}, {"class", std::string(error_class)}})
+      .Value();
+}
+
+// -------------------------------------------------------------- health ----
+
+HealthMetrics& HealthMetrics::Get() {
+  static auto* metrics = new HealthMetrics();
+  return *metrics;
+}
+
+HealthMetrics::HealthMetrics()
+    : db_up_(&GaugeFamily(Prefixed("db_up"),
+                          "1 if the last database health check answered.")
+                  .Add({})),
+      queries_in_use_(&GaugeFamily(Prefixed("queries_in_use"),
+                                   "Distinct content queries used by at "
+                                   "least one catalog.")
+                           .Add({})),
+      never_refreshed_(&GaugeFamily(Prefixed("queries_never_refreshed"),
+                                    "In-use queries with no successful "
+                                    "refresh yet.")
+                            .Add({})),
+      oldest_age_(
+          &GaugeFamily(Prefixed("data_oldest_age_seconds"),
+                       "Age of the oldest in-use query's data: time since its "
+                       "last successful refresh, or since it was created if "
+                       "it has none. The service promises under 86400.")
+               .Add({})),
+      query_age_(GaugeFamily(Prefixed("data_age_seconds"),
+                             "Data age of the few stalest in-use queries, by "
+                             "content_filter_hash.")),
+      queue_(GaugeFamily(Prefixed("refresh_queue_jobs"),
+                         "Refresh jobs waiting or running, by state.")),
+      queued_(&queue_.Add({{"state", "queued"}})),
+      running_(&queue_.Add({{"state", "running"}})) {}
+
+void HealthMetrics::SetFreshness(int64_t queries_in_use,
+                                 int64_t never_refreshed,
+                                 double oldest_age_seconds,
+                                 const std::vector<QueryAge>& worst) {
+  queries_in_use_->Set(static_cast<double>(queries_in_use));
+  never_refreshed_->Set(static_cast<double>(never_refreshed));
+  oldest_age_->Set(oldest_age_seconds);
+  absl::MutexLock lock(&mu_);
+  for (auto& [hash, gauge] : worst_) {
+    const bool still = std::any_of(
+        worst.begin(), worst.end(),
+        [&hash = hash](const QueryAge& q) { return q.query_hash == hash; });
+    if (!still) query_age_.Remove(gauge);
+  }
+  worst_.clear();
+  for (const QueryAge& q : worst) {
+    prometheus::Gauge& gauge = query_age_.Add({{"query_hash", q.query_hash}});
+    gauge.Set(q.age_seconds);
+    worst_.emplace_back(q.query_hash, &gauge);
+  }
+}
+
+void HealthMetrics::SetQueue(int64_t queued, int64_t running) {
+  queued_->Set(static_cast<double>(queued));
+  running_->Set(static_cast<double>(running));
+}
+
+}  // namespace ec::metrics
