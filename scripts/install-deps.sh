@@ -58,6 +58,11 @@ PACKAGES=(
   python3-protobuf
   python3-grpc-tools
   python3-pkg-resources
+  # Deployment checks (scripts/check-deploy.sh): compose file validation and
+  # YAML lint. kubectl and node are installed by that script only when
+  # missing: some machine images carry non-Debian packages of them.
+  docker-compose
+  yamllint
 )
 
 log() { printf '[install-deps] %s\n' "$*" >&2; }

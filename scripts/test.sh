@@ -7,9 +7,12 @@
 #   4. fuzz smoke: build the libFuzzer targets (clang, ASan+UBSan, in their
 #      own build dir) and run each ~20 s over its checked-in corpus
 #      (scripts/fuzz.sh smoke; see tests/fuzz/README.md),
-#   5. check formatting of all *.cc / *.h files with clang-format.
-# Exits non-zero if any step fails. Steps 3, 4 and 5 all run even if an
-# earlier one fails, so one run reports all of them.
+#   5. deployment checks (scripts/check-deploy.sh): promtool on the alert
+#      rules and their unit tests, docker-compose config, kustomize and a
+#      schema check of the manifests, the Dockerfile's runtime packages,
+#   6. check formatting of all *.cc / *.h files with clang-format.
+# Exits non-zero if any step fails. Steps 3 to 6 all run even if an earlier
+# one fails, so one run reports all of them.
 #
 # Env: BUILD_DIR (default <repo>/build), CTEST_ARGS (extra ctest arguments,
 #      word-split, e.g. CTEST_ARGS="-R storage"), BUILD_DIR_FUZZ and the
@@ -22,13 +25,13 @@ export BUILD_DIR="${BUILD_DIR:-${REPO_ROOT}/build}"
 
 log() { printf '[test] %s\n' "$*" >&2; }
 
-log "step 1/5: dependencies"
+log "step 1/6: dependencies"
 bash "${SCRIPTS}/install-deps.sh"
 
-log "step 2/5: build"
+log "step 2/6: build"
 bash "${SCRIPTS}/build.sh"
 
-log "step 3/5: ctest"
+log "step 3/6: ctest"
 ctest_status=0
 # shellcheck disable=SC2086  # CTEST_ARGS is intentionally word-split.
 ctest --test-dir "${BUILD_DIR}" --output-on-failure --timeout 900 \
@@ -37,14 +40,21 @@ if [[ "${ctest_status}" -ne 0 ]]; then
   log "ctest FAILED (exit ${ctest_status})"
 fi
 
-log "step 4/5: fuzz smoke"
+log "step 4/6: fuzz smoke"
 fuzz_status=0
 bash "${SCRIPTS}/fuzz.sh" smoke >&2 || fuzz_status=$?
 if [[ "${fuzz_status}" -ne 0 ]]; then
   log "fuzz smoke FAILED (exit ${fuzz_status}); crashing inputs are listed above"
 fi
 
-log "step 5/5: clang-format check"
+log "step 5/6: deployment checks"
+deploy_status=0
+bash "${SCRIPTS}/check-deploy.sh" >&2 || deploy_status=$?
+if [[ "${deploy_status}" -ne 0 ]]; then
+  log "deployment checks FAILED (exit ${deploy_status})"
+fi
+
+log "step 6/6: clang-format check"
 list_sources() {
   if git -C "${REPO_ROOT}" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     # Tracked files plus new, not-ignored ones (not yet added to git).
@@ -78,8 +88,9 @@ else
 fi
 
 if [[ "${ctest_status}" -ne 0 || "${fuzz_status}" -ne 0 ||
-  "${format_status}" -ne 0 ]]; then
+  "${deploy_status}" -ne 0 || "${format_status}" -ne 0 ]]; then
   log "FAILED (ctest exit ${ctest_status}, fuzz smoke exit ${fuzz_status}," \
+    "deployment checks exit ${deploy_status}," \
     "clang-format exit ${format_status})"
   exit 1
 fi

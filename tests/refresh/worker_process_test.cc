@@ -167,6 +167,74 @@ TEST(WorkerProcessTest, KilledWorkersJobIsFinishedByAnother) {
   EXPECT_EQ(survivor->Wait(), 0);
 }
 
+// Kubernetes stops a worker pod with SIGTERM: the crawl in progress is
+// abandoned, its lease released at once (not left to expire), and the
+// process exits 0, so another worker takes the job without waiting.
+TEST(WorkerProcessTest, SigtermMidCrawlReleasesTheLeaseAndExitsZero) {
+  auto env = testing::StoreEnv::Create(1);
+  ASSERT_TRUE(env.ok()) << env.status();
+  storage::PgCatalogStore* store = (*env)->store();
+  stub::DiscoveryStub::Options options;
+  options.dataset.seed = 12;
+  options.dataset.courses = 100;
+  options.dataset.runs = 100;
+  auto discovery = stub::DiscoveryStub::Start(options);
+  ASSERT_TRUE(discovery.ok()) << discovery.status();
+  stub::FaultRule slow;
+  slow.kind = stub::FaultKind::kLatency;
+  slow.latency_ms = 300;
+  (*discovery)->AddFault(slow);
+  Child worker(
+      {EC_BINARY, "work"},
+      {"ENTERPRISE_CATALOG_DATABASE_URL=" + (*env)->dsn(),
+       "ENTERPRISE_CATALOG_DISCOVERY_URL=" + (*discovery)->discovery_url(),
+       "ENTERPRISE_CATALOG_OAUTH_URL=" + (*discovery)->base_url(),
+       "ENTERPRISE_CATALOG_OAUTH_CLIENT_ID=" + options.client_id,
+       "ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET=" + options.client_secret,
+       "ENTERPRISE_CATALOG_DISCOVERY_PAGE_SIZE=10",
+       "ENTERPRISE_CATALOG_REFRESH_THREADS=1",
+       "ENTERPRISE_CATALOG_REFRESH_POLL_MS=100",
+       "ENTERPRISE_CATALOG_METRICS_ADDRESS=127.0.0.1:0",
+       "ENTERPRISE_CATALOG_LOG_LEVEL=warn"});
+  ASSERT_GT(worker.pid(), 0);
+
+  storage::NewCatalog catalog;
+  catalog.uuid = NewUuidV4();
+  catalog.title = "Stopped mid-crawl";
+  catalog.enterprise_uuid = "11111111-1111-4111-8111-111111111111";
+  catalog.filter = testing::Filter(R"({"content_type": "course"})");
+  ASSERT_TRUE(store->CreateCatalog(catalog).ok());
+  auto job =
+      store->EnqueueForCatalog(catalog.uuid, storage::JobReason::kRequested,
+                               false, 3, SystemNowMicros());
+  ASSERT_TRUE(job.ok()) << job.status();
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  bool running = false;
+  while (!running && std::chrono::steady_clock::now() < deadline) {
+    auto read = store->GetJob(job->job.uuid);
+    ASSERT_TRUE(read.ok());
+    running = read->state == storage::JobState::kRunning &&
+              (*discovery)->stats().search_ok >= 2;
+    if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(running) << "the worker never started the job";
+
+  const auto signalled = std::chrono::steady_clock::now();
+  kill(worker.pid(), SIGTERM);
+  EXPECT_EQ(worker.Wait(), 0);
+  // Well inside the lease (60 s) and a pod's termination grace period.
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled,
+            std::chrono::seconds(5));
+  auto after = store->GetJob(job->job.uuid);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->state, storage::JobState::kQueued);
+  EXPECT_EQ(after->lease_owner, "");
+  // The abandoned attempt is not counted against the job.
+  EXPECT_EQ(after->attempts, 0);
+  EXPECT_EQ(after->counts.members_after, 0);
+}
+
 // A port that was free a moment ago (the server binds it right after).
 int FreePort() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
