@@ -13,6 +13,8 @@
 #                                     that discovery is used and no stand-in
 #                                     is started
 #   ENTERPRISE_CATALOG_GRPC_ADDRESS   listen address (default 127.0.0.1:50051)
+#   ENTERPRISE_CATALOG_METRICS_ADDRESS  /metrics, /healthz, /readyz
+#                                     (default 127.0.0.1:9464)
 #   ENTERPRISE_CATALOG_DATABASE_URL   if set, used as is and no local cluster
 #                                     is started
 #   BUILD_DIR                         build directory (default <repo>/build)
@@ -62,8 +64,10 @@ else
 fi
 export ENTERPRISE_CATALOG_DATABASE_URL
 export ENTERPRISE_CATALOG_GRPC_ADDRESS="${ENTERPRISE_CATALOG_GRPC_ADDRESS:-127.0.0.1:50051}"
+export ENTERPRISE_CATALOG_METRICS_ADDRESS="${ENTERPRISE_CATALOG_METRICS_ADDRESS:-127.0.0.1:9464}"
 log "ENTERPRISE_CATALOG_DATABASE_URL=${ENTERPRISE_CATALOG_DATABASE_URL}"
 log "ENTERPRISE_CATALOG_GRPC_ADDRESS=${ENTERPRISE_CATALOG_GRPC_ADDRESS}"
+log "ENTERPRISE_CATALOG_METRICS_ADDRESS=${ENTERPRISE_CATALOG_METRICS_ADDRESS}"
 
 stub_pid=""
 cleanup() {
@@ -166,6 +170,9 @@ cat >&2 <<EOT
    grpcurl -plaintext -H "authorization: JWT \$(cat .data/operator.token)" \\
      -d '{"uuid":"${catalog_uuid}"}' ${addr} \\
      enterprise_catalog.v1.EnterpriseCatalogService/GetCatalog
+ Metrics and probes:
+   curl -s http://${ENTERPRISE_CATALOG_METRICS_ADDRESS}/metrics | grep enterprise_catalog_data
+   curl -s http://${ENTERPRISE_CATALOG_METRICS_ADDRESS}/readyz
  The workers crawl the stand-in right after start: content_count in
  ListCatalogs goes from 0 to the crawled count within seconds.
  More (and grpcurl equivalents) in README.md.

@@ -259,7 +259,7 @@ const std::vector<Setting>& Settings() {
                [](Config& c) -> seconds& { return c.token_ttl; }, 1,
                30 * 24 * 3600)},
           {"log-level", "ENTERPRISE_CATALOG_LOG_LEVEL", "info",
-           "trace, debug (one line per RPC), info, warn, error, critical, "
+           "trace, debug, info, warn, error, critical, "
            "off",
            [](Config& c, const std::string& v) -> absl::Status {
              static const char* kLevels[] = {

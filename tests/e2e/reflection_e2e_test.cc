@@ -915,10 +915,9 @@ TEST_F(ReflectionTest, DocumentedGrpcurlCommandsMatchTheReflectedApi) {
   ASSERT_NE(catalog, nullptr) << Join(schema->problems);
   pb::DynamicMessageFactory factory(&schema->pool);
 
-  // README.md is required; docs/grpcurl.md is checked while it exists.
-  for (const std::string document : {"README.md", "docs/grpcurl.md"}) {
+  // The README's grpcurl section is the documented one.
+  for (const std::string document : {"README.md"}) {
     const std::string markdown = ReadFile(checkout + document);
-    if (document != "README.md" && markdown.empty()) continue;
     SCOPED_TRACE(document);
     ASSERT_FALSE(markdown.empty());
     // "$S/Method" stands for the catalog service when the file says so.

@@ -25,7 +25,10 @@ class ConfigTest : public ::testing::Test {
           "ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET",
           "ENTERPRISE_CATALOG_DISCOVERY_PAGE_SIZE",
           "ENTERPRISE_CATALOG_REFRESH_MAX_AGE_SECONDS",
-          "ENTERPRISE_CATALOG_GUARDRAIL_MAX_REMOVAL_PERCENT"}) {
+          "ENTERPRISE_CATALOG_GUARDRAIL_MAX_REMOVAL_PERCENT",
+          "ENTERPRISE_CATALOG_METRICS_ADDRESS",
+          "ENTERPRISE_CATALOG_CALL_LOG_LEVEL",
+          "ENTERPRISE_CATALOG_HEALTH_CHECK_INTERVAL_MS"}) {
       unsetenv(name);
     }
   }
@@ -212,6 +215,42 @@ TEST_F(ConfigTest, PlaintextOnlyWhenAskedFor) {
   config.tls_key_file.clear();
   EXPECT_THAT(std::string(ValidateServerConfig(config).message()),
               HasSubstr("mutual TLS"));
+}
+
+TEST_F(ConfigTest, ObservabilitySettings) {
+  auto defaults = ParseConfig({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->config.metrics_address, "0.0.0.0:9464");
+  EXPECT_EQ(defaults->config.call_log_level, "info");
+  EXPECT_EQ(defaults->config.health_check_interval.count(), 5000);
+  EXPECT_EQ(defaults->config.freshness_sample_interval.count(), 30000);
+
+  setenv("ENTERPRISE_CATALOG_METRICS_ADDRESS", "off", 1);
+  auto off = ParseConfig({"--call-log-level", "debug"});
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_TRUE(off->config.metrics_address.empty());
+  EXPECT_EQ(off->config.call_log_level, "debug");
+  auto port0 = ParseConfig({"--metrics-address", "127.0.0.1:0"});
+  ASSERT_TRUE(port0.ok()) << port0.status();
+  EXPECT_EQ(port0->config.metrics_address, "127.0.0.1:0");
+
+  setenv("ENTERPRISE_CATALOG_METRICS_ADDRESS", "9464", 1);
+  auto bad = ParseConfig({});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("ENTERPRISE_CATALOG_METRICS_ADDRESS"));
+  EXPECT_THAT(bad.status().message(), HasSubstr("host:port or off"));
+  unsetenv("ENTERPRISE_CATALOG_METRICS_ADDRESS");
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"--metrics-address", "host:99999"},
+           {"--call-log-level", "error"},
+           {"--health-check-interval-ms", "10"},
+           {"--freshness-sample-seconds", "0"}}) {
+    auto refused = ParseConfig(args);
+    ASSERT_FALSE(refused.ok()) << args[0];
+    EXPECT_THAT(refused.status().message(), HasSubstr(args[0]));
+  }
 }
 
 }  // namespace
