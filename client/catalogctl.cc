@@ -1,4 +1,5 @@
-// catalogctl: calls one EnterpriseCatalogService RPC with a JSON request and
+// catalogctl: calls one EnterpriseCatalogService RPC, given as a subcommand
+// with flags (get-catalog --uuid U) or as METHOD and a JSON request, and
 // prints the JSON response. Meant for operators, the quickstart and shell
 // scripts, hence the machine-readable stderr and exit codes.
 
@@ -12,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <grpcpp/support/status.h>
@@ -19,7 +21,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "client/catalog_client.h"
+#include "client/catalogctl_commands.h"
 
 namespace {
 
@@ -28,19 +32,38 @@ namespace {
 constexpr int kExitUsage = 64;
 constexpr int kExitSoftware = 70;
 
+// --retries: enough to ride out a restart, few enough that a dead server is
+// reported within the deadline's order of magnitude.
+constexpr int kMaxRetries = 10;
+
 constexpr std::string_view kUsage =
-    R"usage(Usage: catalogctl [OPTIONS] METHOD [REQUEST_JSON|-]
+    R"usage(Usage: catalogctl [OPTIONS] COMMAND [FLAGS]
+       catalogctl [OPTIONS] METHOD [REQUEST_JSON|-]
+       catalogctl help [COMMAND]
        catalogctl methods
-       catalogctl --help
 
-Calls METHOD of enterprise_catalog.v1.EnterpriseCatalogService with
-REQUEST_JSON (default "{}"; "-" reads it from stdin). Request fields use the
-proto3 JSON mapping: lowerCamelCase or original names, unknown fields rejected.
+Calls one RPC of enterprise_catalog.v1.EnterpriseCatalogService.
 
-Options:
+COMMAND is a subcommand with flags for the request's fields ('catalogctl help
+COMMAND' lists them); --json JSON (or "-" for stdin) supplies other fields.
+METHOD is the RPC's name (e.g. GetCatalog) with the whole request as
+REQUEST_JSON (default "{}"; "-" reads it from stdin). Requests use the proto3
+JSON mapping: lowerCamelCase or original names, unknown fields rejected.
+
+Commands:
+)usage";
+
+constexpr std::string_view kOptions =
+    R"usage(
+Options (before or after COMMAND):
   --address HOST:PORT  server address (default: $ENTERPRISE_CATALOG_ADDRESS,
                        else 127.0.0.1:50051)
-  --timeout SECONDS    RPC deadline, may be fractional (default 10)
+  --timeout SECONDS    deadline of the call, retries included; may be
+                       fractional (default 10)
+  --retries N          retries of a failed idempotent call (reads and
+                       refresh) after UNAVAILABLE, with exponential backoff;
+                       0 to 10 (default 3). Create, update and delete are
+                       never retried.
   --token TOKEN        caller token, sent as "authorization: JWT TOKEN"
                        (default: $ENTERPRISE_CATALOG_TOKEN). A token on the
                        command line is visible to other local users (ps,
@@ -56,7 +79,7 @@ Options:
                        (default: $ENTERPRISE_CATALOG_CLIENT_KEY_FILE)
   --server-name NAME   expect NAME in the server's certificate instead of the
                        host in --address (for IP addresses and tests); TLS only
-  -h, --help           show this help
+  -h, --help           show this help (after COMMAND: the command's help)
 
 Output: the response as JSON on stdout, exit 0. On RPC failure
 {"code": "NOT_FOUND", "message": "..."} on stderr and the exit status is the
@@ -64,26 +87,54 @@ numeric gRPC code (1-16); a missing or rejected token is UNAUTHENTICATED (16).
 Usage errors, including an invalid request or an unreadable file, exit 64.
 
 Examples:
+  catalogctl get-catalog --uuid 7d0b4a1e-2c3f-4b5a-9e8d-1f2a3b4c5d6e
   catalogctl GetCatalog '{"uuid": "7d0b4a1e-2c3f-4b5a-9e8d-1f2a3b4c5d6e"}'
 
   export ENTERPRISE_CATALOG_TOKEN="$(cat ~/.config/catalog/token)"
   catalogctl --address catalog.example.com:443 --tls \
-      ListCatalogs '{"enterprise_uuid": "6a5f3c1e-8b2d-4e7a-9c0f-1d3b5e7a9c24"}'
+      list-catalogs --enterprise-uuid 6a5f3c1e-8b2d-4e7a-9c0f-1d3b5e7a9c24
 
   catalogctl --token-file token.jwt --ca-file ca.pem --cert-file client.pem \
-      --key-file client.key GetCatalog '{"uuid": "..."}'
+      --key-file client.key refresh --catalog-uuid C --wait
 )usage";
+
+void PrintUsage() {
+  std::cout << kUsage << ec::catalogctl::CommandList() << kOptions;
+}
 
 struct Args {
   ec::client::ClientOptions options;
+  // METHOD form: the RPC and its request (nullopt: "{}").
   std::string method;
   std::optional<std::string> request;
+  // COMMAND form.
+  ec::catalogctl::Invocation invocation;
 };
 
-int UsageError(std::string_view message) {
+int UsageError(std::string_view message,
+               const ec::catalogctl::CommandSpec* command = nullptr) {
   std::cerr << "catalogctl: " << message << "\n"
-            << "Try 'catalogctl --help'.\n";
+            << "Try 'catalogctl "
+            << (command == nullptr ? std::string("--help")
+                                   : "help " + std::string(command->name))
+            << "'.\n";
   return kExitUsage;
+}
+
+// `catalogctl help [COMMAND]`, `catalogctl [COMMAND] --help`.
+int PrintHelp(const std::vector<std::string>& topics) {
+  if (topics.empty()) {
+    PrintUsage();
+    return 0;
+  }
+  if (topics.size() > 1) return UsageError("help takes one COMMAND");
+  const ec::catalogctl::CommandSpec* command =
+      ec::catalogctl::FindCommand(topics[0]);
+  if (command == nullptr) {
+    return UsageError("no command or method \"" + topics[0] + "\"");
+  }
+  std::cout << ec::catalogctl::CommandHelp(*command);
+  return 0;
 }
 
 // Accepts both "--name VALUE" and "--name=VALUE". Returns nullopt if `arg` is
@@ -139,11 +190,24 @@ std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
        "--server-name needs NAME"},
   };
   std::vector<std::string> positional;
+  // Set once the first positional argument names a subcommand; its flags are
+  // then accepted among the options.
+  ec::catalogctl::Invocation& invocation = args->invocation;
+  bool help = false;
   bool options_done = false;
   for (size_t i = 1; i < argv.size(); ++i) {
     const std::string& arg = argv[i];
     // A lone "-" is the stdin request, not an option.
     if (options_done || arg.size() < 2 || arg[0] != '-') {
+      if (positional.empty()) {
+        invocation.command = ec::catalogctl::FindCommand(arg);
+        // An RPC name keeps the METHOD JSON form; only subcommand names and
+        // aliases select flags.
+        if (invocation.command != nullptr &&
+            invocation.command->method == arg) {
+          invocation.command = nullptr;
+        }
+      }
       positional.push_back(arg);
       continue;
     }
@@ -152,8 +216,8 @@ std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
       continue;
     }
     if (arg == "-h" || arg == "--help") {
-      std::cout << kUsage;
-      return 0;
+      help = true;
+      continue;
     }
     if (arg == "--tls") {
       options.tls = true;
@@ -181,8 +245,42 @@ std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
           std::max<long long>(1, std::llround(seconds * 1000)));
       continue;
     }
+    if (auto value = OptionValue("--retries", argv, i, &missing)) {
+      int retries = 0;
+      if (missing || !absl::SimpleAtoi(*value, &retries) || retries < 0 ||
+          retries > kMaxRetries) {
+        return UsageError("--retries needs a number from 0 to 10");
+      }
+      options.retry.max_attempts = retries + 1;
+      continue;
+    }
+    if (invocation.command != nullptr) {
+      absl::StatusOr<bool> parsed =
+          ec::catalogctl::ParseCommandFlag(argv, &i, &invocation);
+      if (!parsed.ok()) {
+        return UsageError(std::string(parsed.status().message()),
+                          invocation.command);
+      }
+      if (*parsed) continue;
+    }
     // Not the value after '=': it may be a secret given to a misspelt option.
-    return UsageError("unknown option " + arg.substr(0, arg.find('=')));
+    return UsageError("unknown option " + arg.substr(0, arg.find('=')),
+                      invocation.command);
+  }
+
+  if (help) {
+    if (invocation.command != nullptr) {
+      std::cout << ec::catalogctl::CommandHelp(*invocation.command);
+      return 0;
+    }
+    return PrintHelp(positional.empty() || positional[0] != "help"
+                         ? std::vector<std::string>()
+                         : std::vector<std::string>(positional.begin() + 1,
+                                                    positional.end()));
+  }
+  if (!positional.empty() && positional[0] == "help") {
+    return PrintHelp(
+        std::vector<std::string>(positional.begin() + 1, positional.end()));
   }
 
   if (!token_file.empty()) {
@@ -203,7 +301,16 @@ std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
     return UsageError("--server-name needs TLS (--tls or --ca-file)");
   }
 
-  if (positional.empty()) return UsageError("missing METHOD");
+  if (positional.empty()) return UsageError("missing COMMAND or METHOD");
+  if (invocation.command != nullptr) {
+    if (positional.size() > 1) {
+      return UsageError("unexpected argument " + positional[1] +
+                            " (request fields are flags or --json)",
+                        invocation.command);
+    }
+    args->method = std::string(invocation.command->method);
+    return std::nullopt;
+  }
   if (positional.size() > 2) {
     return UsageError("unexpected argument " + positional[2]);
   }
@@ -212,14 +319,112 @@ std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
   return std::nullopt;
 }
 
-void PrintRpcError(const grpc::Status& status) {
-  const auto code = static_cast<absl::StatusCode>(status.error_code());
-  // Server messages are not guaranteed UTF-8; never let that abort the report.
-  const std::string message =
-      nlohmann::json(status.error_message())
+std::string ReadStdin() {
+  return std::string(std::istreambuf_iterator<char>(std::cin),
+                     std::istreambuf_iterator<char>());
+}
+
+// Server messages are not guaranteed UTF-8; never let that abort the report.
+void PrintError(absl::StatusCode code, std::string_view message) {
+  const std::string quoted =
+      nlohmann::json(std::string(message))
           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::cerr << "{\"code\": \"" << absl::StatusCodeToString(code)
-            << "\", \"message\": " << message << "}\n";
+            << "\", \"message\": " << quoted << "}\n";
+}
+
+void PrintRpcError(const grpc::Status& status) {
+  PrintError(static_cast<absl::StatusCode>(status.error_code()),
+             status.error_message());
+}
+
+void PrintJson(const std::string& json) {
+  std::cout << json;
+  if (json.empty() || json.back() != '\n') std::cout << "\n";
+}
+
+// Outcome of one RPC made from its JSON request: the exit status and, on
+// success, the response JSON (not yet printed).
+struct CallResult {
+  int exit_status = 0;
+  std::string response;
+};
+
+// Calls `method` and reports a failure (stderr, exit status) as catalogctl
+// does for every RPC.
+CallResult Call(grpc::Channel& channel, const std::string& method,
+                const std::string& request,
+                const ec::client::ClientOptions& options,
+                const ec::catalogctl::CommandSpec* command) {
+  grpc::Status rpc_status;
+  absl::StatusOr<std::string> response =
+      ec::client::InvokeJson(channel, method, request, options, &rpc_status);
+  if (response.ok()) return {0, *std::move(response)};
+  if (!rpc_status.ok()) {
+    PrintRpcError(rpc_status);
+    return {static_cast<int>(rpc_status.error_code()), ""};
+  }
+  // No RPC was made: an unknown method or a request that is not valid JSON
+  // for the method are mistakes in the invocation.
+  if (response.status().code() == absl::StatusCode::kInvalidArgument) {
+    return {UsageError(std::string(response.status().message()), command), ""};
+  }
+  std::cerr << "catalogctl: " << response.status() << "\n";
+  return {kExitSoftware, ""};
+}
+
+// refresh --wait: polls the job in `job_json` until it ends or the wait
+// times out, then prints the job's last state. A job that did not succeed is
+// reported as a gRPC code too, so that scripts need not parse the state.
+int WaitForJob(grpc::Channel& channel, std::string job_json,
+               const ec::client::ClientOptions& options,
+               const ec::catalogctl::Invocation& invocation) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point give_up = Clock::now() + invocation.wait_timeout;
+  while (true) {
+    const nlohmann::json job =
+        nlohmann::json::parse(job_json, nullptr, /*allow_exceptions=*/false);
+    if (!job.is_object() || !job.value("uuid", nlohmann::json()).is_string()) {
+      std::cerr << "catalogctl: unexpected refresh job JSON\n";
+      return kExitSoftware;
+    }
+    const std::string uuid = job["uuid"].get<std::string>();
+    const std::string state = job.value("state", "");
+    const std::string last_error = job.value("last_error", "");
+    if (state == "SUCCEEDED") {
+      PrintJson(job_json);
+      return 0;
+    }
+    if (state == "FAILED" || state == "HELD") {
+      PrintJson(job_json);
+      const bool held = state == "HELD";
+      PrintError(
+          held ? absl::StatusCode::kFailedPrecondition
+               : absl::StatusCode::kAborted,
+          "refresh job " + uuid + (held ? " is HELD: " : " FAILED: ") +
+              last_error +
+              (held ? " (check the change, then refresh with --force)" : ""));
+      return static_cast<int>(held ? absl::StatusCode::kFailedPrecondition
+                                   : absl::StatusCode::kAborted);
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        give_up - Clock::now());
+    if (left <= std::chrono::milliseconds(0)) {
+      PrintJson(job_json);
+      PrintError(
+          absl::StatusCode::kDeadlineExceeded,
+          absl::StrCat("refresh job ", uuid, " is still ", state, " after ",
+                       invocation.wait_timeout.count() / 1000.0,
+                       " s (--wait-timeout)"));
+      return static_cast<int>(absl::StatusCode::kDeadlineExceeded);
+    }
+    std::this_thread::sleep_for(std::min(invocation.poll_interval, left));
+    CallResult polled =
+        Call(channel, "GetRefreshJob",
+             nlohmann::json({{"job_uuid", uuid}}).dump(), options, nullptr);
+    if (polled.exit_status != 0) return polled.exit_status;
+    job_json = std::move(polled.response);
+  }
 }
 
 }  // namespace
@@ -253,29 +458,30 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  std::string request = args.request.value_or("{}");
-  if (request == "-") {
-    request.assign(std::istreambuf_iterator<char>(std::cin),
-                   std::istreambuf_iterator<char>());
+  const ec::catalogctl::Invocation& invocation = args.invocation;
+  std::string request;
+  if (invocation.command != nullptr) {
+    std::string base = invocation.json.value_or("");
+    if (base == "-") base = ReadStdin();
+    absl::StatusOr<std::string> built =
+        ec::catalogctl::BuildRequest(invocation, base);
+    if (!built.ok()) {
+      return UsageError(std::string(built.status().message()),
+                        invocation.command);
+    }
+    request = *std::move(built);
+  } else {
+    request = args.request.value_or("{}");
+    if (request == "-") request = ReadStdin();
   }
 
-  grpc::Status rpc_status;
-  absl::StatusOr<std::string> response = ec::client::InvokeJson(
-      **channel, args.method, request, args.options, &rpc_status);
-  if (response.ok()) {
-    std::cout << *response;
-    if (response->empty() || response->back() != '\n') std::cout << "\n";
-    return 0;
+  CallResult result =
+      Call(**channel, args.method, request, args.options, invocation.command);
+  if (result.exit_status != 0) return result.exit_status;
+  if (invocation.wait) {
+    return WaitForJob(**channel, std::move(result.response), args.options,
+                      invocation);
   }
-  if (!rpc_status.ok()) {
-    PrintRpcError(rpc_status);
-    return static_cast<int>(rpc_status.error_code());
-  }
-  // No RPC was made: an unknown method or a request that is not valid JSON
-  // for the method are mistakes in the invocation.
-  if (response.status().code() == absl::StatusCode::kInvalidArgument) {
-    return UsageError(std::string(response.status().message()));
-  }
-  std::cerr << "catalogctl: " << response.status() << "\n";
-  return kExitSoftware;
+  PrintJson(result.response);
+  return 0;
 }
