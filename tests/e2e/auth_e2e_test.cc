@@ -9,9 +9,6 @@
 #include <string>
 #include <vector>
 
-#include <condition_variable>
-#include <mutex>
-
 #include <gmock/gmock.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -23,6 +20,7 @@
 #include "server/catalog_server.h"
 #include "spdlog/sinks/ostream_sink.h"
 #include "spdlog/spdlog.h"
+#include "tests/support/grpc_health.h"
 #include "tests/support/test_env.h"
 #include "tests/support/test_tokens.h"
 
@@ -491,30 +489,6 @@ TEST_F(AuthTest, MutationsAreAudited) {
   EXPECT_THAT(audit[3], HasSubstr(R"("result":"NOT_FOUND")"));
 }
 
-grpc::Status HealthCheck(const std::shared_ptr<grpc::Channel>& channel) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  grpc::GenericStub generic(channel);
-  // grpc.health.v1.HealthCheckRequest{service: ""} encodes to no bytes.
-  grpc::Slice empty("", 0);
-  grpc::ByteBuffer request(&empty, 1);
-  grpc::ByteBuffer response;
-  std::mutex mu;
-  std::condition_variable done_cv;
-  bool done = false;
-  grpc::Status status;
-  generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                    &request, &response, [&](grpc::Status s) {
-                      std::lock_guard<std::mutex> lock(mu);
-                      status = std::move(s);
-                      done = true;
-                      done_cv.notify_all();
-                    });
-  std::unique_lock<std::mutex> lock(mu);
-  done_cv.wait(lock, [&] { return done; });
-  return status;
-}
-
 // One ServerReflectionRequest{list_services: ""} over the bidi stream, as
 // grpcurl's first step; returns the status and the raw response bytes.
 std::pair<grpc::Status, std::string> ListServices(
@@ -559,7 +533,7 @@ std::pair<grpc::Status, std::string> ListServices(
 }
 
 TEST_F(AuthTest, HealthAndReflectionNeedNoToken) {
-  const grpc::Status health = HealthCheck(*channel_);
+  const grpc::Status health = testing::HealthCheck(*channel_);
   EXPECT_TRUE(health.ok()) << health.error_message();
   const auto [status, bytes] = ListServices(*channel_);
   EXPECT_TRUE(status.ok()) << status.error_message();
@@ -579,7 +553,7 @@ TEST_F(AuthTest, ReflectionCanBeTurnedOff) {
       grpc::CreateChannel("127.0.0.1:" + std::to_string((*server)->port()),
                           grpc::InsecureChannelCredentials());
   EXPECT_EQ(ListServices(channel).first.error_code(), Code::UNIMPLEMENTED);
-  EXPECT_TRUE(HealthCheck(channel).ok());
+  EXPECT_TRUE(testing::HealthCheck(channel).ok());
 }
 
 }  // namespace

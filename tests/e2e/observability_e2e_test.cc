@@ -2,20 +2,18 @@
 // real database: what a platform team's Prometheus, kubelet and log
 // pipeline see. The scrape is checked with the real `promtool`.
 #include <curl/curl.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <cstdio>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <gmock/gmock.h>
-#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -25,6 +23,8 @@
 #include "server/catalog_server.h"
 #include "server/monitor.h"
 #include "spdlog/sinks/ostream_sink.h"
+#include "tests/support/child_process.h"
+#include "tests/support/grpc_health.h"
 #include "tests/support/test_env.h"
 
 namespace ec {
@@ -83,40 +83,6 @@ std::string Handled(const std::string& method, const std::string& code) {
 std::string HandlingCount(const std::string& method) {
   return "grpc_server_handling_seconds_count{grpc_method=\"" + method +
          "\",grpc_service=\"" + kService + "\",grpc_type=\"unary\"}";
-}
-
-// grpc.health.v1.Health/Check for the whole server; returns the serving
-// status (1 SERVING, 2 NOT_SERVING) or -1 if the call failed.
-int HealthStatus(const std::shared_ptr<grpc::Channel>& channel) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  grpc::GenericStub generic(channel);
-  grpc::Slice empty("", 0);
-  grpc::ByteBuffer request(&empty, 1);
-  grpc::ByteBuffer response;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  grpc::Status status;
-  generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                    &request, &response, [&](grpc::Status s) {
-                      std::lock_guard<std::mutex> lock(mu);
-                      status = std::move(s);
-                      done = true;
-                      cv.notify_all();
-                    });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done; });
-  if (!status.ok()) return -1;
-  std::vector<grpc::Slice> slices;
-  if (!response.Dump(&slices).ok()) return -1;
-  std::string bytes;
-  for (const auto& s : slices) {
-    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  // HealthCheckResponse{status = 1: enum}: tag 0x08 then the value.
-  if (bytes.size() != 2 || bytes[0] != 0x08) return -1;
-  return bytes[1];
 }
 
 class ObservabilityTest : public testing::SharedStoreTest<> {
@@ -219,7 +185,9 @@ TEST_F(ObservabilityTest, ScrapeCountsEveryCallAndPassesPromtool) {
   EXPECT_TRUE(Create("two").ok());
   EXPECT_EQ(GetCatalog("not-a-uuid").error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(HealthStatus(channel_), 1);
+  int serving = -1;
+  testing::HealthCheck(channel_, &serving);
+  EXPECT_EQ(serving, 1);
 
   const HttpResult after = HttpGet(endpoint_->port(), "/metrics");
   ASSERT_EQ(after.status, 200);
@@ -256,25 +224,22 @@ TEST_F(ObservabilityTest, ScrapeCountsEveryCallAndPassesPromtool) {
   ASSERT_GE(fd, 0);
   close(fd);
   std::ofstream(path) << after.body;
-  const std::string command =
-      std::string("promtool check metrics < ") + path + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  char buf[512];
-  while (fgets(buf, sizeof(buf), pipe) != nullptr) output += buf;
-  const int rc = pclose(pipe);
+  const testing::CommandResult promtool = testing::RunCommand(
+      {"/bin/sh", "-c", std::string("promtool check metrics < ") + path});
   unlink(path);
-  EXPECT_EQ(rc, 0) << "promtool check metrics (Debian package prometheus; "
-                      "scripts/install-deps.sh installs it) said:\n"
-                   << output;
+  EXPECT_EQ(promtool.exit_code, 0)
+      << "promtool check metrics (Debian package prometheus; "
+         "scripts/install-deps.sh installs it) said:\n"
+      << promtool.out << promtool.err;
 }
 
 TEST_F(ObservabilityTest, HealthAndReadinessFollowTheDatabase) {
   // Nothing answers at this address: the first check fails.
   StartMonitor(testing::UnreachableDatabaseConfig());
   EXPECT_FALSE(monitor_->database_up());
-  EXPECT_EQ(HealthStatus(channel_), 2) << "NOT_SERVING expected";
+  int serving = -1;
+  testing::HealthCheck(channel_, &serving);
+  EXPECT_EQ(serving, 2) << "NOT_SERVING expected";
   EXPECT_EQ(HttpGet(endpoint_->port(), "/readyz").status, 503);
   // Liveness does not depend on the database: restarting would not help.
   EXPECT_EQ(HttpGet(endpoint_->port(), "/healthz").status, 200);
@@ -284,7 +249,8 @@ TEST_F(ObservabilityTest, HealthAndReadinessFollowTheDatabase) {
 
   StartMonitor(env_->config());
   EXPECT_TRUE(monitor_->database_up());
-  EXPECT_EQ(HealthStatus(channel_), 1) << "SERVING expected";
+  testing::HealthCheck(channel_, &serving);
+  EXPECT_EQ(serving, 1) << "SERVING expected";
   const HttpResult ready = HttpGet(endpoint_->port(), "/readyz");
   EXPECT_EQ(ready.status, 200);
   EXPECT_EQ(ready.body, "ok\n");
@@ -293,7 +259,8 @@ TEST_F(ObservabilityTest, HealthAndReadinessFollowTheDatabase) {
   monitor_->SetDraining();
   EXPECT_EQ(HttpGet(endpoint_->port(), "/readyz").status, 503);
   server_->Shutdown();
-  EXPECT_NE(HealthStatus(channel_), 1);
+  testing::HealthCheck(channel_, &serving);
+  EXPECT_NE(serving, 1);
   EXPECT_EQ(HttpGet(endpoint_->port(), "/nope").status, 404);
 }
 

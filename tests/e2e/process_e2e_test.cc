@@ -1,18 +1,14 @@
 // End-to-end through the real binaries: enterprise-catalog migrate/import/
 // serve as a child process, called by catalogctl and the generated stub, and
 // stopped with SIGTERM.
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <stdlib.h>
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
-#include <fstream>
+#include <cstdlib>
 #include <future>
-#include <regex>
-#include <sstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +20,7 @@
 #include <pqxx/pqxx>
 
 #include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
+#include "tests/support/child_process.h"
 #include "tests/support/pg_test_db.h"
 #include "tests/support/test_certs.h"
 #include "tests/support/test_tokens.h"
@@ -31,6 +28,8 @@
 namespace ec {
 namespace {
 
+using ec::testing::CommandResult;
+using ec::testing::RunCommand;
 using ::testing::HasSubstr;
 namespace v1 = ::enterprise_catalog::v1;
 
@@ -38,51 +37,6 @@ namespace v1 = ::enterprise_catalog::v1;
 constexpr char kAllEdx[] = "1e4b7a2c-5d8f-4a3e-b6c9-0f2d4a6c8e11";
 constexpr char kPython[] = "2f5c8b3d-6e9a-4b4f-8c7d-1a3e5b7d9f22";
 constexpr char kEnterpriseA[] = "6a5f3c1e-8b2d-4e7a-9c0f-1d3b5e7a9c24";
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Runs a command to completion with extra environment variables.
-RunResult RunCommand(const std::vector<std::string>& argv,
-                     const std::vector<std::string>& env = {}) {
-  char out_path[] = "/tmp/ec-e2e-out-XXXXXX";
-  char err_path[] = "/tmp/ec-e2e-err-XXXXXX";
-  const int out_fd = mkstemp(out_path);
-  const int err_fd = mkstemp(err_path);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out_fd, 1);
-    dup2(err_fd, 2);
-    for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  close(out_fd);
-  close(err_fd);
-  RunResult r;
-  r.exit_code =
-      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = ReadAll(out_path);
-  r.err = ReadAll(err_path);
-  unlink(out_path);
-  unlink(err_path);
-  return r;
-}
 
 class ProcessTest : public ::testing::Test {
  protected:
@@ -108,53 +62,34 @@ class ProcessTest : public ::testing::Test {
             testing::kTestAudience};
   }
 
-  void TearDown() override {
-    if (server_pid_ > 0) {
-      kill(server_pid_, SIGKILL);
-      waitpid(server_pid_, nullptr, 0);
-    }
-    if (!server_log_.empty() && !getenv("KEEPLOG")) unlink(server_log_.c_str());
-  }
-
-  // Starts `serve` on a free port and waits for its "serving" log line.
+  // Starts `serve` on a free port and waits for its "serving" log line. The
+  // server is killed when the test ends, if it is still running; KEEPLOG=1
+  // keeps its log file.
   int StartServer(std::vector<std::string> env = ServerEnv()) {
-    char log_path[] = "/tmp/ec-e2e-serve-XXXXXX";
-    const int log_fd = mkstemp(log_path);
-    server_log_ = log_path;
-    server_pid_ = fork();
-    if (server_pid_ == 0) {
-      dup2(log_fd, 2);
-      putenv(const_cast<char*>(db_env_.c_str()));
-      for (auto& e : env) putenv(e.data());
-      execl(EC_BINARY, EC_BINARY, "serve", "--grpc-address", "127.0.0.1:0",
-            "--metrics-address", "127.0.0.1:0", "--shutdown-grace-seconds", "5",
-            "--log-level", "debug", static_cast<char*>(nullptr));
-      _exit(127);
+    env.insert(env.begin(), db_env_);
+    server_ = std::make_unique<testing::ChildProcess>(
+        std::vector<std::string>{EC_BINARY, "serve", "--grpc-address",
+                                 "127.0.0.1:0", "--metrics-address",
+                                 "127.0.0.1:0", "--shutdown-grace-seconds", "5",
+                                 "--log-level", "debug"},
+        env, testing::ChildOutput::kLogFile);
+    const std::string port = server_->WaitForLogMatch(
+        testing::kServingPortPattern, std::chrono::seconds(10));
+    if (port.empty()) {
+      ADD_FAILURE() << "server did not report its port:\n" << server_->log();
+      return 0;
     }
-    close(log_fd);
-    const std::regex port_re(R"("msg":"serving".*"port":(\d+))");
-    for (int i = 0; i < 200; ++i) {
-      std::smatch m;
-      const std::string log = ReadAll(server_log_);
-      if (std::regex_search(log, m, port_re)) return std::stoi(m[1]);
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ADD_FAILURE() << "server did not report its port:\n"
-                  << ReadAll(server_log_);
-    return 0;
+    return std::stoi(port);
   }
 
   // Sends SIGTERM and returns the exit code.
   int StopServer() {
-    kill(server_pid_, SIGTERM);
-    int status = 0;
-    waitpid(server_pid_, &status, 0);
-    server_pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    server_->Signal(SIGTERM);
+    return server_->Wait();
   }
 
-  RunResult Ctl(int port, const std::string& method, const std::string& request,
-                bool with_token = true) {
+  CommandResult Ctl(int port, const std::string& method,
+                    const std::string& request, bool with_token = true) {
     return RunCommand({EC_CATALOGCTL, "--address",
                        "127.0.0.1:" + std::to_string(port), method, request},
                       {with_token ? token_env_ : "ENTERPRISE_CATALOG_TOKEN="});
@@ -164,15 +99,14 @@ class ProcessTest : public ::testing::Test {
   std::string db_env_;
   std::string token_;
   std::string token_env_;
-  pid_t server_pid_ = -1;
-  std::string server_log_;
+  std::unique_ptr<testing::ChildProcess> server_;
 };
 
 TEST_F(ProcessTest, QuickstartFlowServesTheSampleCatalog) {
-  RunResult migrate = RunCommand({EC_BINARY, "migrate"}, {db_env_});
+  CommandResult migrate = RunCommand({EC_BINARY, "migrate"}, {db_env_});
   ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
   EXPECT_THAT(migrate.err, HasSubstr(R"("msg":"schema up to date")"));
-  RunResult import =
+  CommandResult import =
       RunCommand({EC_BINARY, "import", "--file", EC_SAMPLE_DATA}, {db_env_});
   ASSERT_EQ(import.exit_code, 0) << import.err;
   EXPECT_THAT(import.err, HasSubstr(R"("catalogs_created":3)"));
@@ -204,31 +138,31 @@ TEST_F(ProcessTest, QuickstartFlowServesTheSampleCatalog) {
   EXPECT_FALSE(resp.results(2).contained());
 
   // catalogctl: JSON out, exit code = gRPC status code.
-  RunResult ok = Ctl(port, "CustomerContainsContentItems",
-                     std::string(R"({"enterprise_uuid":")") + kEnterpriseA +
-                         R"(","content_keys":["IBM+PY0101EN"]})");
+  CommandResult ok = Ctl(port, "CustomerContainsContentItems",
+                         std::string(R"({"enterprise_uuid":")") + kEnterpriseA +
+                             R"(","content_keys":["IBM+PY0101EN"]})");
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_THAT(ok.out, HasSubstr(kPython));
-  RunResult meta = Ctl(
+  CommandResult meta = Ctl(
       port, "GetCatalogMetadata",
       std::string(R"({"catalog_uuid":")") + kPython + R"(","page_size":2})");
   EXPECT_EQ(meta.exit_code, 0) << meta.err;
   EXPECT_THAT(meta.out, HasSubstr(R"("total_count": "3")"));
   EXPECT_THAT(meta.out, HasSubstr("next_page_token"));
-  RunResult missing = Ctl(port, "GetCatalog",
-                          R"({"uuid":"00000000-0000-4000-8000-000000000000"})");
+  CommandResult missing = Ctl(
+      port, "GetCatalog", R"({"uuid":"00000000-0000-4000-8000-000000000000"})");
   EXPECT_EQ(missing.exit_code, 5) << missing.out;  // NOT_FOUND
   EXPECT_THAT(missing.err, HasSubstr("NOT_FOUND"));
-  RunResult invalid = Ctl(port, "GetCatalog", R"({"uuid":"nope"})");
+  CommandResult invalid = Ctl(port, "GetCatalog", R"({"uuid":"nope"})");
   EXPECT_EQ(invalid.exit_code, 3);  // INVALID_ARGUMENT
-  RunResult anonymous =
+  CommandResult anonymous =
       Ctl(port, "GetCatalog", std::string(R"({"uuid":")") + kPython + R"("})",
           /*with_token=*/false);
   EXPECT_EQ(anonymous.exit_code, 16) << anonymous.out;  // UNAUTHENTICATED
   EXPECT_THAT(anonymous.err, HasSubstr("UNAUTHENTICATED"));
 
   EXPECT_EQ(StopServer(), 0);
-  const std::string log = ReadAll(server_log_);
+  const std::string log = server_->log();
   EXPECT_THAT(log, HasSubstr(R"("msg":"draining")"));
   EXPECT_THAT(log, HasSubstr(R"("msg":"stopped")"));
 }
@@ -293,7 +227,7 @@ TEST_F(ProcessTest, SigtermDrainsInFlightCallsAndRefusesNewOnes) {
   for (int i = 0; i < 2; ++i)
     held.push_back(std::async(std::launch::async, call));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  kill(server_pid_, SIGTERM);
+  server_->Signal(SIGTERM);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   grpc::Status during = call();
   EXPECT_EQ(during.error_code(), grpc::StatusCode::UNAVAILABLE)
@@ -310,7 +244,7 @@ TEST_F(ProcessTest, SigtermDrainsInFlightCallsAndRefusesNewOnes) {
 }
 
 TEST_F(ProcessTest, BadConfigurationNamesTheSetting) {
-  RunResult r =
+  CommandResult r =
       RunCommand({EC_BINARY, "serve"}, {"ENTERPRISE_CATALOG_DATABASE_URL="});
   EXPECT_EQ(r.exit_code, 64);
   EXPECT_THAT(r.err, HasSubstr("ENTERPRISE_CATALOG_DATABASE_URL"));
@@ -368,7 +302,7 @@ TEST_F(ProcessTest, ServesMutualTlsToCatalogctl) {
   ASSERT_GT(port, 0);
   const std::string address = "127.0.0.1:" + std::to_string(port);
   const std::string request = std::string(R"({"uuid":")") + kPython + R"("})";
-  RunResult ok =
+  CommandResult ok =
       RunCommand({EC_CATALOGCTL, "--address", address, "--ca-file",
                   dir + "/ca.pem", "--cert-file", dir + "/client.pem",
                   "--key-file", dir + "/client.key", "GetCatalog", request},
@@ -376,13 +310,13 @@ TEST_F(ProcessTest, ServesMutualTlsToCatalogctl) {
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_THAT(ok.out, HasSubstr(kPython));
   // Without a client certificate the handshake fails.
-  RunResult no_cert =
+  CommandResult no_cert =
       RunCommand({EC_CATALOGCTL, "--address", address, "--ca-file",
                   dir + "/ca.pem", "GetCatalog", request},
                  {token_env_});
   EXPECT_EQ(no_cert.exit_code, 14) << no_cert.out;  // UNAVAILABLE
   EXPECT_EQ(StopServer(), 0);
-  EXPECT_THAT(ReadAll(server_log_), HasSubstr(R"("tls":"mutual")"));
+  EXPECT_THAT(server_->log(), HasSubstr(R"("tls":"mutual")"));
   std::system(("rm -rf " + dir).c_str());
 }
 
@@ -390,7 +324,7 @@ TEST_F(ProcessTest, MintTokenMakesATokenTheServerAccepts) {
   std::vector<std::string> env = ServerEnv();
   env.push_back("ENTERPRISE_CATALOG_TOKEN_ROLES=enterprise_learner:" +
                 std::string(kEnterpriseA));
-  RunResult minted =
+  CommandResult minted =
       RunCommand({EC_BINARY, "mint-token", "--subject", "dev"}, env);
   ASSERT_EQ(minted.exit_code, 0) << minted.err;
   const std::string token = minted.out.substr(0, minted.out.find('\n'));
@@ -405,7 +339,7 @@ TEST_F(ProcessTest, MintTokenMakesATokenTheServerAccepts) {
             std::vector<std::string>{"enterprise_learner:" +
                                      std::string(kEnterpriseA)});
   // Without roles it explains what to pass.
-  RunResult bare = RunCommand({EC_BINARY, "mint-token"}, ServerEnv());
+  CommandResult bare = RunCommand({EC_BINARY, "mint-token"}, ServerEnv());
   EXPECT_EQ(bare.exit_code, 1);
   EXPECT_THAT(bare.err, HasSubstr("--roles"));
 }

@@ -13,24 +13,18 @@
 // builds requests from JSON with DynamicMessageFactory and sends their bytes
 // through grpc::GenericStub, as grpcurl does.
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <future>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -46,15 +40,15 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/child_process.h"
 #include "tests/support/pg_test_db.h"
 #include "tests/support/test_tokens.h"
-
-extern char** environ;
 
 namespace ec {
 namespace {
 
 namespace pb = ::google::protobuf;
+using ec::testing::ReadFile;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::IsSupersetOf;
@@ -96,13 +90,6 @@ constexpr int kErrorCode = 1;
 constexpr int kErrorMessage = 2;
 }  // namespace reflection_protocol
 namespace rp = reflection_protocol;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::string ToBytes(const grpc::ByteBuffer& buffer) {
   std::vector<grpc::Slice> slices;
@@ -558,59 +545,24 @@ class ReflectionTest : public ::testing::Test {
 
     // The caller's own ENTERPRISE_CATALOG_* settings (a developer's shell)
     // must not reach the server.
-    std::vector<std::string> env;
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (std::strncmp(*e, "ENTERPRISE_CATALOG_", 19) != 0) env.push_back(*e);
-    }
-    env.push_back("ENTERPRISE_CATALOG_DATABASE_URL=" + db_->dsn());
-    env.push_back("ENTERPRISE_CATALOG_PLAINTEXT=true");
-    env.push_back(std::string("ENTERPRISE_CATALOG_JWT_SECRET=") +
-                  testing::kTestSecret);
-    env.push_back(std::string("ENTERPRISE_CATALOG_JWT_ISSUER=") +
-                  testing::kTestIssuer);
-    env.push_back(std::string("ENTERPRISE_CATALOG_JWT_AUDIENCE=") +
-                  testing::kTestAudience);
-    std::vector<char*> envp;
-    for (std::string& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::vector<std::string> argv_text = {EC_BINARY,        "serve",
-                                          "--grpc-address", "127.0.0.1:0",
-                                          "--log-level",    "info"};
-    std::vector<char*> argv;
-    for (std::string& a : argv_text) argv.push_back(a.data());
-    argv.push_back(nullptr);
-
-    char log_path[] = "/tmp/ec-reflection-serve-XXXXXX";
-    const int log_fd = mkstemp(log_path);
-    ASSERT_GE(log_fd, 0);
-    log_path_ = new std::string(log_path);
-    server_pid_ = fork();
-    ASSERT_GE(server_pid_, 0);
-    if (server_pid_ == 0) {
-      dup2(log_fd, STDERR_FILENO);
-      dup2(log_fd, STDOUT_FILENO);
-      execve(argv[0], argv.data(), envp.data());
-      _exit(127);
-    }
-    close(log_fd);
-
-    const std::regex serving(R"re("msg":"serving".*"port":(\d+))re");
-    int port = 0;
-    for (int i = 0; i < 400 && port == 0; ++i) {
-      const std::string log = ReadFile(*log_path_);
-      std::smatch m;
-      if (std::regex_search(log, m, serving)) {
-        port = std::stoi(m[1]);
-        break;
-      }
-      int status = 0;
-      if (waitpid(server_pid_, &status, WNOHANG) == server_pid_) {
-        server_pid_ = -1;
-        FAIL() << "enterprise-catalog serve exited:\n" << log;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_GT(port, 0) << "no serving line:\n" << ReadFile(*log_path_);
+    server_ = new testing::ChildProcess(
+        {EC_BINARY, "serve", "--grpc-address", "127.0.0.1:0", "--log-level",
+         "info"},
+        {"ENTERPRISE_CATALOG_DATABASE_URL=" + db_->dsn(),
+         "ENTERPRISE_CATALOG_PLAINTEXT=true",
+         std::string("ENTERPRISE_CATALOG_JWT_SECRET=") + testing::kTestSecret,
+         std::string("ENTERPRISE_CATALOG_JWT_ISSUER=") + testing::kTestIssuer,
+         std::string("ENTERPRISE_CATALOG_JWT_AUDIENCE=") +
+             testing::kTestAudience},
+        testing::ChildOutput::kLogFile, {"ENTERPRISE_CATALOG_"});
+    ASSERT_GT(server_->pid(), 0);
+    const int port =
+        std::atoi(server_
+                      ->WaitForLogMatch(testing::kServingPortPattern,
+                                        std::chrono::seconds(20))
+                      .c_str());
+    ASSERT_GT(port, 0) << "no serving line (or serve exited):\n"
+                       << server_->log();
     channel_ = new std::shared_ptr<grpc::Channel>(
         grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
                             grpc::InsecureChannelCredentials()));
@@ -619,19 +571,12 @@ class ReflectionTest : public ::testing::Test {
   static void TearDownTestSuite() {
     delete channel_;
     channel_ = nullptr;
-    if (server_pid_ > 0) {
-      kill(server_pid_, SIGTERM);
-      int status = 0;
-      waitpid(server_pid_, &status, 0);
-      server_pid_ = -1;
-      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-          << "serve did not stop cleanly:\n"
-          << ReadFile(*log_path_);
-    }
-    if (log_path_ != nullptr) {
-      unlink(log_path_->c_str());
-      delete log_path_;
-      log_path_ = nullptr;
+    if (server_ != nullptr) {
+      server_->Signal(SIGTERM);
+      EXPECT_EQ(server_->Wait(), 0) << "serve did not stop cleanly:\n"
+                                    << server_->log();
+      delete server_;
+      server_ = nullptr;
     }
     delete token_;
     token_ = nullptr;
@@ -644,8 +589,7 @@ class ReflectionTest : public ::testing::Test {
   const std::shared_ptr<grpc::Channel>& channel() { return *channel_; }
 
   static inline testing::PgTestDatabase* db_ = nullptr;
-  static inline pid_t server_pid_ = -1;
-  static inline std::string* log_path_ = nullptr;
+  static inline testing::ChildProcess* server_ = nullptr;
   static inline std::string* token_ = nullptr;
   static inline std::shared_ptr<grpc::Channel>* channel_ = nullptr;
 };

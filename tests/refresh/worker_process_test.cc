@@ -1,14 +1,10 @@
 // Two real `enterprise-catalog work` processes on one database and one
 // discovery stand-in: the one holding a job is SIGKILLed mid-crawl, and the
 // other finishes the job once the lease expires.
-#include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,56 +15,95 @@
 
 #include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
 
+#include "absl/status/statusor.h"
 #include "common/canonical_json.h"
 #include "common/clock.h"
 #include "common/uuid.h"
 #include "google/protobuf/util/json_util.h"
 #include "tests/discovery_stub/stub_server.h"
+#include "tests/support/child_process.h"
 #include "tests/support/test_env.h"
 #include "tests/support/test_tokens.h"
-
-extern char** environ;
 
 namespace ec {
 namespace {
 
+using ec::testing::ChildProcess;
 using ::testing::HasSubstr;
 
-// A child process that is killed if the test ends first.
-class Child {
- public:
-  Child(const std::vector<std::string>& argv,
-        const std::vector<std::string>& extra_env) {
-    std::vector<std::string> env(extra_env);
-    for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
-    std::vector<char*> args, envp;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    if (posix_spawn(&pid_, args[0], nullptr, nullptr, args.data(),
-                    envp.data()) != 0) {
-      pid_ = -1;
-    }
+// The discovery stand-in with every response 300 ms late: pages of 10 make a
+// crawl of several seconds, to interrupt in the middle.
+absl::StatusOr<std::unique_ptr<stub::DiscoveryStub>> StartSlowDiscovery(
+    const stub::DiscoveryStub::Options& options) {
+  auto discovery = stub::DiscoveryStub::Start(options);
+  if (discovery.ok()) {
+    stub::FaultRule slow;
+    slow.kind = stub::FaultKind::kLatency;
+    slow.latency_ms = 300;
+    (*discovery)->AddFault(slow);
   }
-  ~Child() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      Wait();
-    }
-  }
-  pid_t pid() const { return pid_; }
-  // Waits for exit; returns the exit code, or 128 + signal.
-  int Wait() {
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
+  return discovery;
+}
 
- private:
-  pid_t pid_ = -1;
-};
+// The settings of an `enterprise-catalog work` process that crawls
+// `discovery` (started with `options`) one page of 10 at a time.
+std::vector<std::string> WorkerEnv(
+    const testing::StoreEnv& env, const stub::DiscoveryStub& discovery,
+    const stub::DiscoveryStub::Options& options) {
+  return {
+      "ENTERPRISE_CATALOG_DATABASE_URL=" + env.dsn(),
+      "ENTERPRISE_CATALOG_DISCOVERY_URL=" + discovery.discovery_url(),
+      "ENTERPRISE_CATALOG_OAUTH_URL=" + discovery.base_url(),
+      "ENTERPRISE_CATALOG_OAUTH_CLIENT_ID=" + options.client_id,
+      "ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET=" + options.client_secret,
+      "ENTERPRISE_CATALOG_DISCOVERY_PAGE_SIZE=10",
+      "ENTERPRISE_CATALOG_REFRESH_THREADS=1",
+      "ENTERPRISE_CATALOG_REFRESH_POLL_MS=100",
+      "ENTERPRISE_CATALOG_LOG_LEVEL=warn",
+      // Processes on one machine: each its own metrics port.
+      "ENTERPRISE_CATALOG_METRICS_ADDRESS=127.0.0.1:0",
+  };
+}
+
+// A catalog of courses and a requested refresh job for it, on the real clock
+// the worker processes use. Returns the job's uuid.
+absl::StatusOr<std::string> CreateCatalogAndJob(
+    storage::PgCatalogStore& store, const std::string& title,
+    const std::vector<std::string>& enabled_course_modes = {}) {
+  storage::NewCatalog catalog;
+  catalog.uuid = NewUuidV4();
+  catalog.title = title;
+  catalog.enterprise_uuid = "11111111-1111-4111-8111-111111111111";
+  catalog.filter = testing::Filter(R"({"content_type": "course"})");
+  catalog.enabled_course_modes = enabled_course_modes;
+  if (auto created = store.CreateCatalog(catalog); !created.ok()) {
+    return created.status();
+  }
+  auto job =
+      store.EnqueueForCatalog(catalog.uuid, storage::JobReason::kRequested,
+                              false, 3, SystemNowMicros());
+  if (!job.ok()) return job.status();
+  return job->job.uuid;
+}
+
+// Waits until the job is running and `discovery` has answered at least
+// `pages` search pages, polling until `deadline`. Returns the job's lease
+// owner then, or "" if that did not happen in time.
+absl::StatusOr<std::string> WaitUntilRunning(
+    storage::PgCatalogStore& store, const stub::DiscoveryStub& discovery,
+    const std::string& job_uuid, int pages,
+    std::chrono::steady_clock::time_point deadline) {
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto read = store.GetJob(job_uuid);
+    if (!read.ok()) return read.status();
+    if (read->state == storage::JobState::kRunning &&
+        discovery.stats().search_ok >= pages) {
+      return read->lease_owner;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return "";
+}
 
 TEST(WorkerProcessTest, KilledWorkersJobIsFinishedByAnother) {
   auto env = testing::StoreEnv::Create(2);
@@ -82,75 +117,42 @@ TEST(WorkerProcessTest, KilledWorkersJobIsFinishedByAnother) {
   options.dataset.programs = 5;
   options.dataset.min_doc_bytes = 600;
   options.dataset.max_doc_bytes = 1200;
-  auto discovery = stub::DiscoveryStub::Start(options);
-  ASSERT_TRUE(discovery.ok()) << discovery.status();
   // Ten pages of 10 at 300 ms each: a 3-second crawl to kill in the middle.
-  stub::FaultRule slow;
-  slow.kind = stub::FaultKind::kLatency;
-  slow.latency_ms = 300;
-  (*discovery)->AddFault(slow);
+  auto discovery = StartSlowDiscovery(options);
+  ASSERT_TRUE(discovery.ok()) << discovery.status();
 
-  const std::vector<std::string> worker_env = {
-      "ENTERPRISE_CATALOG_DATABASE_URL=" + (*env)->dsn(),
-      "ENTERPRISE_CATALOG_DISCOVERY_URL=" + (*discovery)->discovery_url(),
-      "ENTERPRISE_CATALOG_OAUTH_URL=" + (*discovery)->base_url(),
-      "ENTERPRISE_CATALOG_OAUTH_CLIENT_ID=" + options.client_id,
-      "ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET=" + options.client_secret,
-      "ENTERPRISE_CATALOG_DISCOVERY_PAGE_SIZE=10",
-      "ENTERPRISE_CATALOG_REFRESH_THREADS=1",
-      "ENTERPRISE_CATALOG_REFRESH_LEASE_SECONDS=2",
-      "ENTERPRISE_CATALOG_REFRESH_POLL_MS=100",
-      "ENTERPRISE_CATALOG_LOG_LEVEL=warn",
-      // Two processes on one machine: each its own metrics port.
-      "ENTERPRISE_CATALOG_METRICS_ADDRESS=127.0.0.1:0",
-  };
-  Child a({EC_BINARY, "work"}, worker_env);
-  Child b({EC_BINARY, "work"}, worker_env);
+  std::vector<std::string> worker_env = WorkerEnv(**env, **discovery, options);
+  worker_env.push_back("ENTERPRISE_CATALOG_REFRESH_LEASE_SECONDS=2");
+  ChildProcess a({EC_BINARY, "work"}, worker_env);
+  ChildProcess b({EC_BINARY, "work"}, worker_env);
   ASSERT_GT(a.pid(), 0);
   ASSERT_GT(b.pid(), 0);
 
-  // A catalog and its job, on the real clock the processes use.
-  storage::NewCatalog catalog;
-  catalog.uuid = NewUuidV4();
-  catalog.title = "Killed mid-crawl";
-  catalog.enterprise_uuid = "11111111-1111-4111-8111-111111111111";
-  catalog.filter = testing::Filter(R"({"content_type": "course"})");
-  catalog.enabled_course_modes = {"verified"};
-  ASSERT_TRUE(store->CreateCatalog(catalog).ok());
-  auto job =
-      store->EnqueueForCatalog(catalog.uuid, storage::JobReason::kRequested,
-                               false, 3, SystemNowMicros());
+  const auto job =
+      CreateCatalogAndJob(*store, "Killed mid-crawl", {"verified"});
   ASSERT_TRUE(job.ok()) << job.status();
 
   // Wait until one of them is a few pages into the crawl.
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  std::string owner;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto read = store->GetJob(job->job.uuid);
-    ASSERT_TRUE(read.ok());
-    if (read->state == storage::JobState::kRunning &&
-        (*discovery)->stats().search_ok >= 3) {
-      owner = read->lease_owner;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_FALSE(owner.empty()) << "no worker started the job";
-  Child* holder =
-      owner.find(":" + std::to_string(a.pid()) + "/") != std::string::npos ? &a
-                                                                           : &b;
-  Child* survivor = holder == &a ? &b : &a;
-  ASSERT_NE(owner.find(":" + std::to_string(holder->pid()) + "/"),
+  const auto owner = WaitUntilRunning(*store, **discovery, *job, 3, deadline);
+  ASSERT_TRUE(owner.ok()) << owner.status();
+  ASSERT_FALSE(owner->empty()) << "no worker started the job";
+  ChildProcess* holder =
+      owner->find(":" + std::to_string(a.pid()) + "/") != std::string::npos
+          ? &a
+          : &b;
+  ChildProcess* survivor = holder == &a ? &b : &a;
+  ASSERT_NE(owner->find(":" + std::to_string(holder->pid()) + "/"),
             std::string::npos)
-      << owner;
-  kill(holder->pid(), SIGKILL);
+      << *owner;
+  holder->Signal(SIGKILL);
   EXPECT_EQ(holder->Wait(), 128 + SIGKILL);
 
   storage::RefreshJobRow final_job;
   while (std::chrono::steady_clock::now() <
          deadline + std::chrono::seconds(20)) {
-    auto read = store->GetJob(job->job.uuid);
+    auto read = store->GetJob(*job);
     ASSERT_TRUE(read.ok());
     final_job = *read;
     if (final_job.state == storage::JobState::kSucceeded) break;
@@ -163,7 +165,7 @@ TEST(WorkerProcessTest, KilledWorkersJobIsFinishedByAnother) {
   // The crawl started twice: once by each worker.
   EXPECT_EQ((*discovery)->stats().crawls, 2);
 
-  kill(survivor->pid(), SIGTERM);
+  survivor->Signal(SIGTERM);
   EXPECT_EQ(survivor->Wait(), 0);
 }
 
@@ -178,75 +180,33 @@ TEST(WorkerProcessTest, SigtermMidCrawlReleasesTheLeaseAndExitsZero) {
   options.dataset.seed = 12;
   options.dataset.courses = 100;
   options.dataset.runs = 100;
-  auto discovery = stub::DiscoveryStub::Start(options);
+  auto discovery = StartSlowDiscovery(options);
   ASSERT_TRUE(discovery.ok()) << discovery.status();
-  stub::FaultRule slow;
-  slow.kind = stub::FaultKind::kLatency;
-  slow.latency_ms = 300;
-  (*discovery)->AddFault(slow);
-  Child worker(
-      {EC_BINARY, "work"},
-      {"ENTERPRISE_CATALOG_DATABASE_URL=" + (*env)->dsn(),
-       "ENTERPRISE_CATALOG_DISCOVERY_URL=" + (*discovery)->discovery_url(),
-       "ENTERPRISE_CATALOG_OAUTH_URL=" + (*discovery)->base_url(),
-       "ENTERPRISE_CATALOG_OAUTH_CLIENT_ID=" + options.client_id,
-       "ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET=" + options.client_secret,
-       "ENTERPRISE_CATALOG_DISCOVERY_PAGE_SIZE=10",
-       "ENTERPRISE_CATALOG_REFRESH_THREADS=1",
-       "ENTERPRISE_CATALOG_REFRESH_POLL_MS=100",
-       "ENTERPRISE_CATALOG_METRICS_ADDRESS=127.0.0.1:0",
-       "ENTERPRISE_CATALOG_LOG_LEVEL=warn"});
+  ChildProcess worker({EC_BINARY, "work"},
+                      WorkerEnv(**env, **discovery, options));
   ASSERT_GT(worker.pid(), 0);
 
-  storage::NewCatalog catalog;
-  catalog.uuid = NewUuidV4();
-  catalog.title = "Stopped mid-crawl";
-  catalog.enterprise_uuid = "11111111-1111-4111-8111-111111111111";
-  catalog.filter = testing::Filter(R"({"content_type": "course"})");
-  ASSERT_TRUE(store->CreateCatalog(catalog).ok());
-  auto job =
-      store->EnqueueForCatalog(catalog.uuid, storage::JobReason::kRequested,
-                               false, 3, SystemNowMicros());
+  const auto job = CreateCatalogAndJob(*store, "Stopped mid-crawl");
   ASSERT_TRUE(job.ok()) << job.status();
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  bool running = false;
-  while (!running && std::chrono::steady_clock::now() < deadline) {
-    auto read = store->GetJob(job->job.uuid);
-    ASSERT_TRUE(read.ok());
-    running = read->state == storage::JobState::kRunning &&
-              (*discovery)->stats().search_ok >= 2;
-    if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(running) << "the worker never started the job";
+  const auto owner = WaitUntilRunning(
+      *store, **discovery, *job, 2,
+      std::chrono::steady_clock::now() + std::chrono::seconds(20));
+  ASSERT_TRUE(owner.ok()) << owner.status();
+  ASSERT_FALSE(owner->empty()) << "the worker never started the job";
 
   const auto signalled = std::chrono::steady_clock::now();
-  kill(worker.pid(), SIGTERM);
+  worker.Signal(SIGTERM);
   EXPECT_EQ(worker.Wait(), 0);
   // Well inside the lease (60 s) and a pod's termination grace period.
   EXPECT_LT(std::chrono::steady_clock::now() - signalled,
             std::chrono::seconds(5));
-  auto after = store->GetJob(job->job.uuid);
+  auto after = store->GetJob(*job);
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->state, storage::JobState::kQueued);
   EXPECT_EQ(after->lease_owner, "");
   // The abandoned attempt is not counted against the job.
   EXPECT_EQ(after->attempts, 0);
   EXPECT_EQ(after->counts.members_after, 0);
-}
-
-// A port that was free a moment ago (the server binds it right after).
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
 }
 
 // The quickstart's shape: `enterprise-catalog all` (server and workers in one
@@ -264,8 +224,10 @@ TEST(WorkerProcessTest, AllCommandFillsACatalogAndReportsTheJob) {
   options.dataset.max_doc_bytes = 1200;
   auto discovery = stub::DiscoveryStub::Start(options);
   ASSERT_TRUE(discovery.ok()) << discovery.status();
-  const std::string address = "127.0.0.1:" + std::to_string(FreePort());
-  Child all(
+  // A port that was free a moment ago (the server binds it right after).
+  const std::string address =
+      "127.0.0.1:" + std::to_string(testing::FreePort());
+  ChildProcess all(
       {EC_BINARY, "all"},
       {"ENTERPRISE_CATALOG_DATABASE_URL=" + (*env)->dsn(),
        "ENTERPRISE_CATALOG_GRPC_ADDRESS=" + address,
@@ -346,7 +308,7 @@ TEST(WorkerProcessTest, AllCommandFillsACatalogAndReportsTheJob) {
   EXPECT_EQ(rpc->RefreshCatalog(context().get(), refresh, &job).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 
-  kill(all.pid(), SIGTERM);
+  all.Signal(SIGTERM);
   EXPECT_EQ(all.Wait(), 0);
 }
 
