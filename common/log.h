@@ -13,6 +13,11 @@ namespace ec {
 // `level` is one of trace, debug, info, warn, error, critical, off.
 absl::Status InitJsonLogging(std::string_view level);
 
+// Lines below warn are written to stderr in chunks, at least once a second
+// (see log.cc); this writes out what is pending now. Call it after a line
+// that someone may be waiting to read, such as the start-up lines.
+void FlushLogs();
+
 // Writes one structured log line. `fields` must be a JSON object (or null);
 // its members are added beside component and msg.
 void Log(spdlog::level::level_enum level, std::string_view component,

@@ -143,11 +143,13 @@ absl::StatusOr<std::unique_ptr<CatalogServer>> CatalogServer::Start(
   builder.AddListeningPort(options.address, credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.RegisterService(&server->service_);
-  std::vector<
-      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-      interceptors;
-  interceptors.push_back(std::make_unique<GrpcMetricsInterceptorFactory>());
-  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  if (options.grpc_metrics) {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(std::make_unique<GrpcMetricsInterceptorFactory>());
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   PreregisterMethodMetrics();
   HealthDescriptorForReflection();
   server->server_ = builder.BuildAndStart();

@@ -46,6 +46,9 @@ struct ServerOptions {
   // Server faults are logged at warn and refused callers at info or above
   // whatever this says.
   spdlog::level::level_enum call_log_level = spdlog::level::info;
+  // grpc_server_* metrics through an interceptor. Off only to measure what
+  // they cost (ec_bench --no-grpc-metrics).
+  bool grpc_metrics = true;
 };
 
 // A running gRPC server: the catalog service plus grpc.health.v1 and server

@@ -218,6 +218,8 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
              {"port", endpoint->port()},
              {"paths", "/metrics /healthz /readyz"}});
   }
+  // Whoever started us may be waiting for these lines (the ports).
+  FlushLogs();
   int signal = 0;
   sigwait(&stop_signals, &signal);
   LogInfo("main", "stop signal received", {{"signal", signal}});
@@ -229,6 +231,7 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
   endpoint.reset();
   monitor.Stop();
   LogInfo("main", "exiting");
+  FlushLogs();
   return 0;
 }
 
@@ -300,4 +303,9 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace ec
 
-int main(int argc, char** argv) { return ec::Main(argc, argv); }
+int main(int argc, char** argv) {
+  const int rc = ec::Main(argc, argv);
+  // Writes out buffered log lines and stops spdlog's flusher thread.
+  spdlog::shutdown();
+  return rc;
+}

@@ -66,6 +66,7 @@ struct Flags {
   // The per-call log line's level; info is the service's default, so the
   // figures include writing one JSON line per call to stderr.
   std::string call_log_level = "info";
+  bool grpc_metrics = true;
 };
 
 void Usage() {
@@ -83,6 +84,8 @@ void Usage() {
   --runs R                standalone course-run documents (default 3000)
   --catalogs K            extra catalogs of one enterprise (default 20)
   --seed S                key-sampling seed (default 42)
+  --no-grpc-metrics       serve without the grpc_server_* interceptor (to
+                          measure what it costs)
   --call-log-level L      level of the per-call log line: info (the
                           service default: one line per call) or debug
                           (not written)
@@ -101,6 +104,10 @@ Flags ParseFlags(int argc, char** argv) {
     if (arg == "--help" || arg == "-h") {
       Usage();
       std::exit(0);
+    }
+    if (arg == "--no-grpc-metrics") {
+      f.grpc_metrics = false;
+      continue;
     }
     std::string value;
     if (const size_t eq = arg.find('='); eq != std::string::npos) {
@@ -825,6 +832,7 @@ int Main(int argc, char** argv) {
   // Measures the read paths; token verification is not what is measured.
   options.auth.disabled = true;
   options.call_log_level = spdlog::level::from_str(flags.call_log_level);
+  options.grpc_metrics = flags.grpc_metrics;
   auto server = Check(CatalogServer::Start(options, env->store()), "server");
   fx.port = server->port();
 
