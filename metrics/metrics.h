@@ -99,6 +99,8 @@ class RefreshMetrics {
 
   // For tests.
   double JobsTotal(std::string_view outcome);
+  double GuardrailHoldsTotal() const { return guardrail_holds_->Value(); }
+  double LeasesExpiredTotal() const { return leases_expired_->Value(); }
   double ItemsTotal(std::string_view change);
   double DiscoveryRequestsTotal(std::string_view endpoint,
                                 std::string_view status);

@@ -79,8 +79,18 @@ class MetricsInterceptor final : public grpc::experimental::Interceptor {
 grpc::experimental::Interceptor*
 GrpcMetricsInterceptorFactory::CreateServerInterceptor(ServerRpcInfo* info) {
   const char* method = info->method();
-  return new MetricsInterceptor(metrics::GrpcServerMetrics::Get().ForMethod(
-      method == nullptr ? "unknown" : method, TypeName(info->type())));
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (auto it = by_method_.find(method); it != by_method_.end()) {
+      return new MetricsInterceptor(*it->second);
+    }
+  }
+  const metrics::GrpcMethodMetrics& found =
+      metrics::GrpcServerMetrics::Get().ForMethod(
+          method == nullptr ? "unknown" : method, TypeName(info->type()));
+  absl::MutexLock lock(&mu_);
+  by_method_.emplace(method, &found);
+  return new MetricsInterceptor(found);
 }
 
 }  // namespace ec

@@ -290,6 +290,19 @@ TEST_F(RefreshTest, OutcomesReachTheMetrics) {
   EXPECT_EQ(sample->jobs_queued, 1);
 }
 
+TEST_F(RefreshTest, AJobWhoseLeaseExpiredIsTakenOverAndCounted) {
+  const double expired = metrics::RefreshMetrics::Get().LeasesExpiredTotal();
+  const v1::Catalog a = Create(kCourses);
+  // A worker that leased the job and died: its lease runs out.
+  auto dead = env_->store()->Lease("dead-worker", 30 * kSecond, now_.load());
+  ASSERT_TRUE(dead.ok() && dead->has_value()) << dead.status();
+  Advance(31 * kSecond);
+  const storage::RefreshJobRow job = RunOne();
+  EXPECT_EQ(job.state, JobState::kSucceeded);
+  EXPECT_EQ(Members(a), 100);
+  EXPECT_EQ(metrics::RefreshMetrics::Get().LeasesExpiredTotal() - expired, 1);
+}
+
 TEST_F(RefreshTest, ConcurrentRefreshRequestsJoinOneJob) {
   const v1::Catalog a = Create(kCourses);
   Drain();
@@ -551,6 +564,9 @@ TEST_F(RefreshTest, OnePercentChangedRewritesOnlyThoseRows) {
 }
 
 TEST_F(RefreshTest, GuardrailHoldsADrasticShrinkUntilForced) {
+  metrics::RefreshMetrics& m = metrics::RefreshMetrics::Get();
+  const double holds = m.GuardrailHoldsTotal();
+  const double held_jobs = m.JobsTotal("held");
   const v1::Catalog a = Create(kCourses);
   ASSERT_EQ(Drain().size(), 1u);
   stub_->RemoveFraction(0.9, 5);
@@ -572,6 +588,8 @@ TEST_F(RefreshTest, GuardrailHoldsADrasticShrinkUntilForced) {
   EXPECT_EQ(reported.state(), v1::RefreshJob::HELD);
   EXPECT_THAT(reported.last_error(), HasSubstr("guardrail"));
   EXPECT_EQ(reported.counts().members_removed(), 100 - left);
+  EXPECT_EQ(m.GuardrailHoldsTotal() - holds, 1);
+  EXPECT_EQ(m.JobsTotal("held") - held_jobs, 1);
 
   const v1::RefreshJob forced = Refresh(a, /*force=*/true);
   EXPECT_NE(forced.uuid(), job_uuid);
