@@ -18,7 +18,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "common/content.h"
+#include "common/json_depth.h"
 #include "nlohmann/json.hpp"
 
 namespace ec::auth {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "common/content.h"
+#include "domain/content.h"
 
 namespace ec::discovery {
 

@@ -8,7 +8,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "common/content.h"
+#include "common/json_depth.h"
+#include "domain/content.h"
 #include "nlohmann/json.hpp"
 
 namespace ec::discovery {

@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "auth/authenticator.h"
-#include "server/catalog_core.h"
+#include "core/catalog_core.h"
 #include "server/grpc_service.h"
 #include "storage/catalog_store.h"
 

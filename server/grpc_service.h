@@ -9,7 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "auth/authenticator.h"
 #include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
-#include "server/catalog_core.h"
+#include "core/catalog_core.h"
 #include "spdlog/spdlog.h"
 
 namespace ec {

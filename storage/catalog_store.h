@@ -6,7 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "common/content.h"
+#include "domain/content.h"
 #include "storage/types.h"
 
 namespace ec::storage {

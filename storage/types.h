@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "common/canonical_json.h"
+#include "domain/canonical_json.h"
 
 namespace ec::storage {
 

@@ -30,8 +30,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
-#include "common/canonical_json.h"
-#include "common/content.h"
+#include "domain/canonical_json.h"
+#include "domain/content.h"
 #include "common/log.h"
 #include "common/uuid.h"
 #include "enterprise_catalog/v1/catalog_service.grpc.pb.h"

@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "common/canonical_json.h"
+#include "domain/canonical_json.h"
 #include "common/log.h"
 #include "common/uuid.h"
 #include "google/protobuf/util/json_util.h"
-#include "tests/discovery_stub/stub_server.h"
+#include "tools/discovery_stub/stub_server.h"
 #include "tests/support/test_env.h"
 #include "workers/refresh_worker.h"
 

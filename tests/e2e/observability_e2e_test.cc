@@ -21,7 +21,7 @@
 #include "metrics/http_endpoint.h"
 #include "metrics/metrics.h"
 #include "server/catalog_server.h"
-#include "server/monitor.h"
+#include "app/monitor.h"
 #include "spdlog/sinks/ostream_sink.h"
 #include "tests/support/child_process.h"
 #include "tests/support/grpc_health.h"

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/content.h"
+#include "domain/content.h"
 #include "common/limits.h"
 #include "discovery/search_page.h"
 #include "nlohmann/json.hpp"

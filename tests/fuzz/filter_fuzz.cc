@@ -13,7 +13,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "common/canonical_json.h"
+#include "domain/canonical_json.h"
 #include "common/limits.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"

@@ -17,7 +17,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "auth/jwt_verifier.h"
-#include "common/canonical_json.h"
+#include "domain/canonical_json.h"
 #include "common/page_token.h"
 #include "tests/fuzz/fuzz_seeds.h"
 

@@ -6,7 +6,7 @@
 
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
-#include "storage/migrate.h"
+#include "storage/pg/migrate.h"
 
 namespace ec::testing {
 

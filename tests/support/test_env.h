@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/canonical_json.h"
-#include "common/content.h"
+#include "domain/canonical_json.h"
+#include "domain/content.h"
 #include "gtest/gtest.h"
-#include "storage/pg_catalog_store.h"
+#include "storage/pg/pg_catalog_store.h"
 #include "tests/support/pg_test_db.h"
 
 namespace ec::testing {

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/catalog_core.h"
+#include "storage/catalog_store.h"
+
+namespace ec {
+
+struct ImportSummary {
+  int catalogs_created = 0;
+  int catalogs_existing = 0;
+  int queries_loaded = 0;
+  int64_t documents = 0;
+};
+
+// Loads a seed file: {"catalogs": [Catalog JSON...], "query_results":
+// [{"content_filter": {...}, "results": [search/all documents...]}]}.
+// Catalogs go through the same validation as CreateCatalog (existing uuids
+// are left alone, so importing twice is harmless); each query's results
+// replace that query's content exactly as a refresh would.
+absl::StatusOr<ImportSummary> ImportFile(const std::string& path,
+                                         CatalogCore* core,
+                                         storage::CatalogStore* store);
+
+}  // namespace ec

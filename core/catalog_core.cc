@@ -1,0 +1,635 @@
+#include "core/catalog_core.h"
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "domain/canonical_json.h"
+#include "domain/content.h"
+#include "common/limits.h"
+#include "common/log.h"
+#include "common/page_token.h"
+#include "common/status_macros.h"
+#include "common/uuid.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "core/validation.h"
+
+namespace ec {
+namespace {
+
+// The Django service's default for enabled_course_modes.
+const std::vector<std::string>& DefaultCourseModes() {
+  static const auto* modes = new std::vector<std::string>{
+      "verified", "professional", "no-id-professional", "audit", "honor"};
+  return *modes;
+}
+
+void SetTimestamp(storage::Micros micros, google::protobuf::Timestamp* out) {
+  *out = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(micros);
+}
+
+absl::Status CatalogToProto(const storage::CatalogRow& row, v1::Catalog* out) {
+  out->set_uuid(row.uuid);
+  out->set_title(row.title);
+  out->set_enterprise_uuid(row.enterprise_uuid);
+  out->set_enterprise_name(row.enterprise_name);
+  // Catalog CRUD is not a hot path, so re-parsing the stored filter is fine.
+  const auto parsed = google::protobuf::util::JsonStringToMessage(
+      row.content_filter_json, out->mutable_content_filter());
+  if (!parsed.ok()) {
+    return absl::InternalError(
+        absl::StrCat("stored content filter of catalog ", row.uuid,
+                     " is not a JSON object: ", parsed.message().as_string()));
+  }
+  out->set_catalog_query_uuid(row.catalog_query_uuid);
+  out->set_content_filter_hash(row.content_filter_hash);
+  for (const auto& mode : row.enabled_course_modes) {
+    out->add_enabled_course_modes(mode);
+  }
+  out->set_publish_audit_enrollment_urls(row.publish_audit_enrollment_urls);
+  SetTimestamp(row.created, out->mutable_created());
+  SetTimestamp(row.modified, out->mutable_modified());
+  out->set_content_count(row.content_refreshed ? row.content_count : 0);
+  if (row.content_refreshed) {
+    SetTimestamp(*row.content_refreshed, out->mutable_content_refreshed());
+  }
+  return absl::OkStatus();
+}
+
+void ContentToProto(storage::ContentRow&& row, v1::ContentMetadata* out) {
+  out->set_content_key(std::move(row.content_key));
+  out->set_content_type(std::move(row.content_type));
+  out->set_content_uuid(std::move(row.content_uuid));
+  out->set_parent_content_key(std::move(row.parent_content_key));
+  out->set_title(std::move(row.title));
+  SetTimestamp(row.modified, out->mutable_modified());
+  // Moved, never re-encoded: documents are served as stored.
+  out->set_json_metadata(std::move(row.json_metadata));
+}
+
+absl::StatusOr<std::vector<std::string>> CourseModes(
+    const google::protobuf::RepeatedPtrField<std::string>& modes) {
+  if (modes.empty()) return DefaultCourseModes();
+  if (static_cast<size_t>(modes.size()) > kMaxCourseModes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("enabled_course_modes has ", modes.size(),
+                     " entries; the limit is ", kMaxCourseModes));
+  }
+  std::vector<std::string> out;
+  for (int i = 0; i < modes.size(); ++i) {
+    EC_RETURN_IF_ERROR(
+        ValidateText(absl::StrCat("enabled_course_modes[", i, "]"), modes[i],
+                     kMaxCourseModeBytes, true));
+    out.push_back(modes[i]);
+  }
+  return out;
+}
+
+absl::StatusOr<CanonicalFilter> RequireFilter(const v1::Catalog& catalog) {
+  if (!catalog.has_content_filter()) {
+    return absl::InvalidArgumentError(
+        "catalog.content_filter is required (a JSON object such as "
+        "{\"content_type\": \"course\"})");
+  }
+  return CanonicalizeFilter(catalog.content_filter());
+}
+
+// Length-prefixed join, so that distinct lists never produce the same scope.
+template <typename List = std::vector<std::string>>
+std::string ScopeOf(absl::string_view rpc,
+                    std::initializer_list<absl::string_view> parts,
+                    const google::protobuf::RepeatedPtrField<std::string>* a,
+                    const google::protobuf::RepeatedPtrField<std::string>* b,
+                    const List* c = nullptr) {
+  std::string scope(rpc);
+  auto add = [&scope](absl::string_view part) {
+    absl::StrAppend(&scope, "|", part.size(), ":", part);
+  };
+  for (absl::string_view part : parts) add(part);
+  auto add_list = [&](const auto* list) {
+    if (list == nullptr) return;
+    absl::StrAppend(&scope, "|n", list->size());
+    for (const std::string& item : *list) add(item);
+  };
+  add_list(a);
+  add_list(b);
+  add_list(c);
+  return scope;
+}
+
+absl::Status CatalogNotFound(const std::string& uuid) {
+  // The store's wording, so a foreign catalog is indistinguishable.
+  return absl::NotFoundError(absl::StrCat("catalog ", uuid, " not found"));
+}
+
+absl::Status MayNotAdmin(const auth::Principal& caller,
+                         absl::string_view enterprise) {
+  return absl::PermissionDeniedError(absl::StrCat(
+      "caller ", caller.subject(), " may not change catalogs of enterprise ",
+      enterprise, "; that needs ", auth::kCatalogAdminRole, ":", enterprise,
+      ", ", auth::kEnterpriseAdminRole, ":", enterprise, " or ",
+      auth::kOperatorRole, ":*"));
+}
+
+absl::Status MayNotRead(const auth::Principal& caller,
+                        absl::string_view enterprise) {
+  return absl::PermissionDeniedError(absl::StrCat(
+      "caller ", caller.subject(), " may not read catalogs of enterprise ",
+      enterprise, "; that needs a learner or admin role for it"));
+}
+
+// One line per attempted change, whatever its outcome: who, what, which
+// catalog and enterprise, and the result.
+void Audit(const auth::Principal& caller, absl::string_view action,
+           absl::string_view catalog_uuid, absl::string_view enterprise_uuid,
+           const absl::Status& status, absl::string_view job_uuid = {}) {
+  std::string roles = absl::StrJoin(caller.roles(), " ");
+  if (roles.size() > 512) roles.resize(512);
+  nlohmann::json fields = {
+      {"subject", caller.subject()},
+      {"roles", roles},
+      {"action", std::string(action)},
+      // Caller input of any size and content: bounded, and the JSON writer
+      // escapes it.
+      {"catalog_uuid", std::string(catalog_uuid.substr(0, 64))},
+      {"enterprise_uuid", std::string(enterprise_uuid.substr(0, 64))},
+      {"result", absl::StatusCodeToString(status.code())}};
+  if (!job_uuid.empty()) fields["job_uuid"] = std::string(job_uuid);
+  if (!status.ok()) fields["error"] = std::string(status.message());
+  LogInfo("audit", "catalog change", fields);
+}
+
+}  // namespace
+
+absl::StatusOr<storage::CatalogRow> CatalogCore::ReadableCatalog(
+    const auth::Principal& caller, const std::string& uuid) {
+  EC_ASSIGN_OR_RETURN(storage::CatalogRow row, store_->GetCatalog(uuid));
+  if (!caller.CanRead(row.enterprise_uuid)) return CatalogNotFound(uuid);
+  return row;
+}
+
+absl::StatusOr<storage::CatalogRow> CatalogCore::AdministeredCatalog(
+    const auth::Principal& caller, const std::string& uuid) {
+  EC_ASSIGN_OR_RETURN(storage::CatalogRow row, ReadableCatalog(caller, uuid));
+  if (!caller.CanAdmin(row.enterprise_uuid)) {
+    return MayNotAdmin(caller, row.enterprise_uuid);
+  }
+  return row;
+}
+
+absl::Status CatalogCore::CreateCatalog(const auth::Principal& caller,
+                                        const v1::CreateCatalogRequest& request,
+                                        v1::Catalog* response) {
+  const v1::Catalog& in = request.catalog();
+  std::string catalog_uuid = in.uuid();
+  const absl::Status status = [&]() -> absl::Status {
+    storage::NewCatalog catalog;
+    if (in.uuid().empty()) {
+      catalog.uuid = NewUuidV4();
+    } else {
+      EC_ASSIGN_OR_RETURN(catalog.uuid, RequireUuid("catalog.uuid", in.uuid()));
+    }
+    EC_RETURN_IF_ERROR(
+        ValidateText("catalog.title", in.title(), kMaxTitleBytes, true));
+    catalog.title = in.title();
+    EC_ASSIGN_OR_RETURN(
+        catalog.enterprise_uuid,
+        RequireUuid("catalog.enterprise_uuid", in.enterprise_uuid()));
+    EC_RETURN_IF_ERROR(ValidateText("catalog.enterprise_name",
+                                    in.enterprise_name(),
+                                    kMaxEnterpriseNameBytes, false));
+    catalog.enterprise_name = in.enterprise_name();
+    EC_ASSIGN_OR_RETURN(catalog.filter, RequireFilter(in));
+    EC_ASSIGN_OR_RETURN(catalog.enabled_course_modes,
+                        CourseModes(in.enabled_course_modes()));
+    catalog.publish_audit_enrollment_urls = in.publish_audit_enrollment_urls();
+    catalog_uuid = catalog.uuid;
+    if (!caller.CanAdmin(catalog.enterprise_uuid)) {
+      return MayNotAdmin(caller, catalog.enterprise_uuid);
+    }
+
+    EC_ASSIGN_OR_RETURN(storage::CatalogRow row,
+                        store_->CreateCatalog(catalog));
+    RefreshIfStale(row, storage::JobReason::kCreated);
+    return CatalogToProto(row, response);
+  }();
+  Audit(caller, "CreateCatalog", catalog_uuid, in.enterprise_uuid(), status);
+  return status;
+}
+
+absl::Status CatalogCore::GetCatalog(const auth::Principal& caller,
+                                     const v1::GetCatalogRequest& request,
+                                     v1::Catalog* response) {
+  EC_ASSIGN_OR_RETURN(std::string uuid, RequireUuid("uuid", request.uuid()));
+  EC_ASSIGN_OR_RETURN(storage::CatalogRow row, ReadableCatalog(caller, uuid));
+  return CatalogToProto(row, response);
+}
+
+absl::Status CatalogCore::ListCatalogs(const auth::Principal& caller,
+                                       const v1::ListCatalogsRequest& request,
+                                       v1::ListCatalogsResponse* response) {
+  storage::ListCatalogsQuery query;
+  if (!request.enterprise_uuid().empty()) {
+    EC_ASSIGN_OR_RETURN(
+        std::string enterprise,
+        RequireUuid("enterprise_uuid", request.enterprise_uuid()));
+    if (!caller.CanRead(enterprise)) return MayNotRead(caller, enterprise);
+    query.enterprise_uuids = std::vector<std::string>{enterprise};
+  } else {
+    // Without a filter: every catalog the caller may read.
+    query.enterprise_uuids = caller.ReadableEnterprises();
+  }
+  EC_ASSIGN_OR_RETURN(query.limit, ResolvePageSize(request.page_size()));
+  // The enterprise set is part of the scope: a token issued to a caller
+  // with other roles does not page this caller's listing.
+  const std::string scope = ScopeOf(
+      "ListCatalogs", {query.enterprise_uuids ? "some" : "all"}, nullptr,
+      nullptr, query.enterprise_uuids ? &*query.enterprise_uuids : nullptr);
+  if (!request.page_token().empty()) {
+    EC_ASSIGN_OR_RETURN(std::string position,
+                        page_tokens_.Decode(request.page_token(), scope));
+    // Position: "<created micros> <uuid>".
+    const size_t space = position.find(' ');
+    storage::CatalogCursor cursor;
+    std::optional<std::string> uuid;
+    if (space != std::string::npos)
+      uuid = NormalizeUuid(position.substr(space + 1));
+    if (space == std::string::npos ||
+        !absl::SimpleAtoi(position.substr(0, space), &cursor.created) ||
+        !uuid) {
+      return absl::InvalidArgumentError("page_token is malformed");
+    }
+    cursor.uuid = *uuid;
+    query.after = cursor;
+  }
+  EC_ASSIGN_OR_RETURN(storage::CatalogPage page, store_->ListCatalogs(query));
+  for (const auto& row : page.catalogs) {
+    EC_RETURN_IF_ERROR(CatalogToProto(row, response->add_catalogs()));
+  }
+  if (page.has_more && !page.catalogs.empty()) {
+    const auto& last = page.catalogs.back();
+    response->set_next_page_token(
+        page_tokens_.Encode(scope, absl::StrCat(last.created, " ", last.uuid)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CatalogCore::UpdateCatalog(const auth::Principal& caller,
+                                        const v1::UpdateCatalogRequest& request,
+                                        v1::Catalog* response) {
+  const v1::Catalog& in = request.catalog();
+  std::string enterprise;
+  const absl::Status status = [&]() -> absl::Status {
+    storage::CatalogUpdate update;
+    EC_ASSIGN_OR_RETURN(update.uuid, RequireUuid("catalog.uuid", in.uuid()));
+    if (request.update_mask().paths().empty()) {
+      return absl::InvalidArgumentError(
+          "update_mask must name the fields to change: title, enterprise_name, "
+          "content_filter, enabled_course_modes, "
+          "publish_audit_enrollment_urls");
+    }
+    for (const std::string& path : request.update_mask().paths()) {
+      if (path == "title") {
+        EC_RETURN_IF_ERROR(
+            ValidateText("catalog.title", in.title(), kMaxTitleBytes, true));
+        update.title = in.title();
+      } else if (path == "enterprise_name") {
+        EC_RETURN_IF_ERROR(ValidateText("catalog.enterprise_name",
+                                        in.enterprise_name(),
+                                        kMaxEnterpriseNameBytes, false));
+        update.enterprise_name = in.enterprise_name();
+      } else if (path == "content_filter") {
+        EC_ASSIGN_OR_RETURN(update.filter, RequireFilter(in));
+      } else if (path == "enabled_course_modes") {
+        EC_ASSIGN_OR_RETURN(update.enabled_course_modes,
+                            CourseModes(in.enabled_course_modes()));
+      } else if (path == "publish_audit_enrollment_urls") {
+        update.publish_audit_enrollment_urls =
+            in.publish_audit_enrollment_urls();
+      } else if (path == "uuid" || path == "enterprise_uuid") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("update_mask path \"", path,
+                         "\" cannot be updated; create a new catalog instead"));
+      } else if (path == "catalog_query_uuid" ||
+                 path == "content_filter_hash" || path == "created" ||
+                 path == "modified" || path == "content_count" ||
+                 path == "content_refreshed") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("update_mask path \"", path, "\" is output only"));
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "update_mask path \"", path.substr(0, 64),
+            "\" is not a Catalog field; updatable: title, enterprise_name, "
+            "content_filter, enabled_course_modes, "
+            "publish_audit_enrollment_urls"));
+      }
+    }
+    // A catalog's enterprise never changes, so checking it before the update
+    // cannot race with another change.
+    EC_ASSIGN_OR_RETURN(storage::CatalogRow current,
+                        AdministeredCatalog(caller, update.uuid));
+    enterprise = current.enterprise_uuid;
+    EC_ASSIGN_OR_RETURN(storage::CatalogRow row, store_->UpdateCatalog(update));
+    if (update.filter.has_value()) {
+      RefreshIfStale(row, storage::JobReason::kUpdated);
+    }
+    return CatalogToProto(row, response);
+  }();
+  Audit(caller, "UpdateCatalog", in.uuid(), enterprise, status);
+  return status;
+}
+
+absl::Status CatalogCore::DeleteCatalog(
+    const auth::Principal& caller, const v1::DeleteCatalogRequest& request,
+    v1::DeleteCatalogResponse* /*response*/) {
+  std::string enterprise;
+  const absl::Status status = [&]() -> absl::Status {
+    EC_ASSIGN_OR_RETURN(std::string uuid, RequireUuid("uuid", request.uuid()));
+    EC_ASSIGN_OR_RETURN(storage::CatalogRow row,
+                        AdministeredCatalog(caller, uuid));
+    enterprise = row.enterprise_uuid;
+    return store_->DeleteCatalog(uuid);
+  }();
+  Audit(caller, "DeleteCatalog", request.uuid(), enterprise, status);
+  return status;
+}
+
+absl::Status CatalogCore::ContainsContentItems(
+    const auth::Principal& caller,
+    const v1::ContainsContentItemsRequest& request,
+    v1::ContainsContentItemsResponse* response) {
+  EC_ASSIGN_OR_RETURN(std::string uuid,
+                      RequireUuid("catalog_uuid", request.catalog_uuid()));
+  EC_RETURN_IF_ERROR(
+      ValidateContentKeys("content_keys", request.content_keys(), false));
+  const std::vector<std::string> keys(request.content_keys().begin(),
+                                      request.content_keys().end());
+  // The enterprise comes back with the answer, so authorizing costs no
+  // extra round trip on this hot path; a foreign catalog's answer is
+  // dropped unread.
+  EC_ASSIGN_OR_RETURN(storage::ContainedResult contained,
+                      store_->ContainedKeys(uuid, keys));
+  if (!caller.CanRead(contained.enterprise_uuid)) return CatalogNotFound(uuid);
+  const std::unordered_set<std::string> hits(contained.keys.begin(),
+                                             contained.keys.end());
+  bool all = true;
+  for (const std::string& key : keys) {
+    const bool in = hits.count(key) > 0;
+    all = all && in;
+    auto* result = response->add_results();
+    result->set_content_key(key);
+    result->set_contained(in);
+  }
+  response->set_contains_any(!hits.empty());
+  response->set_contains_all(all);
+  return absl::OkStatus();
+}
+
+absl::Status CatalogCore::CustomerContainsContentItems(
+    const auth::Principal& caller,
+    const v1::CustomerContainsContentItemsRequest& request,
+    v1::CustomerContainsContentItemsResponse* response) {
+  EC_ASSIGN_OR_RETURN(
+      std::string enterprise,
+      RequireUuid("enterprise_uuid", request.enterprise_uuid()));
+  if (!caller.CanRead(enterprise)) return MayNotRead(caller, enterprise);
+  EC_RETURN_IF_ERROR(
+      ValidateContentKeys("content_keys", request.content_keys(), false));
+  const std::vector<std::string> keys(request.content_keys().begin(),
+                                      request.content_keys().end());
+  EC_ASSIGN_OR_RETURN(std::vector<std::string> catalogs,
+                      store_->CatalogsContainingAny(enterprise, keys));
+  response->set_contains_any(!catalogs.empty());
+  for (auto& uuid : catalogs) response->add_catalog_uuids(std::move(uuid));
+  return absl::OkStatus();
+}
+
+absl::Status CatalogCore::GetCatalogMetadata(
+    const auth::Principal& caller, const v1::GetCatalogMetadataRequest& request,
+    v1::GetCatalogMetadataResponse* response) {
+  storage::MetadataQuery query;
+  EC_ASSIGN_OR_RETURN(query.catalog_uuid,
+                      RequireUuid("catalog_uuid", request.catalog_uuid()));
+  EC_ASSIGN_OR_RETURN(query.limit, ResolvePageSize(request.page_size()));
+  EC_RETURN_IF_ERROR(
+      ValidateContentKeys("content_keys", request.content_keys(), true));
+  if (static_cast<size_t>(request.content_types_size()) >
+      std::size(kContentTypes)) {
+    return absl::InvalidArgumentError(
+        "content_types lists more entries than there are content types");
+  }
+  for (int i = 0; i < request.content_types_size(); ++i) {
+    if (!IsKnownContentType(request.content_types(i))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "content_types[", i, "] is \"",
+          request.content_types(i).substr(0, 64),
+          "\"; expected one of course, courserun, program, learnerpathway"));
+    }
+  }
+  query.content_keys.assign(request.content_keys().begin(),
+                            request.content_keys().end());
+  query.content_types.assign(request.content_types().begin(),
+                             request.content_types().end());
+  // Built only when a token is read or written: with 1,000 keys it is a
+  // quarter of a megabyte.
+  auto scope = [&] {
+    return ScopeOf("GetCatalogMetadata", {query.catalog_uuid},
+                   &request.content_keys(), &request.content_types());
+  };
+  if (!request.page_token().empty()) {
+    EC_ASSIGN_OR_RETURN(query.after_key,
+                        page_tokens_.Decode(request.page_token(), scope()));
+    if (query.after_key.empty()) {
+      return absl::InvalidArgumentError("page_token is malformed");
+    }
+  }
+  EC_ASSIGN_OR_RETURN(storage::MetadataPage page,
+                      store_->GetCatalogMetadata(query));
+  // As for contains: one round trip, and a foreign page is dropped unread.
+  if (!caller.CanRead(page.enterprise_uuid)) {
+    return CatalogNotFound(query.catalog_uuid);
+  }
+  response->set_catalog_uuid(page.catalog_uuid);
+  response->set_catalog_title(page.catalog_title);
+  response->set_enterprise_uuid(page.enterprise_uuid);
+  response->set_total_count(page.total_count);
+  response->mutable_items()->Reserve(static_cast<int>(page.items.size()));
+  for (auto& item : page.items)
+    ContentToProto(std::move(item), response->add_items());
+  if (page.has_more && response->items_size() > 0) {
+    response->set_next_page_token(page_tokens_.Encode(
+        scope(), response->items(response->items_size() - 1).content_key()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CatalogCore::GetContentMetadata(
+    const auth::Principal& caller, const v1::GetContentMetadataRequest& request,
+    v1::GetContentMetadataResponse* response) {
+  if (!caller.CanReadGlobal()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "caller ", caller.subject(),
+        " may not read content metadata outside a catalog; that needs ",
+        auth::kOperatorRole, ":* or ", auth::kServiceRole,
+        ":* (use GetCatalogMetadata for a catalog's content)"));
+  }
+  EC_RETURN_IF_ERROR(
+      ValidateContentKeys("content_keys", request.content_keys(), false));
+  std::vector<std::string> keys;
+  std::unordered_set<std::string_view> seen;
+  for (const std::string& key : request.content_keys()) {
+    if (seen.insert(key).second) keys.push_back(key);
+  }
+  EC_ASSIGN_OR_RETURN(std::vector<storage::ContentRow> rows,
+                      store_->GetContentMetadata(keys));
+  std::unordered_map<std::string, storage::ContentRow*> by_key;
+  for (auto& row : rows) by_key.emplace(row.content_key, &row);
+  for (const std::string& key : keys) {
+    auto it = by_key.find(key);
+    if (it == by_key.end()) {
+      response->add_not_found_keys(key);
+    } else {
+      ContentToProto(std::move(*it->second), response->add_items());
+    }
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+v1::RefreshJob::State StateToProto(storage::JobState state) {
+  switch (state) {
+    case storage::JobState::kQueued:
+      return v1::RefreshJob::QUEUED;
+    case storage::JobState::kRunning:
+      return v1::RefreshJob::RUNNING;
+    case storage::JobState::kSucceeded:
+      return v1::RefreshJob::SUCCEEDED;
+    case storage::JobState::kFailed:
+      return v1::RefreshJob::FAILED;
+    case storage::JobState::kHeld:
+      return v1::RefreshJob::HELD;
+  }
+  return v1::RefreshJob::STATE_UNSPECIFIED;
+}
+
+v1::RefreshJob::Reason ReasonToProto(storage::JobReason reason) {
+  switch (reason) {
+    case storage::JobReason::kCreated:
+      return v1::RefreshJob::CATALOG_CREATED;
+    case storage::JobReason::kUpdated:
+      return v1::RefreshJob::CATALOG_UPDATED;
+    case storage::JobReason::kRequested:
+      return v1::RefreshJob::REQUESTED;
+    case storage::JobReason::kScheduled:
+      return v1::RefreshJob::SCHEDULED;
+  }
+  return v1::RefreshJob::REASON_UNSPECIFIED;
+}
+
+void JobToProto(const storage::RefreshJobRow& job, v1::RefreshJob* out) {
+  out->set_uuid(job.uuid);
+  out->set_catalog_query_uuid(job.catalog_query_uuid);
+  out->set_state(StateToProto(job.state));
+  out->set_reason(ReasonToProto(job.reason));
+  out->set_force(job.force);
+  out->set_attempts(job.attempts);
+  out->set_max_attempts(job.max_attempts);
+  SetTimestamp(job.created, out->mutable_created());
+  if (job.started) SetTimestamp(*job.started, out->mutable_started());
+  if (job.finished) SetTimestamp(*job.finished, out->mutable_finished());
+  if (job.state == storage::JobState::kQueued) {
+    SetTimestamp(job.run_after, out->mutable_next_attempt());
+  }
+  out->set_last_error(job.last_error);
+  const storage::RefreshCounts& c = job.counts;
+  v1::RefreshCounts* counts = out->mutable_counts();
+  counts->set_pages(c.pages);
+  counts->set_discovery_requests(c.discovery_requests);
+  counts->set_discovery_retries(c.discovery_retries);
+  counts->set_items_seen(c.items_seen);
+  counts->set_members_before(c.members_before);
+  counts->set_members_after(c.members_after);
+  counts->set_members_added(c.members_added);
+  counts->set_members_removed(c.members_removed);
+  counts->set_content_inserted(c.content_inserted);
+  counts->set_content_updated(c.content_updated);
+  counts->set_content_unchanged(c.content_unchanged);
+  counts->set_duration_ms(c.duration_ms);
+}
+
+absl::Status NoQueue() {
+  return absl::UnimplementedError(
+      "this server was started without a refresh queue");
+}
+
+}  // namespace
+
+void CatalogCore::RefreshIfStale(const storage::CatalogRow& row,
+                                 storage::JobReason reason) {
+  if (queue_ == nullptr) return;
+  const int64_t now = policy_.clock();
+  const int64_t stale_before = now - ToMicros(policy_.max_age);
+  if (row.content_refreshed && *row.content_refreshed >= stale_before) return;
+  auto queued = queue_->EnqueueForCatalog(row.uuid, reason, false,
+                                          policy_.max_attempts, now);
+  if (!queued.ok()) {
+    LogWarn("core", "could not queue refresh; the scheduler will",
+            {{"catalog_uuid", row.uuid},
+             {"error", std::string(queued.status().message())}});
+  }
+}
+
+absl::Status CatalogCore::RefreshCatalog(
+    const auth::Principal& caller, const v1::RefreshCatalogRequest& request,
+    v1::RefreshJob* response) {
+  std::string enterprise;
+  const absl::Status status = [&]() -> absl::Status {
+    EC_ASSIGN_OR_RETURN(std::string uuid,
+                        RequireUuid("catalog_uuid", request.catalog_uuid()));
+    if (queue_ == nullptr) return NoQueue();
+    EC_ASSIGN_OR_RETURN(storage::CatalogRow row,
+                        AdministeredCatalog(caller, uuid));
+    enterprise = row.enterprise_uuid;
+    EC_ASSIGN_OR_RETURN(
+        storage::EnqueueResult queued,
+        queue_->EnqueueForCatalog(uuid, storage::JobReason::kRequested,
+                                  request.force(), policy_.max_attempts,
+                                  policy_.clock()));
+    JobToProto(queued.job, response);
+    return absl::OkStatus();
+  }();
+  Audit(caller, request.force() ? "RefreshCatalog(force)" : "RefreshCatalog",
+        request.catalog_uuid(), enterprise, status, response->uuid());
+  return status;
+}
+
+absl::Status CatalogCore::GetRefreshJob(const auth::Principal& caller,
+                                        const v1::GetRefreshJobRequest& request,
+                                        v1::RefreshJob* response) {
+  EC_ASSIGN_OR_RETURN(std::string uuid,
+                      RequireUuid("job_uuid", request.job_uuid()));
+  if (queue_ == nullptr) return NoQueue();
+  EC_ASSIGN_OR_RETURN(storage::RefreshJobRow job, queue_->GetJob(uuid));
+  // A job belongs to a query that catalogs of several enterprises may
+  // share: whoever may refresh one of them may watch it.
+  const bool allowed =
+      caller.CanReadGlobal() ||
+      std::any_of(job.enterprise_uuids.begin(), job.enterprise_uuids.end(),
+                  [&](const std::string& e) { return caller.CanAdmin(e); });
+  if (!allowed) {
+    return absl::NotFoundError(
+        absl::StrCat("refresh job ", uuid, " not found"));
+  }
+  JobToProto(job, response);
+  return absl::OkStatus();
+}
+
+}  // namespace ec

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace ec {
+
+inline constexpr std::string_view kContentTypes[] = {
+    "course", "courserun", "program", "learnerpathway"};
+
+bool IsKnownContentType(std::string_view type);
+
+// One content row as derived from a course-discovery search/all document.
+struct ContentRecord {
+  // Document "key", or "uuid" when there is no key (programs, pathways).
+  std::string content_key;
+  // From the prefix of "aggregation_key" ("courserun:edX+DemoX" -> courserun),
+  // falling back to "content_type".
+  std::string content_type;
+  // Lower-case uuid, or empty.
+  std::string content_uuid;
+  // Course runs: the course key (after "courserun:" in aggregation_key, or the
+  // enclosing course for nested runs). Empty for other types.
+  std::string parent_content_key;
+  // "title", or "name" for learner pathways.
+  std::string title;
+  // The document as compact JSON text.
+  std::string json_metadata;
+  // True for course runs that appeared only nested in a course's
+  // "course_runs". Such rows never overwrite a full run document.
+  bool derived = false;
+};
+
+// Parses one search/all result document (a JSON object) into its record,
+// followed by a derived record for each nested course run of a course.
+// INVALID_ARGUMENT for documents without a usable key or type, keys longer
+// than kMaxContentKeyBytes, or NUL characters.
+absl::StatusOr<std::vector<ContentRecord>> ParseDiscoveryDocument(
+    std::string_view json_text);
+
+}  // namespace ec

@@ -1,0 +1,240 @@
+#include "domain/content.h"
+
+#include <string>
+
+#include "common/limits.h"
+#include "gtest/gtest.h"
+
+namespace ec {
+namespace {
+
+void ExpectInvalid(const absl::StatusOr<std::vector<ContentRecord>>& records,
+                   const std::string& message_part) {
+  ASSERT_FALSE(records.ok()) << "parsed " << records->size() << " records";
+  EXPECT_EQ(records.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_PRED_FORMAT2(::testing::IsSubstring, message_part,
+                      std::string(records.status().message()));
+}
+
+std::vector<ContentRecord> ParseOk(std::string_view json) {
+  absl::StatusOr<std::vector<ContentRecord>> records =
+      ParseDiscoveryDocument(json);
+  EXPECT_TRUE(records.ok()) << records.status();
+  return records.ok() ? *records : std::vector<ContentRecord>();
+}
+
+TEST(IsKnownContentTypeTest, AcceptsOnlyTheFourTypes) {
+  for (const char* type :
+       {"course", "courserun", "program", "learnerpathway"}) {
+    EXPECT_TRUE(IsKnownContentType(type)) << type;
+  }
+  for (const char* type : {"", "Course", "courses", "video", "course "}) {
+    EXPECT_FALSE(IsKnownContentType(type)) << type;
+  }
+}
+
+TEST(ParseDiscoveryDocumentTest, CourseWithNestedRuns) {
+  const std::vector<ContentRecord> records = ParseOk(R"json(
+    {"title": "Demo Course", "key": "edX+DemoX",
+     "aggregation_key": "course:edX+DemoX",
+     "uuid": "0A1B2C3D-4E5F-6789-ABCD-EF0123456789",
+     "course_runs": [
+       {"key": "course-v1:edX+DemoX+1T2024", "title": "Demo 2024",
+        "uuid": "11111111-2222-3333-4444-555555555555"},
+       {"uuid": "not-a-uuid", "key": "course-v1:edX+DemoX+2T2024"},
+       "not an object",
+       {"title": "no key"},
+       {"key": 5},
+       {"key": ""}
+     ]})json");
+  ASSERT_EQ(records.size(), 3u);
+
+  const ContentRecord& course = records[0];
+  EXPECT_EQ(course.content_type, "course");
+  EXPECT_EQ(course.content_key, "edX+DemoX");
+  EXPECT_EQ(course.content_uuid, "0a1b2c3d-4e5f-6789-abcd-ef0123456789");
+  EXPECT_EQ(course.parent_content_key, "");
+  EXPECT_EQ(course.title, "Demo Course");
+  EXPECT_FALSE(course.derived);
+  // Compact, and in the order discovery sent the members.
+  EXPECT_EQ(
+      course.json_metadata,
+      R"json({"title":"Demo Course","key":"edX+DemoX","aggregation_key":"course:edX+DemoX","uuid":"0A1B2C3D-4E5F-6789-ABCD-EF0123456789","course_runs":[{"key":"course-v1:edX+DemoX+1T2024","title":"Demo 2024","uuid":"11111111-2222-3333-4444-555555555555"},{"uuid":"not-a-uuid","key":"course-v1:edX+DemoX+2T2024"},"not an object",{"title":"no key"},{"key":5},{"key":""}]})json");
+
+  const ContentRecord& first_run = records[1];
+  EXPECT_EQ(first_run.content_type, "courserun");
+  EXPECT_EQ(first_run.content_key, "course-v1:edX+DemoX+1T2024");
+  EXPECT_EQ(first_run.content_uuid, "11111111-2222-3333-4444-555555555555");
+  EXPECT_EQ(first_run.parent_content_key, "edX+DemoX");
+  EXPECT_EQ(first_run.title, "Demo 2024");
+  EXPECT_TRUE(first_run.derived);
+  EXPECT_EQ(
+      first_run.json_metadata,
+      R"json({"key":"course-v1:edX+DemoX+1T2024","title":"Demo 2024","uuid":"11111111-2222-3333-4444-555555555555"})json");
+
+  const ContentRecord& second_run = records[2];
+  EXPECT_EQ(second_run.content_type, "courserun");
+  EXPECT_EQ(second_run.content_key, "course-v1:edX+DemoX+2T2024");
+  EXPECT_EQ(second_run.content_uuid, "");
+  EXPECT_EQ(second_run.parent_content_key, "edX+DemoX");
+  EXPECT_EQ(second_run.title, "Demo Course");
+  EXPECT_TRUE(second_run.derived);
+  EXPECT_EQ(
+      second_run.json_metadata,
+      R"json({"uuid":"not-a-uuid","key":"course-v1:edX+DemoX+2T2024"})json");
+}
+
+TEST(ParseDiscoveryDocumentTest, CourseRunDocument) {
+  const std::vector<ContentRecord> records = ParseOk(R"json(
+    {"aggregation_key": "courserun:edX+DemoX", "content_type": "courserun",
+     "key": "course-v1:edX+DemoX+1T2024", "title": "Demo",
+     "course_runs": [{"key": "ignored"}]})json");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].content_type, "courserun");
+  EXPECT_EQ(records[0].content_key, "course-v1:edX+DemoX+1T2024");
+  EXPECT_EQ(records[0].parent_content_key, "edX+DemoX");
+  EXPECT_EQ(records[0].content_uuid, "");
+  EXPECT_FALSE(records[0].derived);
+}
+
+TEST(ParseDiscoveryDocumentTest, ProgramKeyedByUuid) {
+  const std::vector<ContentRecord> records = ParseOk(R"json(
+    {"aggregation_key": "program:AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE",
+     "uuid": "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE", "title": "Prog",
+     "key": ""})json");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].content_type, "program");
+  // The key is the uuid exactly as discovery wrote it.
+  EXPECT_EQ(records[0].content_key, "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE");
+  EXPECT_EQ(records[0].content_uuid, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+  EXPECT_EQ(records[0].parent_content_key, "");
+  EXPECT_EQ(records[0].title, "Prog");
+}
+
+TEST(ParseDiscoveryDocumentTest, LearnerPathwayUsesContentTypeAndName) {
+  const std::vector<ContentRecord> records = ParseOk(R"json(
+    {"content_type": "learnerpathway",
+     "uuid": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", "title": null,
+     "name": "Pathway"})json");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].content_type, "learnerpathway");
+  EXPECT_EQ(records[0].content_key, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+  EXPECT_EQ(records[0].title, "Pathway");
+}
+
+TEST(ParseDiscoveryDocumentTest, AggregationKeyWinsOverContentType) {
+  const std::vector<ContentRecord> records = ParseOk(
+      R"({"aggregation_key": "program:x", "content_type": "course", "key": "k"})");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].content_type, "program");
+}
+
+TEST(ParseDiscoveryDocumentTest, AggregationKeyWithoutColonFallsBack) {
+  const std::vector<ContentRecord> records = ParseOk(
+      R"({"aggregation_key": "course", "content_type": "course", "key": "k"})");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].content_type, "course");
+  EXPECT_EQ(records[0].title, "");
+}
+
+TEST(ParseDiscoveryDocumentTest, KeepsUnicodeUnescaped) {
+  const std::vector<ContentRecord> records = ParseOk(
+      R"({"content_type": "course", "key": "k", "title": "Caf\u00e9 😀"})");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].title, "Caf\xc3\xa9 \xf0\x9f\x98\x80");
+  EXPECT_EQ(
+      records[0].json_metadata,
+      "{\"content_type\":\"course\",\"key\":\"k\",\"title\":\"Caf\xc3\xa9 "
+      "\xf0\x9f\x98\x80\"}");
+}
+
+TEST(ParseDiscoveryDocumentTest, RejectsUnknownOrMissingType) {
+  ExpectInvalid(ParseDiscoveryDocument(R"({"key": "k"})"),
+                "expected one of course, courserun, program, learnerpathway");
+  ExpectInvalid(
+      ParseDiscoveryDocument(R"({"key": "k", "aggregation_key": "video:k"})"),
+      "content type \"video\"");
+  ExpectInvalid(ParseDiscoveryDocument(R"({"key": "k", "content_type": 3})"),
+                "expected one of");
+}
+
+TEST(ParseDiscoveryDocumentTest, RejectsMissingKey) {
+  for (const char* doc :
+       {R"({"content_type": "course"})",
+        R"({"content_type": "course", "key": "", "uuid": ""})",
+        R"({"content_type": "course", "key": null, "uuid": 7})"}) {
+    ExpectInvalid(ParseDiscoveryDocument(doc), "\"key\" nor \"uuid\"");
+  }
+}
+
+std::string CourseWithKey(const std::string& key) {
+  return R"({"content_type": "course", "key": ")" + key + "\"}";
+}
+
+TEST(ParseDiscoveryDocumentTest, KeyLengthLimit) {
+  const std::string at_limit(kMaxContentKeyBytes, 'k');
+  const std::vector<ContentRecord> records = ParseOk(CourseWithKey(at_limit));
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].content_key, at_limit);
+
+  ExpectInvalid(ParseDiscoveryDocument(CourseWithKey(at_limit + "k")),
+                "content key is 256 bytes; the limit is 255 bytes");
+}
+
+TEST(ParseDiscoveryDocumentTest, NestedRunKeyLengthLimit) {
+  const std::string doc = R"({"content_type": "course", "key": "c",
+      "course_runs": [{"key": "ok"}, {"key": ")" +
+                          std::string(kMaxContentKeyBytes + 1, 'r') + "\"}]}";
+  ExpectInvalid(ParseDiscoveryDocument(doc),
+                "course_runs[1] key is 256 bytes; the limit is 255 bytes");
+}
+
+TEST(ParseDiscoveryDocumentTest, ParentKeyLengthLimit) {
+  const std::string doc = R"({"aggregation_key": "courserun:)" +
+                          std::string(kMaxContentKeyBytes + 1, 'c') +
+                          R"(", "key": "run"})";
+  ExpectInvalid(ParseDiscoveryDocument(doc), "the limit is 255 bytes");
+}
+
+TEST(ParseDiscoveryDocumentTest, RejectsNulCharacters) {
+  ExpectInvalid(ParseDiscoveryDocument(CourseWithKey("a\\u0000b")),
+                "NUL character");
+  // Anywhere in the document, since it is stored whole.
+  ExpectInvalid(ParseDiscoveryDocument(
+                    R"({"content_type": "course", "key": "k",
+                        "extra": {"deep": ["x\u0000"]}})"),
+                "NUL character");
+  ExpectInvalid(ParseDiscoveryDocument(
+                    R"({"content_type": "course", "key": "k", "a\u0000": 1})"),
+                "NUL character");
+}
+
+TEST(ParseDiscoveryDocumentTest, RejectsNonObjects) {
+  for (const char* doc : {"[]", "\"course\"", "42", "null"}) {
+    ExpectInvalid(ParseDiscoveryDocument(doc), "not a JSON object");
+  }
+}
+
+TEST(ParseDiscoveryDocumentTest, RejectsInvalidJson) {
+  for (const std::string& doc :
+       {std::string(), std::string("{"), std::string("{\"key\": }"),
+        CourseWithKey("k") + " trailing",
+        std::string("{\"content_type\": \"course\", \"key\": \"\xff\"}")}) {
+    ExpectInvalid(ParseDiscoveryDocument(doc), "not valid JSON");
+  }
+}
+
+TEST(ParseDiscoveryDocumentTest, RejectsDeepNestingWithoutCrashing) {
+  const std::string doc = R"({"content_type": "course", "key": "k", "x": )" +
+                          std::string(100000, '[') + std::string(100000, ']') +
+                          "}";
+  ExpectInvalid(ParseDiscoveryDocument(doc), "nests deeper than");
+  // Brackets inside strings do not count.
+  const std::vector<ContentRecord> records =
+      ParseOk(R"({"content_type": "course", "key": "k", "x": ")" +
+              std::string(1000, '[') + "\"}");
+  EXPECT_EQ(records.size(), 1u);
+}
+
+}  // namespace
+}  // namespace ec

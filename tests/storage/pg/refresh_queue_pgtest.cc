@@ -1,0 +1,530 @@
+// The refresh job queue against a real PostgreSQL: one active job per
+// query, leases that fence dead workers, retries with backoff, the
+// guardrail, the scheduler, and the catalog triggers. Time is injected.
+#include <atomic>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "domain/canonical_json.h"
+#include "common/uuid.h"
+#include "google/protobuf/util/json_util.h"
+#include "core/catalog_core.h"
+#include "tests/support/test_env.h"
+
+namespace ec {
+namespace {
+
+using storage::JobReason;
+using storage::JobState;
+using storage::Micros;
+
+constexpr Micros kSecond = 1000000;
+constexpr Micros kHour = 3600 * kSecond;
+// 2026-01-01T00:00:00Z: an arbitrary fixed "now" for the injected clock.
+constexpr Micros kT0 = 1767225600LL * kSecond;
+constexpr char kEnterprise[] = "11111111-1111-4111-8111-111111111111";
+
+using testing::Filter;
+
+std::vector<std::string> CourseDocs(int n, const std::string& prefix = "C") {
+  std::vector<std::string> docs;
+  for (int i = 0; i < n; ++i) {
+    docs.push_back(testing::CourseDoc("edX+" + prefix + std::to_string(i),
+                                      "Course " + std::to_string(i)));
+  }
+  return docs;
+}
+
+class QueueTest : public testing::SharedStoreTest<4> {
+ protected:
+  storage::PgCatalogStore& db() { return *env_->store(); }
+
+  storage::CatalogRow Create(const std::string& filter_json,
+                             const std::string& enterprise = kEnterprise) {
+    storage::NewCatalog c;
+    c.uuid = NewUuidV4();
+    c.title = "Catalog";
+    c.enterprise_uuid = enterprise;
+    c.filter = Filter(filter_json);
+    c.enabled_course_modes = {"verified"};
+    auto row = db().CreateCatalog(c);
+    EXPECT_TRUE(row.ok()) << row.status();
+    return row.ok() ? *row : storage::CatalogRow{};
+  }
+
+  storage::EnqueueResult Enqueue(const storage::CatalogRow& catalog,
+                                 Micros now = kT0, bool force = false,
+                                 int max_attempts = 3) {
+    auto r = db().EnqueueForCatalog(catalog.uuid, JobReason::kRequested, force,
+                                    max_attempts, now);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : storage::EnqueueResult{};
+  }
+
+  std::optional<storage::LeasedJob> Lease(Micros now,
+                                          const std::string& owner = "w1",
+                                          Micros lease = 10 * kSecond) {
+    auto r = db().Lease(owner, lease, now);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : std::nullopt;
+  }
+
+  storage::RefreshJobRow Complete(const storage::LeasedJob& lease,
+                                  const std::vector<std::string>& docs,
+                                  Micros now) {
+    auto r = db().CompleteWithCrawl(lease, testing::Records(docs), {},
+                                    storage::GuardrailPolicy{}, now);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : storage::RefreshJobRow{};
+  }
+
+  // Fills the catalog's query with `n` courses through a job.
+  void Fill(const storage::CatalogRow& catalog, int n, Micros now = kT0) {
+    Enqueue(catalog, now);
+    auto lease = Lease(now);
+    ASSERT_TRUE(lease.has_value());
+    EXPECT_EQ(Complete(*lease, CourseDocs(n), now).state, JobState::kSucceeded);
+  }
+
+  int64_t Int(const std::string& sql) {
+    auto v = env_->QueryInt(sql);
+    EXPECT_TRUE(v.ok()) << v.status() << " " << sql;
+    return v.ok() ? *v : -1;
+  }
+
+  int64_t Members(const storage::CatalogRow& catalog) {
+    return Int(
+        "SELECT count(*) FROM catalog_query_content qc JOIN "
+        "enterprise_catalog c ON c.catalog_query_id = qc.catalog_query_id "
+        "WHERE c.uuid = '" +
+        catalog.uuid + "'");
+  }
+};
+
+TEST_F(QueueTest, ConcurrentRequestsForOneQueryMakeOneJob) {
+  // Two catalogs share the filter, so they share the query and its job.
+  auto a = Create(R"({"content_type": "course"})");
+  auto b = Create(R"({"content_type": "course"})");
+  std::vector<std::string> uuids(16);
+  std::atomic<int> created{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = env_->store()->EnqueueForCatalog(
+          (i % 2 ? a : b).uuid, JobReason::kRequested, false, 3, kT0);
+      ASSERT_TRUE(r.ok()) << r.status();
+      uuids[i] = r->job.uuid;
+      if (r->created) ++created;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(std::set<std::string>(uuids.begin(), uuids.end()).size(), 1u);
+  EXPECT_EQ(Int("SELECT count(*) FROM refresh_job"), 1);
+}
+
+TEST_F(QueueTest, UnknownCatalogIsNotFound) {
+  auto r =
+      db().EnqueueForCatalog(NewUuidV4(), JobReason::kRequested, false, 3, kT0);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(db().GetJob(NewUuidV4()).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(QueueTest, GetJobNamesTheEnterprisesUsingItsQuery) {
+  // Who may watch a job: every enterprise with a catalog on its query.
+  const std::string other = "99999999-9999-4999-8999-999999999999";
+  auto a = Create(R"({"content_type": "course"})");
+  Create(R"({"content_type": "course"})", other);
+  Create(R"({"content_type": "course"})", other);
+  Create(R"({"content_type": "program"})",
+         "77777777-7777-4777-8777-777777777777");
+  const auto job = Enqueue(a).job;
+  auto read = db().GetJob(job.uuid);
+  ASSERT_TRUE(read.ok()) << read.status();
+  std::vector<std::string> expected = {kEnterprise, other};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(read->enterprise_uuids, expected);
+}
+
+TEST_F(QueueTest, DatabaseRefusesASecondActiveJobForAQuery) {
+  auto a = Create(R"({"content_type": "course"})");
+  Enqueue(a);
+  // Bypassing the store: the constraint itself holds the line.
+  EXPECT_FALSE(env_->Exec("INSERT INTO refresh_job (uuid, catalog_query_id, "
+                          "state, reason, max_attempts, created, run_after) "
+                          "SELECT gen_random_uuid(), catalog_query_id, "
+                          "'queued', 'requested', 3, now(), now() FROM "
+                          "enterprise_catalog")
+                   .ok());
+}
+
+TEST_F(QueueTest, OnlyOneWorkerGetsAJob) {
+  auto a = Create(R"({"content_type": "course"})");
+  Enqueue(a);
+  std::atomic<int> got{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = env_->store()->Lease("w" + std::to_string(i), 10 * kSecond, kT0);
+      ASSERT_TRUE(r.ok()) << r.status();
+      if (r->has_value()) ++got;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(got.load(), 1);
+}
+
+TEST_F(QueueTest, ExpiredLeaseIsTakenOverAndTheOldHolderIsFenced) {
+  auto a = Create(R"({"content_type": "course"})");
+  Fill(a, 3);
+  const std::string job = Enqueue(a, kT0 + kHour).job.uuid;
+  auto first = Lease(kT0 + kHour, "dead-worker");
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->job.uuid, job);
+  EXPECT_EQ(first->job.attempts, 1);
+  // Within the lease nobody else gets it.
+  EXPECT_FALSE(Lease(kT0 + kHour + 5 * kSecond, "w2").has_value());
+  // After it, another worker takes it over.
+  auto second = Lease(kT0 + kHour + 11 * kSecond, "w2");
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->job.uuid, job);
+  EXPECT_TRUE(second->took_over_expired_lease);
+  EXPECT_EQ(second->previous_owner, "dead-worker");
+  EXPECT_EQ(second->job.attempts, 2);
+  // The first worker wakes up: every write with its token is refused and
+  // changes nothing.
+  EXPECT_EQ(db().Heartbeat(*first, kT0 + 2 * kHour).code(),
+            absl::StatusCode::kAborted);
+  auto late = db().CompleteWithCrawl(*first, testing::Records(CourseDocs(1)),
+                                     {}, {}, kT0 + kHour + 12 * kSecond);
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(Members(a), 3);
+  EXPECT_EQ(
+      db().FailAttempt(*first, "late", {}, kT0 + 2 * kHour, kT0 + 2 * kHour)
+          .status()
+          .code(),
+      absl::StatusCode::kAborted);
+  // The new holder finishes it.
+  EXPECT_EQ(Complete(*second, CourseDocs(4), kT0 + kHour + 20 * kSecond).state,
+            JobState::kSucceeded);
+  EXPECT_EQ(Members(a), 4);
+}
+
+TEST_F(QueueTest, HeartbeatKeepsTheLease) {
+  auto a = Create(R"({"content_type": "course"})");
+  Enqueue(a);
+  auto lease = Lease(kT0);
+  ASSERT_TRUE(lease.has_value());
+  ASSERT_TRUE(db().Heartbeat(*lease, kT0 + 30 * kSecond).ok());
+  EXPECT_FALSE(Lease(kT0 + 20 * kSecond, "w2").has_value());
+  EXPECT_TRUE(Lease(kT0 + 31 * kSecond, "w2").has_value());
+}
+
+TEST_F(QueueTest, FailedAttemptsBackOffThenFailAndDataStays) {
+  auto a = Create(R"({"content_type": "course"})");
+  Fill(a, 5);
+  const std::string job = Enqueue(a, kT0 + kHour, false, 2).job.uuid;
+  auto lease = Lease(kT0 + kHour);
+  ASSERT_TRUE(lease.has_value());
+  auto failed = db().FailAttempt(*lease, "UNAVAILABLE: page 3", {},
+                                 kT0 + kHour + 60 * kSecond, kT0 + kHour);
+  ASSERT_TRUE(failed.ok()) << failed.status();
+  EXPECT_EQ(failed->state, JobState::kQueued);
+  EXPECT_EQ(failed->last_error, "UNAVAILABLE: page 3");
+  EXPECT_FALSE(failed->finished.has_value());
+  // Not before its backoff ends.
+  EXPECT_FALSE(Lease(kT0 + kHour + 59 * kSecond).has_value());
+  auto again = Lease(kT0 + kHour + 61 * kSecond);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->job.attempts, 2);
+  auto final_fail = db().FailAttempt(*again, "UNAVAILABLE: still down", {},
+                                     kT0 + 2 * kHour, kT0 + kHour + kHour / 2);
+  ASSERT_TRUE(final_fail.ok());
+  EXPECT_EQ(final_fail->state, JobState::kFailed);
+  EXPECT_TRUE(final_fail->finished.has_value());
+  auto read = db().GetJob(job);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->state, JobState::kFailed);
+  EXPECT_EQ(read->attempts, 2);
+  EXPECT_EQ(Members(a), 5);
+  // A failed job is no longer active: a new request makes a new job.
+  EXPECT_TRUE(Enqueue(a, kT0 + 3 * kHour).created);
+}
+
+TEST_F(QueueTest, ExplicitRequestPullsABackedOffRetryForward) {
+  auto a = Create(R"({"content_type": "course"})");
+  Enqueue(a);
+  auto lease = Lease(kT0);
+  ASSERT_TRUE(lease.has_value());
+  ASSERT_TRUE(
+      db().FailAttempt(*lease, "x", {}, kT0 + kHour, kT0 + kSecond).ok());
+  auto joined = Enqueue(a, kT0 + 2 * kSecond, /*force=*/true);
+  EXPECT_FALSE(joined.created);
+  EXPECT_TRUE(joined.job.force);
+  EXPECT_EQ(joined.job.run_after, kT0 + 2 * kSecond);
+}
+
+TEST_F(QueueTest, ReleaseDoesNotCountTheAttempt) {
+  auto a = Create(R"({"content_type": "course"})");
+  Enqueue(a);
+  auto lease = Lease(kT0);
+  ASSERT_TRUE(lease.has_value());
+  ASSERT_TRUE(db().Release(*lease, kT0 + kSecond).ok());
+  auto again = Lease(kT0 + kSecond, "w2");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->job.attempts, 1);
+  EXPECT_FALSE(again->took_over_expired_lease);
+}
+
+TEST_F(QueueTest, CompleteAppliesAndRecordsCounts) {
+  auto a = Create(R"({"content_type": "course"})");
+  Fill(a, 3);
+  Enqueue(a, kT0 + kHour);
+  auto lease = Lease(kT0 + kHour);
+  ASSERT_TRUE(lease.has_value());
+  EXPECT_EQ(lease->content_filter, R"({"content_type": "course"})");
+  // C0 unchanged, C1 changed, C2 gone, N0 new.
+  std::vector<std::string> docs = {
+      testing::CourseDoc("edX+C0", "Course 0"),
+      testing::CourseDoc("edX+C1", "Course 1, renamed"),
+      testing::CourseDoc("edX+N0", "New")};
+  storage::RefreshCounts crawl;
+  crawl.pages = 1;
+  crawl.items_seen = 3;
+  auto done = db().CompleteWithCrawl(*lease, testing::Records(docs), crawl, {},
+                                     kT0 + kHour + kSecond);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->state, JobState::kSucceeded);
+  EXPECT_EQ(done->counts.pages, 1);
+  EXPECT_EQ(done->counts.members_before, 3);
+  EXPECT_EQ(done->counts.members_after, 3);
+  EXPECT_EQ(done->counts.members_added, 1);
+  EXPECT_EQ(done->counts.members_removed, 1);
+  EXPECT_EQ(done->counts.content_inserted, 1);
+  EXPECT_EQ(done->counts.content_updated, 1);
+  EXPECT_EQ(done->counts.content_unchanged, 1);
+  auto row = db().GetCatalog(a.uuid);
+  ASSERT_TRUE(row.ok());
+  EXPECT_EQ(row->content_refreshed, kT0 + kHour + kSecond);
+  // Content no query uses is unlinked, not deleted.
+  EXPECT_EQ(Int("SELECT count(*) FROM content_metadata WHERE content_key = "
+                "'edX+C2'"),
+            1);
+}
+
+TEST_F(QueueTest, GuardrailHoldsADrasticShrinkAndForceAppliesIt) {
+  auto a = Create(R"({"content_type": "course"})");
+  Fill(a, 100);
+  const std::string before =
+      env_->QueryText(
+              "SELECT string_agg(content_key || document_hash, ',' ORDER BY "
+              "content_key) FROM content_metadata")
+          .value_or("");
+  Enqueue(a, kT0 + kHour);
+  auto lease = Lease(kT0 + kHour);
+  ASSERT_TRUE(lease.has_value());
+  // 90 of 100 would go; and one survivor's document changed.
+  std::vector<std::string> docs = CourseDocs(10);
+  docs[0] = testing::CourseDoc("edX+C0", "Changed");
+  auto held = db().CompleteWithCrawl(*lease, testing::Records(docs), {}, {},
+                                     kT0 + kHour);
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_EQ(held->state, JobState::kHeld);
+  EXPECT_EQ(held->counts.members_before, 100);
+  EXPECT_EQ(held->counts.members_removed, 90);
+  EXPECT_EQ(held->counts.members_after, 100);
+  EXPECT_THAT(held->last_error, ::testing::HasSubstr("force"));
+  // Nothing changed: not the membership, not a document, not the stamp.
+  EXPECT_EQ(Members(a), 100);
+  EXPECT_EQ(env_->QueryText("SELECT string_agg(content_key || document_hash, "
+                            "',' ORDER BY content_key) FROM content_metadata")
+                .value_or("x"),
+            before);
+  EXPECT_EQ(db().GetCatalog(a.uuid)->content_refreshed, kT0);
+
+  // An admin forces it through.
+  auto forced = Enqueue(a, kT0 + 2 * kHour, /*force=*/true);
+  EXPECT_TRUE(forced.created);
+  auto lease2 = Lease(kT0 + 2 * kHour);
+  ASSERT_TRUE(lease2.has_value());
+  EXPECT_EQ(Complete(*lease2, docs, kT0 + 2 * kHour).state,
+            JobState::kSucceeded);
+  EXPECT_EQ(Members(a), 10);
+}
+
+TEST_F(QueueTest, GuardrailIgnoresSmallQueriesAndModestChanges) {
+  auto small = Create(R"({"content_type": "course", "org": "small"})");
+  Fill(small, 50);
+  Enqueue(small, kT0 + kHour);
+  auto lease = Lease(kT0 + kHour);
+  ASSERT_TRUE(lease.has_value());
+  // 50 items is not more than the floor of 50: an empty result applies.
+  EXPECT_EQ(Complete(*lease, {}, kT0 + kHour).state, JobState::kSucceeded);
+  EXPECT_EQ(Members(small), 0);
+
+  auto big = Create(R"({"content_type": "course", "org": "big"})");
+  Fill(big, 100, kT0 + 2 * kHour);
+  Enqueue(big, kT0 + 3 * kHour);
+  auto lease2 = Lease(kT0 + 3 * kHour);
+  ASSERT_TRUE(lease2.has_value());
+  // Removing 80 of 100 is exactly the allowed share, not more.
+  EXPECT_EQ(Complete(*lease2, CourseDocs(20), kT0 + 3 * kHour).state,
+            JobState::kSucceeded);
+  EXPECT_EQ(Members(big), 20);
+}
+
+TEST_F(QueueTest, SchedulerQueuesStaleInUseQueriesOnly) {
+  auto fresh = Create(R"({"content_type": "course", "org": "fresh"})");
+  auto stale = Create(R"({"content_type": "course", "org": "stale"})");
+  auto never = Create(R"({"content_type": "course", "org": "never"})");
+  Fill(stale, 2, kT0);
+  Fill(fresh, 2, kT0 + 10 * kHour);
+  // A query no catalog uses any more is not crawled.
+  auto orphan = Create(R"({"content_type": "course", "org": "orphan"})");
+  ASSERT_TRUE(db().DeleteCatalog(orphan.uuid).ok());
+
+  const Micros now = kT0 + 13 * kHour;
+  auto pass =
+      db().Schedule(now - 12 * kHour, now - kHour, now - 100 * kHour, 3, now);
+  ASSERT_TRUE(pass.ok()) << pass.status();
+  EXPECT_EQ(pass->jobs_created, 2);
+  EXPECT_EQ(Int("SELECT count(*) FROM refresh_job WHERE state = 'queued' AND "
+                "reason = 'scheduled'"),
+            2);
+  // Idempotent: a second pass (or a second worker process) adds nothing.
+  auto again =
+      db().Schedule(now - 12 * kHour, now - kHour, now - 100 * kHour, 3, now);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->jobs_created, 0);
+  (void)never;
+}
+
+TEST_F(QueueTest, SchedulerCoolsDownAfterFailureAndFailsDeadLastAttempts) {
+  auto a = Create(R"({"content_type": "course"})");
+  Enqueue(a, kT0, false, 1);
+  auto lease = Lease(kT0);
+  ASSERT_TRUE(lease.has_value());
+  ASSERT_TRUE(db().FailAttempt(*lease, "down", {}, kT0, kT0).ok());
+  // Failed 10 minutes ago, cooldown 15 minutes: left alone.
+  Micros now = kT0 + 10 * 60 * kSecond;
+  auto pass = db().Schedule(now, now - 15 * 60 * kSecond, 0, 1, now);
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->jobs_created, 0);
+  now = kT0 + 16 * 60 * kSecond;
+  pass = db().Schedule(now, now - 15 * 60 * kSecond, 0, 1, now);
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->jobs_created, 1);
+
+  // That job's only attempt dies with its worker: once the lease expires
+  // the scheduler marks it failed instead of leaving it running forever.
+  auto dying = Lease(now);
+  ASSERT_TRUE(dying.has_value());
+  EXPECT_FALSE(Lease(now + 11 * kSecond, "w2").has_value());
+  pass = db().Schedule(0, 0, 0, 1, now + 11 * kSecond);
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->jobs_expired_failed, 1);
+  auto job = db().GetJob(dying->job.uuid);
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ(job->state, JobState::kFailed);
+  EXPECT_THAT(job->last_error, ::testing::HasSubstr("expired"));
+}
+
+TEST_F(QueueTest, SchedulerPrunesOldFinishedJobs) {
+  auto a = Create(R"({"content_type": "course"})");
+  Fill(a, 1, kT0);
+  auto pass = db().Schedule(0, 0, kT0 + kSecond, 3, kT0 + 200 * kHour);
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->jobs_pruned, 1);
+  EXPECT_EQ(Int("SELECT count(*) FROM refresh_job"), 0);
+}
+
+TEST_F(QueueTest, FreshnessReportsInUseQueries) {
+  auto a = Create(R"({"content_type": "course", "org": "a"})");
+  Create(R"({"content_type": "course", "org": "b"})");
+  Fill(a, 1, kT0 + 5 * kHour);
+  auto f = db().GetFreshness();
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->queries_in_use, 2);
+  EXPECT_EQ(f->never_refreshed, 1);
+  EXPECT_EQ(f->oldest_refreshed, kT0 + 5 * kHour);
+}
+
+TEST_F(QueueTest, CatalogChangesQueueARefreshWhenDataIsNotFresh) {
+  Micros now = kT0;
+  RefreshPolicy policy;
+  policy.max_age = std::chrono::hours(12);
+  policy.max_attempts = 4;
+  policy.clock = [&now] { return now; };
+  CatalogCore core(env_->store(), env_->store(), policy,
+                   PageTokenCodec::WithRandomSecret());
+  const auth::Principal admin = auth::Principal::FromRoles(
+      "admin", {std::string("enterprise_catalog_admin:") + kEnterprise});
+
+  v1::CreateCatalogRequest create;
+  create.mutable_catalog()->set_title("t");
+  create.mutable_catalog()->set_enterprise_uuid(kEnterprise);
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  R"({"content_type": "course"})",
+                  create.mutable_catalog()->mutable_content_filter())
+                  .ok());
+  v1::Catalog first;
+  ASSERT_TRUE(core.CreateCatalog(admin, create, &first).ok());
+  EXPECT_EQ(Int("SELECT count(*) FROM refresh_job WHERE reason = 'created' "
+                "AND max_attempts = 4"),
+            1);
+  // A second catalog on the same (not yet fetched) query joins that job.
+  v1::Catalog second;
+  ASSERT_TRUE(core.CreateCatalog(admin, create, &second).ok());
+  EXPECT_EQ(Int("SELECT count(*) FROM refresh_job"), 1);
+
+  // Once the query is fresh, a new catalog on it queues nothing.
+  auto lease = Lease(now);
+  ASSERT_TRUE(lease.has_value());
+  Complete(*lease, CourseDocs(1), now);
+  v1::Catalog third;
+  ASSERT_TRUE(core.CreateCatalog(admin, create, &third).ok());
+  EXPECT_EQ(Int("SELECT count(*) FROM refresh_job WHERE state = 'queued'"), 0);
+
+  // Moving a catalog to a new filter queues that query's first crawl.
+  v1::UpdateCatalogRequest update;
+  update.mutable_catalog()->set_uuid(third.uuid());
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  R"({"content_type": "program"})",
+                  update.mutable_catalog()->mutable_content_filter())
+                  .ok());
+  update.mutable_update_mask()->add_paths("content_filter");
+  v1::Catalog updated;
+  ASSERT_TRUE(core.UpdateCatalog(admin, update, &updated).ok());
+  EXPECT_EQ(Int("SELECT count(*) FROM refresh_job WHERE state = 'queued' AND "
+                "reason = 'updated'"),
+            1);
+
+  // RefreshCatalog returns the job; GetRefreshJob reads it back.
+  v1::RefreshCatalogRequest refresh;
+  refresh.set_catalog_uuid(updated.uuid());
+  v1::RefreshJob job;
+  ASSERT_TRUE(core.RefreshCatalog(admin, refresh, &job).ok());
+  EXPECT_EQ(job.state(), v1::RefreshJob::QUEUED);
+  EXPECT_EQ(job.reason(), v1::RefreshJob::CATALOG_UPDATED);
+  EXPECT_EQ(job.catalog_query_uuid(), updated.catalog_query_uuid());
+  v1::GetRefreshJobRequest get;
+  get.set_job_uuid(job.uuid());
+  v1::RefreshJob read;
+  ASSERT_TRUE(core.GetRefreshJob(admin, get, &read).ok());
+  EXPECT_EQ(read.uuid(), job.uuid());
+  get.set_job_uuid("not-a-uuid");
+  EXPECT_EQ(core.GetRefreshJob(admin, get, &read).code(),
+            absl::StatusCode::kInvalidArgument);
+  refresh.set_catalog_uuid(NewUuidV4());
+  EXPECT_EQ(core.RefreshCatalog(admin, refresh, &job).code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace ec

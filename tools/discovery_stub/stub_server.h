@@ -1,0 +1,156 @@
+#pragma once
+
+// A course-discovery stand-in: search/all and the OAuth token endpoint over
+// real HTTP/1.1 on loopback, serving a generated catalog, with injectable
+// faults. For tests (in-process) and the quickstart (the discovery-stub
+// binary). Behaviour follows /work/shared/reference/discovery-api.md; see
+// tests/discovery_stub/README.md for what is and is not reproduced.
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "tools/discovery_stub/dataset.h"
+
+namespace ec::stub {
+
+enum class FaultTarget { kSearch, kToken };
+
+enum class FaultKind {
+  kStatus,          // an error status with a JSON {"detail": ...} body
+  kHtml200,         // an HTML page with status 200
+  kTruncatedJson,   // the real page cut in the middle, 200, honest length
+  kDropConnection,  // the socket closes without a response
+  kLatency,         // answers normally after latency_ms
+  kDuplicateItems,  // page N starts with the last `items` of page N-1
+  kMissingItems,    // page N lacks its first `items` results
+};
+
+struct FaultRule {
+  FaultTarget target = FaultTarget::kSearch;
+  FaultKind kind = FaultKind::kStatus;
+  int page = 0;       // search page it applies to; 0 = every page
+  double rate = 1.0;  // probability per matching request (seeded RNG)
+  int times = -1;     // how many times it fires; -1 = unlimited
+  int status = 500;   // kStatus: 5xx, 429, 401, 400...
+  int retry_after_seconds = -1;  // kStatus: Retry-After header when >= 0
+  int latency_ms = 0;            // kLatency: delay before answering
+  int items = 5;                 // kDuplicateItems / kMissingItems
+  // Only requests whose body contains this substring ("" = all).
+  std::string body_contains;
+};
+
+// Parses one rule from JSON, e.g. {"target":"search","kind":"status",
+// "page":3,"status":500,"times":1}. Kinds: "status", "html200",
+// "truncated_json", "drop_connection", "latency", "duplicate_items",
+// "missing_items"; targets "search", "token". INVALID_ARGUMENT on unknown
+// names or fields.
+absl::StatusOr<FaultRule> FaultRuleFromJson(std::string_view json);
+
+struct StubStats {
+  int64_t token_requests = 0;
+  int64_t search_requests = 0;
+  // search/all answers carrying a well-formed JSON page (200), including
+  // pages altered by kDuplicateItems/kMissingItems, excluding kHtml200 and
+  // kTruncatedJson.
+  int64_t search_ok = 0;
+  int64_t crawls = 0;  // search_ok answers for page 1
+  // Key: the POST body text exactly as received ("" for GET).
+  std::map<std::string, int64_t> crawls_by_body;
+  // Search requests only; a dropped connection counts under 0.
+  std::map<int, int64_t> responses_by_status;
+  int64_t faults_fired = 0;
+};
+
+// Renders stats as the JSON GET /_stub/stats returns.
+std::string StatsToJson(const StubStats& stats);
+
+// Every method is thread-safe: requests read an immutable dataset snapshot
+// that mutations replace.
+class DiscoveryStub {
+ public:
+  struct Options {
+    std::string host = "127.0.0.1";
+    int port = 0;  // 0 = pick a free port
+    std::string client_id = "enterprise-catalog-worker";
+    std::string client_secret = "enterprise-catalog-secret";
+    int token_lifetime_seconds = 3600;
+    int threads = 4;
+    DatasetSpec dataset;
+    // Real-service limits, off by default (0): ES max_result_window (pages
+    // reaching past it answer 500; discovery uses 15000) and the ES 7 count
+    // saturation (10000).
+    int max_result_window = 0;
+    int count_cap = 0;
+    // Logs one line per request to stderr.
+    bool verbose = false;
+  };
+
+  // Generates the dataset, binds and starts serving. UNAVAILABLE if the
+  // address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<DiscoveryStub>> Start(
+      const Options& options);
+
+  ~DiscoveryStub();  // stops
+  DiscoveryStub(const DiscoveryStub&) = delete;
+  DiscoveryStub& operator=(const DiscoveryStub&) = delete;
+
+  // Closes the listener and every connection and joins the server threads.
+  // Idempotent.
+  void Stop();
+
+  int port() const;
+  // "http://127.0.0.1:PORT" (also the OAuth base URL).
+  std::string base_url() const;
+  // base_url() + "/api/v1/".
+  std::string discovery_url() const;
+
+  // Rules are tried in the order added. kLatency rules add up; of the other
+  // kinds the first matching rule that fires decides the answer.
+  void AddFault(const FaultRule& rule);
+  void ClearFaults();
+
+  StubStats stats() const;
+  void ResetStats();
+
+  // Changes `fraction` of the top-level documents (chosen with `seed` among
+  // those a default crawl serves), in fields that appear in no other
+  // document and that no filter reads (full_description, subtitle, overview
+  // or bio), so membership is unchanged; a course's nested course_runs are
+  // untouched. Returns the changed content keys ("key", or "uuid" for
+  // programs, pathways and persons), sorted.
+  std::vector<std::string> MutateFraction(double fraction, uint64_t seed);
+  // Removes `fraction` of the top-level documents (chosen as above). A
+  // removed course takes its runs along; a removed run also leaves its
+  // course's course_runs. Returns every content key that no longer exists,
+  // sorted.
+  std::vector<std::string> RemoveFraction(double fraction, uint64_t seed);
+
+  // Number of top-level documents an unfiltered crawl as enterprise-catalog
+  // sends it (include_learner_pathways=True, no include_restricted) returns:
+  // everything but restricted courserun documents.
+  size_t document_count() const;
+  // The same, for one content type ("course", "courserun", ...).
+  size_t document_count(std::string_view content_type) const;
+
+  // The content keys a complete crawl of (URL query, POST body) returns, in
+  // ranking order (pages then regroup their slice by type), without faults.
+  // INVALID_ARGUMENT for a body that is not a JSON object.
+  absl::StatusOr<std::vector<std::string>> MatchingKeys(
+      std::string_view raw_query, std::string_view body) const;
+
+  // The current dataset snapshot (immutable; later changes make new ones).
+  std::shared_ptr<const Dataset> dataset() const;
+
+ private:
+  struct Impl;
+  explicit DiscoveryStub(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ec::stub
