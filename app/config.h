@@ -5,60 +5,48 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "auth/authenticator.h"
 #include "discovery/discovery_client.h"
+#include "metrics/http_endpoint.h"
+#include "server/catalog_server.h"
 #include "storage/pg/pg_pool.h"
 #include "workers/refresh_worker.h"
 
-namespace ec {
+namespace ec::app {
 
-// Everything the process is configured with, parsed once at start from
-// ENTERPRISE_CATALOG_* environment variables and --flags (flags win).
-struct Config {
-  storage::PgConfig database;
-  std::string grpc_address = "0.0.0.0:50051";
-  // Threads that run blocking database work for RPCs; one per connection so
-  // that a worker never waits for a connection.
-  int worker_threads = 0;  // 0: same as database.pool_size
-  int max_receive_message_bytes = 4 * 1024 * 1024;
-  std::chrono::seconds shutdown_grace{15};
-  bool migrate_on_start = true;
+// The process's own settings: logging, start-up, the monitor, and the
+// operands of the one-shot commands.
+struct ProcessConfig {
   std::string log_level = "info";
-  // The per-RPC log line's level (see ServerOptions::call_log_level).
-  std::string call_log_level = "info";
-  // Prometheus metrics and the Kubernetes probes; empty: not served.
-  std::string metrics_address = "0.0.0.0:9464";
+  // serve, work and all apply pending schema migrations before starting.
+  bool migrate_on_start = true;
+  // How often the database is asked whether it answers (gRPC health,
+  // /readyz), and how often freshness and queue depth are sampled.
   std::chrono::milliseconds health_check_interval{5000};
-  std::chrono::milliseconds freshness_sample_interval{30000};
-  // `import` only.
+  std::chrono::milliseconds freshness_sample_interval{std::chrono::seconds(30)};
+  // `import`: the file to load.
   std::string import_file;
-  // `work` and `all`: how to reach discovery, and how the workers run.
-  discovery::DiscoveryConfig discovery;
-  workers::WorkerConfig workers;
-  // Workers apply a whole crawl in one transaction, in statements far larger
-  // than an RPC's, so their connections get their own statement limit.
-  std::chrono::milliseconds worker_statement_timeout{60000};
-  // `serve` and `all`: who may call, and over what.
-  auth::AuthConfig auth;
-  std::string page_token_secret;
-  std::string tls_cert_file;
-  std::string tls_key_file;
-  std::string tls_client_ca_file;
-  // Without TLS files the server refuses to start unless this is set.
-  bool plaintext = false;
-  bool reflection = true;
-  // `mint-token` only: the development token's roles and lifetime.
+  // `mint-token`: the development token's roles, subject and lifetime.
   std::vector<std::string> token_roles;
   std::string token_subject = "developer";
   std::chrono::seconds token_ttl{3600};
 };
 
-// OK if the gRPC port's transport settings are consistent: TLS files
-// complete, or plaintext asked for explicitly. Names the setting otherwise.
-absl::Status ValidateServerConfig(const Config& config);
+// Everything the process is configured with: each module's fragment, joined
+// here and parsed once at start from ENTERPRISE_CATALOG_* environment
+// variables and --flags (flags win).
+struct Config {
+  storage::pg::PgConfig database;
+  // Its `auth` is the auth fragment; its `refresh` is set from
+  // refresh.policy after parsing, so the core and the workers share one.
+  server::ServerOptions server;
+  workers::WorkerConfig refresh;
+  discovery::DiscoveryConfig discovery;
+  metrics::EndpointConfig metrics;
+  ProcessConfig process;
+};
 
-// OK if the settings the refresh workers need are present; otherwise names
-// the first one missing.
+// OK if the settings the refresh workers need are present and consistent;
+// otherwise names the first one at fault.
 absl::Status ValidateWorkerConfig(const Config& config);
 
 struct ParsedArgs {
@@ -66,13 +54,21 @@ struct ParsedArgs {
   // Positional arguments left after flags (the subcommand's operands).
   std::vector<std::string> positional;
   bool help = false;
+  // --markdown with help: the settings as docs/configuration.md has them.
+  bool markdown = false;
 };
 
 // Parses environment then `args` (without the program name and subcommand).
-// Errors name the offending flag or variable and the expected form.
+// Errors name the offending flag or variable and the expected form. Joins
+// the fragments: rpc_threads 0 becomes the pool size, and the server gets
+// the workers' refresh policy.
 absl::StatusOr<ParsedArgs> ParseConfig(const std::vector<std::string>& args);
 
-// The settings table (flag, variable, default, meaning) for --help output.
+// The settings table (flag, variable, default, meaning) for help output.
 std::string ConfigHelp();
 
-}  // namespace ec
+// The same table in Markdown, one section per module: the generated part of
+// docs/configuration.md (a test keeps the two equal).
+std::string ConfigMarkdown();
+
+}  // namespace ec::app

@@ -4,15 +4,17 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "domain/canonical_json.h"
 #include "common/json_depth.h"
-#include "domain/content.h"
 #include "common/status_macros.h"
+#include "domain/canonical_json.h"
+#include "domain/content.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 
-namespace ec {
+namespace ec::app {
 namespace {
+
+namespace v1 = ::enterprise_catalog::v1;
 
 // Documents nest up to 128 (ParseDiscoveryDocument), under four levels of
 // file structure: {"query_results": [{"results": [document]}]}.
@@ -36,10 +38,12 @@ absl::Status ImportQuery(const Json& entry, size_t index,
     return absl::InvalidArgumentError(
         absl::StrCat(where, ".content_filter: ", parsed.message().as_string()));
   }
-  EC_ASSIGN_OR_RETURN(CanonicalFilter canonical, CanonicalizeFilter(filter));
-  std::vector<ContentRecord> records;
+  EC_ASSIGN_OR_RETURN(domain::CanonicalFilter canonical,
+                      domain::CanonicalizeFilter(filter));
+  std::vector<domain::ContentRecord> records;
   for (size_t i = 0; i < entry["results"].size(); ++i) {
-    auto parsed_doc = ParseDiscoveryDocument(entry["results"][i].dump());
+    auto parsed_doc =
+        domain::ParseDiscoveryDocument(entry["results"][i].dump());
     if (!parsed_doc.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(
           where, ".results[", i, "]: ", parsed_doc.status().message()));
@@ -58,7 +62,7 @@ absl::Status ImportQuery(const Json& entry, size_t index,
 }  // namespace
 
 absl::StatusOr<ImportSummary> ImportFile(const std::string& path,
-                                         CatalogCore* core,
+                                         core::CatalogCore* core,
                                          storage::CatalogStore* store) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError("cannot open import file " + path);
@@ -66,7 +70,7 @@ absl::StatusOr<ImportSummary> ImportFile(const std::string& path,
                          std::istreambuf_iterator<char>());
   // nlohmann's parser (and protobuf's JSON parser after it) recurse: a
   // pathologically nested file would overflow the stack, not fail cleanly.
-  if (NestsDeeperThan(text, kMaxImportDepth)) {
+  if (common::NestsDeeperThan(text, kMaxImportDepth)) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, " nests deeper than ", kMaxImportDepth, " levels"));
   }
@@ -114,4 +118,4 @@ absl::StatusOr<ImportSummary> ImportFile(const std::string& path,
   return summary;
 }
 
-}  // namespace ec
+}  // namespace ec::app

@@ -6,7 +6,7 @@
 #include "core/catalog_core.h"
 #include "storage/catalog_store.h"
 
-namespace ec {
+namespace ec::app {
 
 struct ImportSummary {
   int catalogs_created = 0;
@@ -21,7 +21,7 @@ struct ImportSummary {
 // are left alone, so importing twice is harmless); each query's results
 // replace that query's content exactly as a refresh would.
 absl::StatusOr<ImportSummary> ImportFile(const std::string& path,
-                                         CatalogCore* core,
+                                         core::CatalogCore* core,
                                          storage::CatalogStore* store);
 
-}  // namespace ec
+}  // namespace ec::app

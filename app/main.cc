@@ -5,19 +5,19 @@
 #include <string>
 #include <vector>
 
+#include "app/config.h"
+#include "app/import.h"
+#include "app/monitor.h"
 #include "auth/jwt_verifier.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "metrics/http_endpoint.h"
 #include "server/catalog_server.h"
-#include "app/config.h"
-#include "app/import.h"
-#include "app/monitor.h"
 #include "storage/pg/migrate.h"
 #include "storage/pg/pg_catalog_store.h"
 #include "workers/refresh_worker.h"
 
-namespace ec {
+namespace ec::app {
 namespace {
 
 constexpr char kUsage[] =
@@ -34,13 +34,13 @@ constexpr char kUsage[] =
     "  mint-token  print an HS256 token signed with the configured\n"
     "           ENTERPRISE_CATALOG_JWT_SECRET, issuer and audience, for\n"
     "           development (--roles 'enterprise_openedx_operator:*')\n"
-    "  help     show this text\n"
+    "  help     show this text (help --markdown: the settings as Markdown)\n"
     "\n";
 
 int Fail(const absl::Status& status, std::string_view what) {
-  LogError("main", std::string(what),
-           {{"error", std::string(status.message())},
-            {"code", absl::StatusCodeToString(status.code())}});
+  common::LogError("main", std::string(what),
+                   {{"error", std::string(status.message())},
+                    {"code", absl::StatusCodeToString(status.code())}});
   std::cerr << "enterprise-catalog: " << what << ": " << status.message()
             << "\n";
   return 1;
@@ -56,77 +56,61 @@ absl::Status RequireDatabase(const Config& config) {
 }
 
 int RunMigrate(const Config& config) {
-  auto result = storage::Migrate(config.database);
+  auto result = storage::pg::Migrate(config.database);
   if (!result.ok()) return Fail(result.status(), "migration failed");
-  LogInfo("main", "schema up to date",
-          {{"from_version", result->from_version},
-           {"to_version", result->to_version},
-           {"applied", result->applied}});
+  common::LogInfo("main", "schema up to date",
+                  {{"from_version", result->from_version},
+                   {"to_version", result->to_version},
+                   {"applied", result->applied}});
   return 0;
 }
 
 int RunImport(const Config& config) {
-  if (config.import_file.empty()) {
+  if (config.process.import_file.empty()) {
     return Fail(absl::InvalidArgumentError("--file PATH is required"),
                 "import");
   }
-  auto store = storage::PgCatalogStore::Create(config.database);
+  auto store = storage::pg::PgCatalogStore::Create(config.database);
   if (!store.ok()) return Fail(store.status(), "database setup failed");
-  CatalogCore core(store->get(), nullptr, {},
-                   PageTokenCodec::WithRandomSecret());
-  auto summary = ImportFile(config.import_file, &core, store->get());
+  core::CatalogCore core(store->get(), nullptr, {},
+                         common::PageTokenCodec::WithRandomSecret());
+  auto summary = ImportFile(config.process.import_file, &core, store->get());
   if (!summary.ok()) return Fail(summary.status(), "import failed");
-  LogInfo("main", "import done",
-          {{"file", config.import_file},
-           {"catalogs_created", summary->catalogs_created},
-           {"catalogs_existing", summary->catalogs_existing},
-           {"queries_loaded", summary->queries_loaded},
-           {"documents", summary->documents}});
+  common::LogInfo("main", "import done",
+                  {{"file", config.process.import_file},
+                   {"catalogs_created", summary->catalogs_created},
+                   {"catalogs_existing", summary->catalogs_existing},
+                   {"queries_loaded", summary->queries_loaded},
+                   {"documents", summary->documents}});
   return 0;
 }
 
-ServerOptions ServerOptionsFrom(const Config& config) {
-  ServerOptions options;
-  options.address = config.grpc_address;
-  options.worker_threads = config.worker_threads;
-  options.max_receive_message_bytes = config.max_receive_message_bytes;
-  options.shutdown_grace = config.shutdown_grace;
-  options.refresh.max_age =
-      std::chrono::duration_cast<std::chrono::seconds>(config.workers.max_age);
-  options.refresh.max_attempts = config.workers.max_attempts;
-  options.auth = config.auth;
-  options.page_token_secret = config.page_token_secret;
-  options.tls.cert_file = config.tls_cert_file;
-  options.tls.key_file = config.tls_key_file;
-  options.tls.client_ca_file = config.tls_client_ca_file;
-  options.reflection = config.reflection;
-  options.call_log_level = spdlog::level::from_str(config.call_log_level);
-  return options;
-}
-
 int RunMintToken(const Config& config) {
-  if (config.auth.jwt.hs256_secret.empty() || config.auth.jwt.issuers.empty() ||
-      config.auth.jwt.audience.empty()) {
+  if (config.server.auth.jwt.hs256_secret.empty() ||
+      config.server.auth.jwt.issuers.empty() ||
+      config.server.auth.jwt.audience.empty()) {
     return Fail(absl::InvalidArgumentError(
                     "set ENTERPRISE_CATALOG_JWT_SECRET, "
                     "ENTERPRISE_CATALOG_JWT_ISSUER and "
                     "ENTERPRISE_CATALOG_JWT_AUDIENCE (as the server has them)"),
                 "mint-token");
   }
-  if (config.token_roles.empty()) {
+  if (config.process.token_roles.empty()) {
     return Fail(absl::InvalidArgumentError(
                     "--roles is required, e.g. --roles "
                     "'enterprise_catalog_admin:<enterprise uuid>'"),
                 "mint-token");
   }
-  const int64_t now = SystemNowMicros() / 1'000'000;
-  const nlohmann::json claims = {{"iss", config.auth.jwt.issuers.front()},
-                                 {"aud", config.auth.jwt.audience},
-                                 {"iat", now},
-                                 {"exp", now + config.token_ttl.count()},
-                                 {"preferred_username", config.token_subject},
-                                 {"roles", config.token_roles}};
-  auto token = auth::SignHs256(claims.dump(), config.auth.jwt.hs256_secret);
+  const int64_t now = common::SystemNowMicros() / 1'000'000;
+  const nlohmann::json claims = {
+      {"iss", config.server.auth.jwt.issuers.front()},
+      {"aud", config.server.auth.jwt.audience},
+      {"iat", now},
+      {"exp", now + config.process.token_ttl.count()},
+      {"preferred_username", config.process.token_subject},
+      {"roles", config.process.token_roles}};
+  auto token =
+      auth::SignHs256(claims.dump(), config.server.auth.jwt.hs256_secret);
   if (!token.ok()) return Fail(token.status(), "mint-token");
   std::cout << *token << "\n";
   return 0;
@@ -136,52 +120,55 @@ int RunMintToken(const Config& config) {
 // calls and jobs, drains what is in flight, and exits 0.
 int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
                bool work) {
-  if (config.migrate_on_start) {
+  if (config.process.migrate_on_start) {
     if (int rc = RunMigrate(config); rc != 0) return rc;
   }
-  std::unique_ptr<storage::PgCatalogStore> server_store;
-  std::unique_ptr<CatalogServer> server;
+  std::unique_ptr<storage::pg::PgCatalogStore> server_store;
+  std::unique_ptr<server::CatalogServer> server;
   if (serve) {
-    if (config.auth.disabled) {
-      LogWarn("main",
-              "AUTHENTICATION IS DISABLED (ENTERPRISE_CATALOG_AUTH_DISABLED): "
-              "every caller is treated as an operator; never do this outside "
-              "local development");
+    if (config.server.auth.disabled) {
+      common::LogWarn(
+          "main",
+          "AUTHENTICATION IS DISABLED (ENTERPRISE_CATALOG_AUTH_DISABLED): "
+          "every caller is treated as an operator; never do this outside "
+          "local development");
     }
-    if (config.page_token_secret.empty()) {
-      LogWarn("main",
-              "ENTERPRISE_CATALOG_PAGE_TOKEN_SECRET is not set: page tokens "
-              "are signed with a per-process secret and page only on this "
-              "replica");
+    if (config.server.page_token_secret.empty()) {
+      common::LogWarn(
+          "main",
+          "ENTERPRISE_CATALOG_PAGE_TOKEN_SECRET is not set: page tokens "
+          "are signed with a per-process secret and page only on this "
+          "replica");
     }
-    auto store = storage::PgCatalogStore::Create(config.database);
+    auto store = storage::pg::PgCatalogStore::Create(config.database);
     if (!store.ok()) return Fail(store.status(), "database setup failed");
     server_store = std::move(*store);
-    auto started = CatalogServer::Start(ServerOptionsFrom(config),
-                                        server_store.get(), server_store.get());
+    auto started = server::CatalogServer::Start(
+        config.server, server_store.get(), server_store.get());
     if (!started.ok()) return Fail(started.status(), "server start failed");
     server = std::move(*started);
-    LogInfo(
+    common::LogInfo(
         "main", "serving",
-        {{"address", config.grpc_address},
-         {"tls", config.tls_cert_file.empty()
-                     ? "off"
-                     : (config.tls_client_ca_file.empty() ? "on" : "mutual")},
-         {"auth", config.auth.disabled ? "disabled" : "jwt"},
+        {{"address", config.server.address},
+         {"tls",
+          config.server.tls.cert_file.empty()
+              ? "off"
+              : (config.server.tls.client_ca_file.empty() ? "on" : "mutual")},
+         {"auth", config.server.auth.disabled ? "disabled" : "jwt"},
          {"port", server->port()},
          {"db_pool_size", config.database.pool_size},
-         {"worker_threads", config.worker_threads}});
+         {"rpc_threads", config.server.rpc_threads}});
   }
   // The workers get their own connections: a long crawl transaction must
   // never hold a connection an RPC is waiting for.
-  std::unique_ptr<storage::PgCatalogStore> worker_store;
+  std::unique_ptr<storage::pg::PgCatalogStore> worker_store;
   std::unique_ptr<workers::RefreshWorker> worker;
   if (work) {
-    storage::PgConfig db = config.database;
-    db.pool_size = config.workers.threads + 1;
+    storage::pg::PgConfig db = config.database;
+    db.pool_size = config.refresh.threads + 1;
     db.name = "worker";
-    db.statement_timeout = config.worker_statement_timeout;
-    auto store = storage::PgCatalogStore::Create(db);
+    db.statement_timeout = config.refresh.db_statement_timeout;
+    auto store = storage::pg::PgCatalogStore::Create(db);
     if (!store.ok()) return Fail(store.status(), "database setup failed");
     worker_store = std::move(*store);
     const discovery::DiscoveryConfig discovery_config = config.discovery;
@@ -191,38 +178,38 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
           return discovery::NewDiscoveryClient(discovery_config,
                                                std::move(sleeper));
         },
-        config.workers);
+        config.refresh);
     worker->Start();
   }
   // One monitor per process: it tells gRPC health checking and /readyz
   // whether the database answers, and samples data freshness.
   MonitorOptions monitor_options;
   monitor_options.database = config.database;
-  monitor_options.check_interval = config.health_check_interval;
-  monitor_options.sample_interval = config.freshness_sample_interval;
-  CatalogServer* const health_target = server.get();
+  monitor_options.check_interval = config.process.health_check_interval;
+  monitor_options.sample_interval = config.process.freshness_sample_interval;
+  server::CatalogServer* const health_target = server.get();
   ServiceMonitor monitor(monitor_options, [health_target](bool up) {
     if (health_target != nullptr) health_target->SetDatabaseHealthy(up);
   });
   monitor.Start();
   std::unique_ptr<metrics::HttpEndpoint> endpoint;
-  if (!config.metrics_address.empty()) {
+  if (!config.metrics.address.empty()) {
     auto started = metrics::HttpEndpoint::Start(
-        config.metrics_address,
+        config.metrics.address,
         {.live = [] { return true; },
          .ready = [&monitor] { return monitor.ready(); }});
     if (!started.ok()) return Fail(started.status(), "metrics endpoint");
     endpoint = std::move(*started);
-    LogInfo("main", "metrics serving",
-            {{"address", config.metrics_address},
-             {"port", endpoint->port()},
-             {"paths", "/metrics /healthz /readyz"}});
+    common::LogInfo("main", "metrics serving",
+                    {{"address", config.metrics.address},
+                     {"port", endpoint->port()},
+                     {"paths", "/metrics /healthz /readyz"}});
   }
   // Whoever started us may be waiting for these lines (the ports).
-  FlushLogs();
+  common::FlushLogs();
   int signal = 0;
   sigwait(&stop_signals, &signal);
-  LogInfo("main", "stop signal received", {{"signal", signal}});
+  common::LogInfo("main", "stop signal received", {{"signal", signal}});
   // Readiness drops first, so that load balancers stop sending calls while
   // the ones in flight finish.
   monitor.SetDraining();
@@ -230,8 +217,8 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
   if (worker) worker->Stop();
   endpoint.reset();
   monitor.Stop();
-  LogInfo("main", "exiting");
-  FlushLogs();
+  common::LogInfo("main", "exiting");
+  common::FlushLogs();
   return 0;
 }
 
@@ -245,10 +232,19 @@ int Main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "help" || args[0] == "--help" ||
-      args[0] == "-h") {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << kUsage << ConfigHelp();
     return args.empty() ? 64 : 0;
+  }
+  // help --markdown: the settings as docs/configuration.md has them.
+  if (args[0] == "help") {
+    const bool markdown = args.size() == 2 && args[1] == "--markdown";
+    if (args.size() > 1 && !markdown) {
+      std::cerr << "enterprise-catalog: help takes only --markdown\n";
+      return 64;
+    }
+    std::cout << (markdown ? ConfigMarkdown() : kUsage + ConfigHelp());
+    return 0;
   }
   const std::string command = args[0];
   args.erase(args.begin());
@@ -267,7 +263,8 @@ int Main(int argc, char** argv) {
     return 64;
   }
   const Config& config = parsed->config;
-  if (absl::Status st = InitJsonLogging(config.log_level); !st.ok()) {
+  if (absl::Status st = common::InitJsonLogging(config.process.log_level);
+      !st.ok()) {
     std::cerr << "enterprise-catalog: " << st.message() << "\n";
     return 64;
   }
@@ -284,7 +281,8 @@ int Main(int argc, char** argv) {
   }
   const bool work = command == "work" || command == "all";
   if (command == "serve" || command == "all") {
-    if (absl::Status st = ValidateServerConfig(config); !st.ok()) {
+    if (absl::Status st = server::ValidateTransport(config.server.tls);
+        !st.ok()) {
       std::cerr << "enterprise-catalog: " << st.message() << "\n";
       return 64;
     }
@@ -301,10 +299,10 @@ int Main(int argc, char** argv) {
 }
 
 }  // namespace
-}  // namespace ec
+}  // namespace ec::app
 
 int main(int argc, char** argv) {
-  const int rc = ec::Main(argc, argv);
+  const int rc = ec::app::Main(argc, argv);
   // Writes out buffered log lines and stops spdlog's flusher thread.
   spdlog::shutdown();
   return rc;

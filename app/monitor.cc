@@ -5,12 +5,12 @@
 #include "common/log.h"
 #include "metrics/metrics.h"
 
-namespace ec {
+namespace ec::app {
 namespace {
 
 constexpr char kComponent[] = "monitor";
 
-storage::PgConfig ProbeConfig(storage::PgConfig config) {
+storage::pg::PgConfig ProbeConfig(storage::pg::PgConfig config) {
   // A check that takes longer than this is a failed check.
   config.statement_timeout = std::chrono::milliseconds(2000);
   config.connect_timeout =
@@ -56,10 +56,10 @@ absl::Status ServiceMonitor::CheckNow() {
     // Every failed check is logged (a platform team wants to see an outage
     // second by second); a good one only when it ends an outage.
     if (up) {
-      LogInfo(kComponent, "database answers");
+      common::LogInfo(kComponent, "database answers");
     } else {
-      LogWarn(kComponent, "database health check failed",
-              {{"error", std::string(status.message())}});
+      common::LogWarn(kComponent, "database health check failed",
+                      {{"error", std::string(status.message())}});
     }
   }
   if (on_check_) on_check_(up);
@@ -79,8 +79,8 @@ absl::Status ServiceMonitor::CheckNow() {
       metrics::HealthMetrics::Get().SetQueue(sample->jobs_queued,
                                              sample->jobs_running);
     } else {
-      LogWarn(kComponent, "freshness sample failed",
-              {{"error", std::string(sample.status().message())}});
+      common::LogWarn(kComponent, "freshness sample failed",
+                      {{"error", std::string(sample.status().message())}});
     }
   }
   return status;
@@ -117,4 +117,4 @@ void ServiceMonitor::Loop() {
   }
 }
 
-}  // namespace ec
+}  // namespace ec::app

@@ -12,19 +12,19 @@
 #include "storage/pg/pg_health.h"
 #include "storage/pg/pg_pool.h"
 
-namespace ec {
+namespace ec::app {
 
 struct MonitorOptions {
   // Where the database is; the monitor opens one connection of its own with
   // a short statement timeout.
-  storage::PgConfig database;
+  storage::pg::PgConfig database;
   // How often the database is asked whether it answers.
   std::chrono::milliseconds check_interval{5000};
   // How often freshness and queue depth are read (a heavier query).
   std::chrono::milliseconds sample_interval{30000};
   // Per-query age series are kept for this many of the stalest queries.
   int worst_queries = 5;
-  Clock clock = SystemClock();
+  common::Clock clock = common::SystemClock();
 };
 
 // Watches the database for the whole process: whether it answers (for gRPC
@@ -60,7 +60,7 @@ class ServiceMonitor {
   const MonitorOptions options_;
   const std::function<void(bool)> on_check_;
   // Used by Start's first check and then only by the monitor thread.
-  storage::PgHealthProbe probe_;
+  storage::pg::PgHealthProbe probe_;
   std::chrono::steady_clock::time_point last_sample_{};
   bool sampled_ = false;
 
@@ -71,4 +71,4 @@ class ServiceMonitor {
   std::thread thread_;
 };
 
-}  // namespace ec
+}  // namespace ec::app

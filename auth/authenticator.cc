@@ -6,7 +6,7 @@
 namespace ec::auth {
 
 absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::Create(
-    const AuthConfig& config, Clock clock) {
+    const AuthConfig& config, common::Clock clock) {
   if (config.disabled) {
     return std::unique_ptr<Authenticator>(new Authenticator(nullptr));
   }

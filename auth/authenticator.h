@@ -21,7 +21,7 @@ struct AuthConfig {
 class Authenticator {
  public:
   static absl::StatusOr<std::unique_ptr<Authenticator>> Create(
-      const AuthConfig& config, Clock clock = SystemClock());
+      const AuthConfig& config, common::Clock clock = common::SystemClock());
 
   bool disabled() const { return verifier_ == nullptr; }
 

@@ -57,7 +57,7 @@ std::optional<Json> DecodeSegment(std::string_view segment) {
   if (!IsBase64UrlText(segment) ||
       !absl::WebSafeBase64Unescape(
           absl::string_view(segment.data(), segment.size()), &text) ||
-      NestsDeeperThan(text, kMaxJsonDepth)) {
+      common::NestsDeeperThan(text, kMaxJsonDepth)) {
     return std::nullopt;
   }
   Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -209,7 +209,7 @@ using JwtPtr = std::unique_ptr<jwt_t, JwtDeleter>;
 
 class LibJwtVerifier final : public JwtVerifier {
  public:
-  LibJwtVerifier(JwtConfig config, Clock clock, KeySet keys)
+  LibJwtVerifier(JwtConfig config, common::Clock clock, KeySet keys)
       : config_(std::move(config)),
         clock_(std::move(clock)),
         keys_(std::make_shared<const KeySet>(std::move(keys))) {}
@@ -237,7 +237,7 @@ class LibJwtVerifier final : public JwtVerifier {
   std::shared_ptr<const KeySet> Keys(std::string_view kid);
 
   const JwtConfig config_;
-  const Clock clock_;
+  const common::Clock clock_;
   absl::Mutex mu_;
   std::shared_ptr<const KeySet> keys_ ABSL_GUARDED_BY(mu_);
   int64_t last_reload_ ABSL_GUARDED_BY(mu_) = 0;
@@ -429,7 +429,7 @@ absl::StatusOr<std::string> Sign(std::string_view claims_json, jwt_alg_t alg,
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<JwtVerifier>> JwtVerifier::Create(
-    const JwtConfig& config, Clock clock) {
+    const JwtConfig& config, common::Clock clock) {
   if (config.hs256_secret.empty() && config.jwks_file.empty()) {
     return absl::InvalidArgumentError(
         "set ENTERPRISE_CATALOG_JWT_SECRET and/or ENTERPRISE_CATALOG_JWKS_FILE "

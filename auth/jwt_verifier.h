@@ -50,7 +50,7 @@ class JwtVerifier {
   // INVALID_ARGUMENT naming the setting if the config is unusable (no key,
   // unreadable or malformed JWKS, no issuer or audience).
   static absl::StatusOr<std::unique_ptr<JwtVerifier>> Create(
-      const JwtConfig& config, Clock clock = SystemClock());
+      const JwtConfig& config, common::Clock clock = common::SystemClock());
 
   virtual ~JwtVerifier() = default;
 

@@ -23,7 +23,7 @@ Principal Principal::FromRoles(std::string subject,
     const bool all = context == "*";
     std::optional<std::string> enterprise;
     if (!all) {
-      enterprise = NormalizeUuid(context);
+      enterprise = common::NormalizeUuid(context);
       if (!enterprise) continue;
     }
     const bool admin = name == kCatalogAdminRole ||

@@ -99,7 +99,7 @@ Examples:
 )usage";
 
 void PrintUsage() {
-  std::cout << kUsage << ec::catalogctl::CommandList() << kOptions;
+  std::cout << kUsage << ec::client::CommandList() << kOptions;
 }
 
 struct Args {
@@ -108,11 +108,11 @@ struct Args {
   std::string method;
   std::optional<std::string> request;
   // COMMAND form.
-  ec::catalogctl::Invocation invocation;
+  ec::client::Invocation invocation;
 };
 
 int UsageError(std::string_view message,
-               const ec::catalogctl::CommandSpec* command = nullptr) {
+               const ec::client::CommandSpec* command = nullptr) {
   std::cerr << "catalogctl: " << message << "\n"
             << "Try 'catalogctl "
             << (command == nullptr ? std::string("--help")
@@ -128,12 +128,11 @@ int PrintHelp(const std::vector<std::string>& topics) {
     return 0;
   }
   if (topics.size() > 1) return UsageError("help takes one COMMAND");
-  const ec::catalogctl::CommandSpec* command =
-      ec::catalogctl::FindCommand(topics[0]);
+  const ec::client::CommandSpec* command = ec::client::FindCommand(topics[0]);
   if (command == nullptr) {
     return UsageError("no command or method \"" + topics[0] + "\"");
   }
-  std::cout << ec::catalogctl::CommandHelp(*command);
+  std::cout << ec::client::CommandHelp(*command);
   return 0;
 }
 
@@ -192,7 +191,7 @@ std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
   std::vector<std::string> positional;
   // Set once the first positional argument names a subcommand; its flags are
   // then accepted among the options.
-  ec::catalogctl::Invocation& invocation = args->invocation;
+  ec::client::Invocation& invocation = args->invocation;
   bool help = false;
   bool options_done = false;
   for (size_t i = 1; i < argv.size(); ++i) {
@@ -200,7 +199,7 @@ std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
     // A lone "-" is the stdin request, not an option.
     if (options_done || arg.size() < 2 || arg[0] != '-') {
       if (positional.empty()) {
-        invocation.command = ec::catalogctl::FindCommand(arg);
+        invocation.command = ec::client::FindCommand(arg);
         // An RPC name keeps the METHOD JSON form; only subcommand names and
         // aliases select flags.
         if (invocation.command != nullptr &&
@@ -256,7 +255,7 @@ std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
     }
     if (invocation.command != nullptr) {
       absl::StatusOr<bool> parsed =
-          ec::catalogctl::ParseCommandFlag(argv, &i, &invocation);
+          ec::client::ParseCommandFlag(argv, &i, &invocation);
       if (!parsed.ok()) {
         return UsageError(std::string(parsed.status().message()),
                           invocation.command);
@@ -270,7 +269,7 @@ std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
 
   if (help) {
     if (invocation.command != nullptr) {
-      std::cout << ec::catalogctl::CommandHelp(*invocation.command);
+      std::cout << ec::client::CommandHelp(*invocation.command);
       return 0;
     }
     return PrintHelp(positional.empty() || positional[0] != "help"
@@ -355,7 +354,7 @@ struct CallResult {
 CallResult Call(grpc::Channel& channel, const std::string& method,
                 const std::string& request,
                 const ec::client::ClientOptions& options,
-                const ec::catalogctl::CommandSpec* command) {
+                const ec::client::CommandSpec* command) {
   grpc::Status rpc_status;
   absl::StatusOr<std::string> response =
       ec::client::InvokeJson(channel, method, request, options, &rpc_status);
@@ -378,7 +377,7 @@ CallResult Call(grpc::Channel& channel, const std::string& method,
 // reported as a gRPC code too, so that scripts need not parse the state.
 int WaitForJob(grpc::Channel& channel, std::string job_json,
                const ec::client::ClientOptions& options,
-               const ec::catalogctl::Invocation& invocation) {
+               const ec::client::Invocation& invocation) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point give_up = Clock::now() + invocation.wait_timeout;
   while (true) {
@@ -458,13 +457,13 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  const ec::catalogctl::Invocation& invocation = args.invocation;
+  const ec::client::Invocation& invocation = args.invocation;
   std::string request;
   if (invocation.command != nullptr) {
     std::string base = invocation.json.value_or("");
     if (base == "-") base = ReadStdin();
     absl::StatusOr<std::string> built =
-        ec::catalogctl::BuildRequest(invocation, base);
+        ec::client::BuildRequest(invocation, base);
     if (!built.ok()) {
       return UsageError(std::string(built.status().message()),
                         invocation.command);

@@ -19,7 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 
-namespace ec::catalogctl {
+namespace ec::client {
 namespace {
 
 using Json = nlohmann::json;
@@ -523,4 +523,4 @@ std::string CommandList() {
   return out;
 }
 
-}  // namespace ec::catalogctl
+}  // namespace ec::client

@@ -17,7 +17,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace ec::catalogctl {
+namespace ec::client {
 
 enum class FlagKind {
   kString,   // --name VALUE: a string field
@@ -95,4 +95,4 @@ std::string CommandHelp(const CommandSpec& command);
 // One line per subcommand, for the main usage text.
 std::string CommandList();
 
-}  // namespace ec::catalogctl
+}  // namespace ec::client

@@ -4,7 +4,10 @@
 #include <cstdint>
 #include <functional>
 
-namespace ec {
+namespace ec::common {
+
+// Microseconds since the Unix epoch (PostgreSQL's resolution).
+using Micros = int64_t;
 
 // Microseconds since the Unix epoch. Everything that decides freshness,
 // backoff or leases reads time through a Clock, so tests can inject one and
@@ -23,4 +26,4 @@ inline constexpr int64_t ToMicros(std::chrono::microseconds d) {
   return d.count();
 }
 
-}  // namespace ec
+}  // namespace ec::common

@@ -1,6 +1,6 @@
 #include "common/json_depth.h"
 
-namespace ec {
+namespace ec::common {
 
 bool NestsDeeperThan(std::string_view text, int limit) {
   int depth = 0;
@@ -26,4 +26,4 @@ bool NestsDeeperThan(std::string_view text, int limit) {
   return false;
 }
 
-}  // namespace ec
+}  // namespace ec::common

@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace ec {
+namespace ec::common {
 
 // Request limits. Beyond them a request is rejected with INVALID_ARGUMENT and
 // a message naming the limit.
@@ -19,4 +19,4 @@ inline constexpr int32_t kDefaultPageSize = 100;
 inline constexpr int32_t kMaxPageSize = 1000;
 inline constexpr size_t kMaxPageTokenBytes = 1024;
 
-}  // namespace ec
+}  // namespace ec::common

@@ -11,7 +11,7 @@
 
 #include "spdlog/sinks/base_sink.h"
 
-namespace ec {
+namespace ec::common {
 namespace {
 
 // stderr, written in chunks. spdlog's stderr sink flushes after every
@@ -98,4 +98,4 @@ void Log(spdlog::level::level_enum level, std::string_view component,
   logger->log(level, std::string_view(body).substr(1, body.size() - 2));
 }
 
-}  // namespace ec
+}  // namespace ec::common

@@ -6,7 +6,7 @@
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
 
-namespace ec {
+namespace ec::common {
 
 // Makes spdlog's default logger write one JSON object per line to stderr:
 // {"ts":"...Z","level":"info","component":"...","msg":"...",<fields>}.
@@ -36,4 +36,4 @@ inline void LogError(std::string_view component, std::string_view msg,
   Log(spdlog::level::err, component, msg, fields);
 }
 
-}  // namespace ec
+}  // namespace ec::common

@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/limits.h"
 
-namespace ec {
+namespace ec::common {
 namespace {
 
 // Bumped if the token layout changes, so old tokens fail cleanly instead of
@@ -114,4 +114,4 @@ absl::StatusOr<std::string> PageTokenCodec::Decode(
   return std::string(position);
 }
 
-}  // namespace ec
+}  // namespace ec::common

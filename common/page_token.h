@@ -5,7 +5,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace ec {
+namespace ec::common {
 
 // Opaque keyset-pagination tokens. A token carries the position after which
 // the next page starts, bound to a `scope`: a string the caller builds from
@@ -36,4 +36,4 @@ class PageTokenCodec {
   std::string secret_;
 };
 
-}  // namespace ec
+}  // namespace ec::common

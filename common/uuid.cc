@@ -7,7 +7,7 @@
 
 #include "absl/strings/ascii.h"
 
-namespace ec {
+namespace ec::common {
 namespace {
 
 constexpr size_t kUuidTextSize = 36;
@@ -57,4 +57,4 @@ std::string NewUuidV4() {
   return text;
 }
 
-}  // namespace ec
+}  // namespace ec::common

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace ec {
+namespace ec::common {
 
 // Parses a uuid in the 8-4-4-4-12 hex form (either case) and returns it in
 // lower case; nullopt if malformed.
@@ -13,4 +13,4 @@ std::optional<std::string> NormalizeUuid(std::string_view text);
 // A random (version 4) uuid in lower case. Thread-safe.
 std::string NewUuidV4();
 
-}  // namespace ec
+}  // namespace ec::common

@@ -10,19 +10,21 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "domain/canonical_json.h"
-#include "domain/content.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/page_token.h"
 #include "common/status_macros.h"
 #include "common/uuid.h"
+#include "core/validation.h"
+#include "domain/canonical_json.h"
+#include "domain/content.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
-#include "core/validation.h"
 
-namespace ec {
+namespace ec::core {
 namespace {
+
+namespace v1 = ::enterprise_catalog::v1;
 
 // The Django service's default for enabled_course_modes.
 const std::vector<std::string>& DefaultCourseModes() {
@@ -77,28 +79,29 @@ void ContentToProto(storage::ContentRow&& row, v1::ContentMetadata* out) {
 absl::StatusOr<std::vector<std::string>> CourseModes(
     const google::protobuf::RepeatedPtrField<std::string>& modes) {
   if (modes.empty()) return DefaultCourseModes();
-  if (static_cast<size_t>(modes.size()) > kMaxCourseModes) {
+  if (static_cast<size_t>(modes.size()) > common::kMaxCourseModes) {
     return absl::InvalidArgumentError(
         absl::StrCat("enabled_course_modes has ", modes.size(),
-                     " entries; the limit is ", kMaxCourseModes));
+                     " entries; the limit is ", common::kMaxCourseModes));
   }
   std::vector<std::string> out;
   for (int i = 0; i < modes.size(); ++i) {
     EC_RETURN_IF_ERROR(
         ValidateText(absl::StrCat("enabled_course_modes[", i, "]"), modes[i],
-                     kMaxCourseModeBytes, true));
+                     common::kMaxCourseModeBytes, true));
     out.push_back(modes[i]);
   }
   return out;
 }
 
-absl::StatusOr<CanonicalFilter> RequireFilter(const v1::Catalog& catalog) {
+absl::StatusOr<domain::CanonicalFilter> RequireFilter(
+    const v1::Catalog& catalog) {
   if (!catalog.has_content_filter()) {
     return absl::InvalidArgumentError(
         "catalog.content_filter is required (a JSON object such as "
         "{\"content_type\": \"course\"})");
   }
-  return CanonicalizeFilter(catalog.content_filter());
+  return domain::CanonicalizeFilter(catalog.content_filter());
 }
 
 // Length-prefixed join, so that distinct lists never produce the same scope.
@@ -163,7 +166,7 @@ void Audit(const auth::Principal& caller, absl::string_view action,
       {"result", absl::StatusCodeToString(status.code())}};
   if (!job_uuid.empty()) fields["job_uuid"] = std::string(job_uuid);
   if (!status.ok()) fields["error"] = std::string(status.message());
-  LogInfo("audit", "catalog change", fields);
+  common::LogInfo("audit", "catalog change", fields);
 }
 
 }  // namespace
@@ -192,19 +195,19 @@ absl::Status CatalogCore::CreateCatalog(const auth::Principal& caller,
   const absl::Status status = [&]() -> absl::Status {
     storage::NewCatalog catalog;
     if (in.uuid().empty()) {
-      catalog.uuid = NewUuidV4();
+      catalog.uuid = common::NewUuidV4();
     } else {
       EC_ASSIGN_OR_RETURN(catalog.uuid, RequireUuid("catalog.uuid", in.uuid()));
     }
-    EC_RETURN_IF_ERROR(
-        ValidateText("catalog.title", in.title(), kMaxTitleBytes, true));
+    EC_RETURN_IF_ERROR(ValidateText("catalog.title", in.title(),
+                                    common::kMaxTitleBytes, true));
     catalog.title = in.title();
     EC_ASSIGN_OR_RETURN(
         catalog.enterprise_uuid,
         RequireUuid("catalog.enterprise_uuid", in.enterprise_uuid()));
     EC_RETURN_IF_ERROR(ValidateText("catalog.enterprise_name",
                                     in.enterprise_name(),
-                                    kMaxEnterpriseNameBytes, false));
+                                    common::kMaxEnterpriseNameBytes, false));
     catalog.enterprise_name = in.enterprise_name();
     EC_ASSIGN_OR_RETURN(catalog.filter, RequireFilter(in));
     EC_ASSIGN_OR_RETURN(catalog.enabled_course_modes,
@@ -260,7 +263,7 @@ absl::Status CatalogCore::ListCatalogs(const auth::Principal& caller,
     storage::CatalogCursor cursor;
     std::optional<std::string> uuid;
     if (space != std::string::npos)
-      uuid = NormalizeUuid(position.substr(space + 1));
+      uuid = common::NormalizeUuid(position.substr(space + 1));
     if (space == std::string::npos ||
         !absl::SimpleAtoi(position.substr(0, space), &cursor.created) ||
         !uuid) {
@@ -297,13 +300,13 @@ absl::Status CatalogCore::UpdateCatalog(const auth::Principal& caller,
     }
     for (const std::string& path : request.update_mask().paths()) {
       if (path == "title") {
-        EC_RETURN_IF_ERROR(
-            ValidateText("catalog.title", in.title(), kMaxTitleBytes, true));
+        EC_RETURN_IF_ERROR(ValidateText("catalog.title", in.title(),
+                                        common::kMaxTitleBytes, true));
         update.title = in.title();
       } else if (path == "enterprise_name") {
-        EC_RETURN_IF_ERROR(ValidateText("catalog.enterprise_name",
-                                        in.enterprise_name(),
-                                        kMaxEnterpriseNameBytes, false));
+        EC_RETURN_IF_ERROR(
+            ValidateText("catalog.enterprise_name", in.enterprise_name(),
+                         common::kMaxEnterpriseNameBytes, false));
         update.enterprise_name = in.enterprise_name();
       } else if (path == "content_filter") {
         EC_ASSIGN_OR_RETURN(update.filter, RequireFilter(in));
@@ -421,12 +424,12 @@ absl::Status CatalogCore::GetCatalogMetadata(
   EC_RETURN_IF_ERROR(
       ValidateContentKeys("content_keys", request.content_keys(), true));
   if (static_cast<size_t>(request.content_types_size()) >
-      std::size(kContentTypes)) {
+      std::size(domain::kContentTypes)) {
     return absl::InvalidArgumentError(
         "content_types lists more entries than there are content types");
   }
   for (int i = 0; i < request.content_types_size(); ++i) {
-    if (!IsKnownContentType(request.content_types(i))) {
+    if (!domain::IsKnownContentType(request.content_types(i))) {
       return absl::InvalidArgumentError(absl::StrCat(
           "content_types[", i, "] is \"",
           request.content_types(i).substr(0, 64),
@@ -575,15 +578,15 @@ absl::Status NoQueue() {
 void CatalogCore::RefreshIfStale(const storage::CatalogRow& row,
                                  storage::JobReason reason) {
   if (queue_ == nullptr) return;
-  const int64_t now = policy_.clock();
-  const int64_t stale_before = now - ToMicros(policy_.max_age);
+  const int64_t now = clock_();
+  const int64_t stale_before = now - common::ToMicros(policy_.max_age);
   if (row.content_refreshed && *row.content_refreshed >= stale_before) return;
   auto queued = queue_->EnqueueForCatalog(row.uuid, reason, false,
                                           policy_.max_attempts, now);
   if (!queued.ok()) {
-    LogWarn("core", "could not queue refresh; the scheduler will",
-            {{"catalog_uuid", row.uuid},
-             {"error", std::string(queued.status().message())}});
+    common::LogWarn("core", "could not queue refresh; the scheduler will",
+                    {{"catalog_uuid", row.uuid},
+                     {"error", std::string(queued.status().message())}});
   }
 }
 
@@ -598,11 +601,10 @@ absl::Status CatalogCore::RefreshCatalog(
     EC_ASSIGN_OR_RETURN(storage::CatalogRow row,
                         AdministeredCatalog(caller, uuid));
     enterprise = row.enterprise_uuid;
-    EC_ASSIGN_OR_RETURN(
-        storage::EnqueueResult queued,
-        queue_->EnqueueForCatalog(uuid, storage::JobReason::kRequested,
-                                  request.force(), policy_.max_attempts,
-                                  policy_.clock()));
+    EC_ASSIGN_OR_RETURN(storage::EnqueueResult queued,
+                        queue_->EnqueueForCatalog(
+                            uuid, storage::JobReason::kRequested,
+                            request.force(), policy_.max_attempts, clock_()));
     JobToProto(queued.job, response);
     return absl::OkStatus();
   }();
@@ -632,4 +634,4 @@ absl::Status CatalogCore::GetRefreshJob(const auth::Principal& caller,
   return absl::OkStatus();
 }
 
-}  // namespace ec
+}  // namespace ec::core

@@ -6,22 +6,12 @@
 #include "auth/principal.h"
 #include "common/clock.h"
 #include "common/page_token.h"
+#include "domain/refresh_policy.h"
 #include "enterprise_catalog/v1/catalog_service.pb.h"
 #include "storage/catalog_store.h"
 #include "storage/refresh_queue.h"
 
-namespace ec {
-
-namespace v1 = ::enterprise_catalog::v1;
-
-// When catalogs trigger refreshes, and what a refresh job may cost.
-struct RefreshPolicy {
-  // A catalog created (or moved) onto a query whose data is older than
-  // this, or never fetched, queues a refresh.
-  std::chrono::seconds max_age{std::chrono::hours(12)};
-  int max_attempts = 5;
-  Clock clock = SystemClock();
-};
+namespace ec::core {
 
 // The service's behaviour, free of any transport: validates requests,
 // authorizes the caller, applies the catalog rules, and fills responses from
@@ -39,49 +29,63 @@ class CatalogCore {
  public:
   // Does not take ownership; `store` and `queue` must outlive the core.
   // Without a queue, catalog changes queue nothing and the refresh RPCs
-  // answer UNIMPLEMENTED. `page_tokens` signs pagination tokens. Thread-safe.
+  // answer UNIMPLEMENTED. `policy` says when a catalog change queues a
+  // refresh (the workers share it); `page_tokens` signs pagination tokens.
+  // Thread-safe.
   CatalogCore(storage::CatalogStore* store, storage::RefreshQueue* queue,
-              RefreshPolicy policy, PageTokenCodec page_tokens)
+              domain::RefreshPolicy policy, common::PageTokenCodec page_tokens,
+              common::Clock clock = common::SystemClock())
       : store_(store),
         queue_(queue),
         policy_(std::move(policy)),
-        page_tokens_(std::move(page_tokens)) {}
+        page_tokens_(std::move(page_tokens)),
+        clock_(std::move(clock)) {}
 
-  absl::Status CreateCatalog(const auth::Principal& caller,
-                             const v1::CreateCatalogRequest& request,
-                             v1::Catalog* response);
-  absl::Status GetCatalog(const auth::Principal& caller,
-                          const v1::GetCatalogRequest& request,
-                          v1::Catalog* response);
-  absl::Status ListCatalogs(const auth::Principal& caller,
-                            const v1::ListCatalogsRequest& request,
-                            v1::ListCatalogsResponse* response);
-  absl::Status UpdateCatalog(const auth::Principal& caller,
-                             const v1::UpdateCatalogRequest& request,
-                             v1::Catalog* response);
-  absl::Status DeleteCatalog(const auth::Principal& caller,
-                             const v1::DeleteCatalogRequest& request,
-                             v1::DeleteCatalogResponse* response);
+  absl::Status CreateCatalog(
+      const auth::Principal& caller,
+      const ::enterprise_catalog::v1::CreateCatalogRequest& request,
+      ::enterprise_catalog::v1::Catalog* response);
+  absl::Status GetCatalog(
+      const auth::Principal& caller,
+      const ::enterprise_catalog::v1::GetCatalogRequest& request,
+      ::enterprise_catalog::v1::Catalog* response);
+  absl::Status ListCatalogs(
+      const auth::Principal& caller,
+      const ::enterprise_catalog::v1::ListCatalogsRequest& request,
+      ::enterprise_catalog::v1::ListCatalogsResponse* response);
+  absl::Status UpdateCatalog(
+      const auth::Principal& caller,
+      const ::enterprise_catalog::v1::UpdateCatalogRequest& request,
+      ::enterprise_catalog::v1::Catalog* response);
+  absl::Status DeleteCatalog(
+      const auth::Principal& caller,
+      const ::enterprise_catalog::v1::DeleteCatalogRequest& request,
+      ::enterprise_catalog::v1::DeleteCatalogResponse* response);
   absl::Status ContainsContentItems(
       const auth::Principal& caller,
-      const v1::ContainsContentItemsRequest& request,
-      v1::ContainsContentItemsResponse* response);
+      const ::enterprise_catalog::v1::ContainsContentItemsRequest& request,
+      ::enterprise_catalog::v1::ContainsContentItemsResponse* response);
   absl::Status CustomerContainsContentItems(
       const auth::Principal& caller,
-      const v1::CustomerContainsContentItemsRequest& request,
-      v1::CustomerContainsContentItemsResponse* response);
-  absl::Status GetCatalogMetadata(const auth::Principal& caller,
-                                  const v1::GetCatalogMetadataRequest& request,
-                                  v1::GetCatalogMetadataResponse* response);
-  absl::Status GetContentMetadata(const auth::Principal& caller,
-                                  const v1::GetContentMetadataRequest& request,
-                                  v1::GetContentMetadataResponse* response);
-  absl::Status RefreshCatalog(const auth::Principal& caller,
-                              const v1::RefreshCatalogRequest& request,
-                              v1::RefreshJob* response);
-  absl::Status GetRefreshJob(const auth::Principal& caller,
-                             const v1::GetRefreshJobRequest& request,
-                             v1::RefreshJob* response);
+      const ::enterprise_catalog::v1::CustomerContainsContentItemsRequest&
+          request,
+      ::enterprise_catalog::v1::CustomerContainsContentItemsResponse* response);
+  absl::Status GetCatalogMetadata(
+      const auth::Principal& caller,
+      const ::enterprise_catalog::v1::GetCatalogMetadataRequest& request,
+      ::enterprise_catalog::v1::GetCatalogMetadataResponse* response);
+  absl::Status GetContentMetadata(
+      const auth::Principal& caller,
+      const ::enterprise_catalog::v1::GetContentMetadataRequest& request,
+      ::enterprise_catalog::v1::GetContentMetadataResponse* response);
+  absl::Status RefreshCatalog(
+      const auth::Principal& caller,
+      const ::enterprise_catalog::v1::RefreshCatalogRequest& request,
+      ::enterprise_catalog::v1::RefreshJob* response);
+  absl::Status GetRefreshJob(
+      const auth::Principal& caller,
+      const ::enterprise_catalog::v1::GetRefreshJobRequest& request,
+      ::enterprise_catalog::v1::RefreshJob* response);
 
  private:
   // Queues a refresh if the catalog's query has no fresh data. Failure is
@@ -99,8 +103,9 @@ class CatalogCore {
 
   storage::CatalogStore* store_;
   storage::RefreshQueue* queue_;
-  RefreshPolicy policy_;
-  PageTokenCodec page_tokens_;
+  const domain::RefreshPolicy policy_;
+  const common::PageTokenCodec page_tokens_;
+  const common::Clock clock_;
 };
 
-}  // namespace ec
+}  // namespace ec::core

@@ -4,14 +4,15 @@
 #include "common/limits.h"
 #include "common/uuid.h"
 
-namespace ec {
+namespace ec::core {
 
 absl::StatusOr<std::string> RequireUuid(absl::string_view field,
                                         absl::string_view value) {
   if (value.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
   }
-  auto normalized = NormalizeUuid(std::string_view(value.data(), value.size()));
+  auto normalized =
+      common::NormalizeUuid(std::string_view(value.data(), value.size()));
   if (!normalized) {
     // Echo a bounded prefix: the value is caller input of any size.
     return absl::InvalidArgumentError(absl::StrCat(
@@ -30,10 +31,10 @@ absl::Status ValidateContentKeys(
     return absl::InvalidArgumentError(
         absl::StrCat(field, " must list at least one content key"));
   }
-  if (static_cast<size_t>(keys.size()) > kMaxKeysPerRequest) {
+  if (static_cast<size_t>(keys.size()) > common::kMaxKeysPerRequest) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, " has ", keys.size(), " keys; the limit is ",
-                     kMaxKeysPerRequest, " per request"));
+                     common::kMaxKeysPerRequest, " per request"));
   }
   for (int i = 0; i < keys.size(); ++i) {
     const std::string& key = keys[i];
@@ -41,10 +42,10 @@ absl::Status ValidateContentKeys(
       return absl::InvalidArgumentError(
           absl::StrCat(field, "[", i, "] is empty"));
     }
-    if (key.size() > kMaxContentKeyBytes) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, "[", i, "] is ", key.size(),
-                       " bytes; the limit is ", kMaxContentKeyBytes, " bytes"));
+    if (key.size() > common::kMaxContentKeyBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, "[", i, "] is ", key.size(), " bytes; the limit is ",
+          common::kMaxContentKeyBytes, " bytes"));
     }
     if (key.find('\0') != std::string::npos) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -55,11 +56,11 @@ absl::Status ValidateContentKeys(
 }
 
 absl::StatusOr<int> ResolvePageSize(int32_t requested) {
-  if (requested == 0) return kDefaultPageSize;
-  if (requested < 0 || requested > kMaxPageSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("page_size must be between 1 and ", kMaxPageSize,
-                     " (0 means ", kDefaultPageSize, "), got ", requested));
+  if (requested == 0) return common::kDefaultPageSize;
+  if (requested < 0 || requested > common::kMaxPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_size must be between 1 and ", common::kMaxPageSize, " (0 means ",
+        common::kDefaultPageSize, "), got ", requested));
   }
   return requested;
 }
@@ -81,4 +82,4 @@ absl::Status ValidateText(absl::string_view field, absl::string_view value,
   return absl::OkStatus();
 }
 
-}  // namespace ec
+}  // namespace ec::core

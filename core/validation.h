@@ -6,7 +6,7 @@
 #include "absl/status/statusor.h"
 #include "google/protobuf/repeated_ptr_field.h"
 
-namespace ec {
+namespace ec::core {
 
 // Request validation shared by the RPCs. Every error is INVALID_ARGUMENT
 // with a message naming the field and, where one applies, the limit.
@@ -29,4 +29,4 @@ absl::StatusOr<int> ResolvePageSize(int32_t requested);
 absl::Status ValidateText(absl::string_view field, absl::string_view value,
                           size_t max_bytes, bool required);
 
-}  // namespace ec
+}  // namespace ec::core

@@ -23,13 +23,13 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/json_depth.h"
-#include "domain/content.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "discovery/curl_transport.h"
 #include "discovery/discovery_client_testing.h"
 #include "discovery/http_transport.h"
 #include "discovery/search_page.h"
+#include "domain/content.h"
 #include "metrics/metrics.h"
 #include "nlohmann/json.hpp"
 
@@ -81,7 +81,7 @@ std::string FormEncode(std::string_view value) {
 // A short description of a non-2xx body: DRF's {"detail": ...} if there is
 // one, else its first bytes.
 std::string DescribeErrorBody(std::string_view body) {
-  if (!NestsDeeperThan(body, kMaxResponseDepth)) {
+  if (!common::NestsDeeperThan(body, kMaxResponseDepth)) {
     const Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_object()) {
       const auto detail = parsed.find("detail");
@@ -100,7 +100,7 @@ std::string DescribeErrorBody(std::string_view body) {
 // The token endpoint's error code only: its bodies are never quoted, as a
 // token response could carry a token.
 std::string DescribeTokenError(std::string_view body) {
-  if (!NestsDeeperThan(body, kMaxResponseDepth)) {
+  if (!common::NestsDeeperThan(body, kMaxResponseDepth)) {
     const Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_object()) {
       const auto error = parsed.find("error");
@@ -272,13 +272,13 @@ class DiscoveryClient final : public ContentSource {
     out->records.shrink_to_fit();
     // A caller's own abort (shutdown, lost lease) is not a discovery fault.
     if (!aborted_by_caller_) {
-      LogError(kComponent, "crawl failed",
-               {{"code", absl::StatusCodeToString(status.code())},
-                {"error", std::string(status.message())},
-                {"pages", out->stats.pages},
-                {"requests", out->stats.requests},
-                {"retries", out->stats.retries},
-                {"token_requests", out->stats.token_requests}});
+      common::LogError(kComponent, "crawl failed",
+                       {{"code", absl::StatusCodeToString(status.code())},
+                        {"error", std::string(status.message())},
+                        {"pages", out->stats.pages},
+                        {"requests", out->stats.requests},
+                        {"retries", out->stats.retries},
+                        {"token_requests", out->stats.token_requests}});
     }
     return status;
   }
@@ -296,13 +296,13 @@ class DiscoveryClient final : public ContentSource {
       stats.bytes += page.bytes;
       stats.results += static_cast<int64_t>(page.documents.size());
       for (const std::string& document : page.documents) {
-        absl::StatusOr<std::vector<ContentRecord>> records =
-            ParseDiscoveryDocument(document);
+        absl::StatusOr<std::vector<domain::ContentRecord>> records =
+            domain::ParseDiscoveryDocument(document);
         if (!records.ok()) {
           ++stats.skipped;
           continue;
         }
-        for (ContentRecord& record : *records) {
+        for (domain::ContentRecord& record : *records) {
           out->records.push_back(std::move(record));
         }
       }
@@ -322,8 +322,9 @@ class DiscoveryClient final : public ContentSource {
     if (stats.skipped > 0) {
       // Persons and key-less documents are normal for broad filters; one
       // line per crawl is enough.
-      Log(spdlog::level::debug, kComponent, "skipped unstorable results",
-          {{"skipped", stats.skipped}, {"results", stats.results}});
+      common::Log(spdlog::level::debug, kComponent,
+                  "skipped unstorable results",
+                  {{"skipped", stats.skipped}, {"results", stats.results}});
     }
     return absl::OkStatus();
   }
@@ -557,7 +558,7 @@ class DiscoveryClient final : public ContentSource {
     if (failure.retry_after.has_value()) {
       fields["retry_after_ms"] = failure.retry_after->count();
     }
-    LogWarn(kComponent, "request failed; retrying", fields);
+    common::LogWarn(kComponent, "request failed; retrying", fields);
   }
 
   struct CachedToken {

@@ -57,7 +57,7 @@ struct CrawlResult {
   // record, then the derived records of a course's nested course_runs (see
   // ParseDiscoveryDocument). Duplicates across pages are kept; the store
   // de-duplicates.
-  std::vector<ContentRecord> records;
+  std::vector<domain::ContentRecord> records;
   CrawlStats stats;
 };
 

@@ -42,7 +42,7 @@ std::string SanitizeForMessage(std::string_view text, size_t limit) {
 }
 
 absl::Status ParseResponseJson(std::string_view body, Json* out) {
-  if (NestsDeeperThan(body, kMaxResponseDepth)) {
+  if (common::NestsDeeperThan(body, kMaxResponseDepth)) {
     return absl::InvalidArgumentError(
         absl::StrCat("JSON nests deeper than ", kMaxResponseDepth, " levels"));
   }

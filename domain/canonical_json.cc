@@ -17,7 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/limits.h"
 
-namespace ec {
+namespace ec::domain {
 namespace {
 
 using google::protobuf::ListValue;
@@ -300,17 +300,17 @@ absl::StatusOr<std::string> PythonJsonDumps(
 
 absl::StatusOr<CanonicalFilter> CanonicalizeFilter(
     const google::protobuf::Struct& filter) {
-  PythonJsonWriter writer("content_filter", kMaxFilterDepth);
+  PythonJsonWriter writer("content_filter", common::kMaxFilterDepth);
   if (absl::Status status = writer.WriteStruct(filter, 1); !status.ok()) {
     return status;
   }
   CanonicalFilter result;
   result.json = writer.Release();
-  if (result.json.size() > kMaxFilterBytes) {
+  if (result.json.size() > common::kMaxFilterBytes) {
     return absl::InvalidArgumentError(absl::StrCat(
         "content_filter is ", result.json.size(),
-        " bytes once canonicalized; the limit is ", kMaxFilterBytes, " bytes (",
-        kMaxFilterBytes / 1024, " KiB)"));
+        " bytes once canonicalized; the limit is ", common::kMaxFilterBytes,
+        " bytes (", common::kMaxFilterBytes / 1024, " KiB)"));
   }
   result.hash = Md5Hex(result.json);
   if (result.hash.empty()) {
@@ -336,4 +336,4 @@ std::string Md5Hex(std::string_view data) {
       absl::string_view(reinterpret_cast<const char*>(digest), digest_size));
 }
 
-}  // namespace ec
+}  // namespace ec::domain

@@ -6,7 +6,7 @@
 #include "absl/status/statusor.h"
 #include "google/protobuf/struct.pb.h"
 
-namespace ec {
+namespace ec::domain {
 
 // A content filter in the canonical form shared with the Django service.
 struct CanonicalFilter {
@@ -40,4 +40,4 @@ void AppendPythonFloat(double number, std::string& out);
 // Lower-case hex md5 of `data`.
 std::string Md5Hex(std::string_view data);
 
-}  // namespace ec
+}  // namespace ec::domain

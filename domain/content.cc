@@ -10,7 +10,7 @@
 #include "common/uuid.h"
 #include "nlohmann/json.hpp"
 
-namespace ec {
+namespace ec::domain {
 namespace {
 
 // Ordered so json_metadata keeps the member order discovery sent.
@@ -49,10 +49,10 @@ std::string StringMember(const Json& object, const char* name) {
 }
 
 absl::Status CheckKeyLength(std::string_view key, const std::string& what) {
-  if (key.size() > kMaxContentKeyBytes) {
+  if (key.size() > common::kMaxContentKeyBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, " is ", key.size(), " bytes; the limit is ",
-                     kMaxContentKeyBytes, " bytes"));
+                     common::kMaxContentKeyBytes, " bytes"));
   }
   return absl::OkStatus();
 }
@@ -110,7 +110,7 @@ absl::StatusOr<std::vector<ContentRecord>> ParseDocument(const Json& doc) {
   }
 
   record.content_uuid =
-      NormalizeUuid(StringMember(doc, "uuid")).value_or(std::string());
+      common::NormalizeUuid(StringMember(doc, "uuid")).value_or(std::string());
 
   constexpr std::string_view kRunPrefix = "courserun:";
   if (record.content_type == "courserun" &&
@@ -147,8 +147,8 @@ absl::StatusOr<std::vector<ContentRecord>> ParseDocument(const Json& doc) {
       return status;
     }
     derived.content_type = "courserun";
-    derived.content_uuid =
-        NormalizeUuid(StringMember(run, "uuid")).value_or(std::string());
+    derived.content_uuid = common::NormalizeUuid(StringMember(run, "uuid"))
+                               .value_or(std::string());
     derived.parent_content_key = course_key;
     derived.title = StringMember(run, "title");
     if (derived.title.empty()) derived.title = course_title;
@@ -168,7 +168,7 @@ bool IsKnownContentType(std::string_view type) {
 
 absl::StatusOr<std::vector<ContentRecord>> ParseDiscoveryDocument(
     std::string_view json_text) {
-  if (NestsDeeperThan(json_text, kMaxDocumentDepth)) {
+  if (common::NestsDeeperThan(json_text, kMaxDocumentDepth)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "discovery document nests deeper than ", kMaxDocumentDepth, " levels"));
   }
@@ -180,4 +180,4 @@ absl::StatusOr<std::vector<ContentRecord>> ParseDiscoveryDocument(
   }
 }
 
-}  // namespace ec
+}  // namespace ec::domain

@@ -6,7 +6,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace ec {
+namespace ec::domain {
 
 inline constexpr std::string_view kContentTypes[] = {
     "course", "courserun", "program", "learnerpathway"};
@@ -41,4 +41,4 @@ struct ContentRecord {
 absl::StatusOr<std::vector<ContentRecord>> ParseDiscoveryDocument(
     std::string_view json_text);
 
-}  // namespace ec
+}  // namespace ec::domain

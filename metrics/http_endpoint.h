@@ -23,6 +23,12 @@ struct Probes {
   std::function<bool()> ready;
 };
 
+// Where the metrics port listens (ENTERPRISE_CATALOG_METRICS_ADDRESS).
+struct EndpointConfig {
+  // host:port; empty: no endpoint.
+  std::string address = "0.0.0.0:9464";
+};
+
 // The metrics port: prometheus-cpp's pull exposer serving the process
 // registry on /metrics, plus /healthz and /readyz answered from `probes`
 // (200 "ok" or 503 "unavailable"). The probes share the port so that one

@@ -16,7 +16,9 @@
 #include "metrics/metrics.h"
 #include "server/grpc_metrics.h"
 
-namespace ec {
+namespace ec::server {
+
+namespace v1 = ::enterprise_catalog::v1;
 
 namespace {
 
@@ -106,6 +108,32 @@ void PreregisterMethodMetrics() {
 
 }  // namespace
 
+absl::Status ValidateTransport(const TlsOptions& tls) {
+  const bool has_tls = !tls.cert_file.empty() || !tls.key_file.empty();
+  if (has_tls && (tls.cert_file.empty() || tls.key_file.empty())) {
+    return absl::InvalidArgumentError(
+        "ENTERPRISE_CATALOG_TLS_CERT_FILE and ENTERPRISE_CATALOG_TLS_KEY_FILE "
+        "must be set together");
+  }
+  if (!tls.client_ca_file.empty() && !has_tls) {
+    return absl::InvalidArgumentError(
+        "ENTERPRISE_CATALOG_TLS_CLIENT_CA_FILE (mutual TLS) needs "
+        "ENTERPRISE_CATALOG_TLS_CERT_FILE and ENTERPRISE_CATALOG_TLS_KEY_FILE");
+  }
+  if (has_tls && tls.plaintext) {
+    return absl::InvalidArgumentError(
+        "ENTERPRISE_CATALOG_PLAINTEXT=true contradicts the TLS certificate "
+        "settings; set one or the other");
+  }
+  if (!has_tls && !tls.plaintext) {
+    return absl::InvalidArgumentError(
+        "no TLS certificate: set ENTERPRISE_CATALOG_TLS_CERT_FILE and "
+        "ENTERPRISE_CATALOG_TLS_KEY_FILE, or ENTERPRISE_CATALOG_PLAINTEXT=true "
+        "to serve without TLS (behind a service mesh, or on loopback)");
+  }
+  return absl::OkStatus();
+}
+
 CatalogServer::CatalogServer(const ServerOptions& options,
                              storage::CatalogStore* store,
                              storage::RefreshQueue* queue,
@@ -114,25 +142,25 @@ CatalogServer::CatalogServer(const ServerOptions& options,
       auth_(std::move(auth)),
       core_(store, queue, options.refresh,
             options.page_token_secret.empty()
-                ? PageTokenCodec::WithRandomSecret()
-                : PageTokenCodec(options.page_token_secret)),
-      workers_(static_cast<size_t>(options.worker_threads)),
-      service_(&core_, auth_.get(), &workers_, options.call_log_level) {}
+                ? common::PageTokenCodec::WithRandomSecret()
+                : common::PageTokenCodec(options.page_token_secret),
+            options.clock),
+      rpc_threads_(static_cast<size_t>(options.rpc_threads)),
+      service_(&core_, auth_.get(), &rpc_threads_, options.call_log_level) {}
 
 absl::StatusOr<std::unique_ptr<CatalogServer>> CatalogServer::Start(
     const ServerOptions& options, storage::CatalogStore* store,
     storage::RefreshQueue* queue) {
-  if (options.worker_threads < 1) {
-    return absl::InvalidArgumentError("worker_threads must be at least 1");
+  if (options.rpc_threads < 1) {
+    return absl::InvalidArgumentError("rpc_threads must be at least 1");
   }
   if (!options.page_token_secret.empty() &&
       options.page_token_secret.size() < 16) {
     return absl::InvalidArgumentError(
         "ENTERPRISE_CATALOG_PAGE_TOKEN_SECRET must be at least 16 bytes");
   }
-  EC_ASSIGN_OR_RETURN(
-      std::unique_ptr<auth::Authenticator> auth,
-      auth::Authenticator::Create(options.auth, options.refresh.clock));
+  EC_ASSIGN_OR_RETURN(std::unique_ptr<auth::Authenticator> auth,
+                      auth::Authenticator::Create(options.auth, options.clock));
   EC_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                       Credentials(options.tls));
   std::unique_ptr<CatalogServer> server(
@@ -179,13 +207,13 @@ void CatalogServer::Shutdown() {
     shut_down_ = true;
     server_->GetHealthCheckService()->SetServingStatus(false);
   }
-  LogInfo("server", "draining",
-          {{"grace_seconds", options_.shutdown_grace.count()}});
+  common::LogInfo("server", "draining",
+                  {{"grace_seconds", options_.shutdown_grace.count()}});
   const auto start = std::chrono::system_clock::now();
   const auto deadline = start + options_.shutdown_grace;
   if (const int left = service_.Drain(deadline); left > 0) {
-    LogWarn("server", "grace period over; cancelling calls",
-            {{"in_flight", left}});
+    common::LogWarn("server", "grace period over; cancelling calls",
+                    {{"in_flight", left}});
   }
   // Keep answering UNAVAILABLE a little longer: a client whose call just
   // finished may already be sending its next one, and once the gRPC core
@@ -198,8 +226,8 @@ void CatalogServer::Shutdown() {
   server_->Shutdown(std::chrono::system_clock::now() +
                     std::chrono::milliseconds(100));
   server_->Wait();
-  workers_.join();
-  LogInfo("server", "stopped");
+  rpc_threads_.join();
+  common::LogInfo("server", "stopped");
 }
 
-}  // namespace ec
+}  // namespace ec::server

@@ -15,24 +15,35 @@
 #include "server/grpc_service.h"
 #include "storage/catalog_store.h"
 
-namespace ec {
+namespace ec::server {
 
-// TLS for the gRPC port. Without cert_file the port is plaintext (the
-// configuration layer allows that only when asked to explicitly).
+// TLS for the gRPC port. Without cert_file the port is plaintext, which
+// ValidateTransport allows only when `plaintext` says so explicitly.
 struct TlsOptions {
   std::string cert_file;  // PEM chain
   std::string key_file;   // PEM private key
   // Set: clients must present a certificate signed by one of these CAs
   // (mutual TLS).
   std::string client_ca_file;
+  bool plaintext = false;
 };
+
+// OK if the transport settings are consistent: TLS files complete, or
+// plaintext asked for explicitly. INVALID_ARGUMENT names the setting.
+absl::Status ValidateTransport(const TlsOptions& tls);
 
 struct ServerOptions {
   std::string address = "0.0.0.0:50051";
-  int worker_threads = 4;
+  // Threads that run the core's blocking database work for RPCs; at least 1.
+  // 0 in the settings means "one per database connection", which the
+  // composition root resolves (the server does not know the pool).
+  int rpc_threads = 0;
   int max_receive_message_bytes = 4 * 1024 * 1024;
   std::chrono::seconds shutdown_grace{15};
-  RefreshPolicy refresh;
+  // When a catalog change queues a refresh (the workers' policy too).
+  domain::RefreshPolicy refresh;
+  // Token expiry and refresh staleness are judged by this clock.
+  common::Clock clock = common::SystemClock();
   // Caller authentication; on unless explicitly disabled.
   auth::AuthConfig auth;
   // Signs page tokens; shared by all replicas. Empty: a random per-process
@@ -74,8 +85,8 @@ class CatalogServer {
   void SetDatabaseHealthy(bool healthy);
 
   // Reports NOT_SERVING, stops accepting calls, lets in-flight calls finish
-  // within the grace period (then cancels them) and joins the workers.
-  // Idempotent. Never call it from a gRPC or worker thread: it waits for them.
+  // within the grace period (then cancels them) and joins the RPC threads.
+  // Idempotent. Never call it from a gRPC or RPC thread: it waits for them.
   void Shutdown();
 
  private:
@@ -85,8 +96,8 @@ class CatalogServer {
 
   const ServerOptions options_;
   std::unique_ptr<auth::Authenticator> auth_;
-  CatalogCore core_;
-  boost::asio::thread_pool workers_;
+  core::CatalogCore core_;
+  boost::asio::thread_pool rpc_threads_;
   CatalogGrpcService service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
@@ -94,4 +105,4 @@ class CatalogServer {
   bool shut_down_ ABSL_GUARDED_BY(health_mu_) = false;
 };
 
-}  // namespace ec
+}  // namespace ec::server

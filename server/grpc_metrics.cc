@@ -5,7 +5,7 @@
 
 #include "metrics/metrics.h"
 
-namespace ec {
+namespace ec::server {
 namespace {
 
 using grpc::experimental::InterceptionHookPoints;
@@ -93,4 +93,4 @@ GrpcMetricsInterceptorFactory::CreateServerInterceptor(ServerRpcInfo* info) {
   return new MetricsInterceptor(found);
 }
 
-}  // namespace ec
+}  // namespace ec::server

@@ -6,7 +6,7 @@
 #include "absl/synchronization/mutex.h"
 #include "metrics/metrics.h"
 
-namespace ec {
+namespace ec::server {
 
 // Records go-grpc-prometheus's grpc_server_* metrics for every call the
 // server handles (our service, health checking and reflection alike), as a
@@ -26,4 +26,4 @@ class GrpcMetricsInterceptorFactory final
       ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace ec
+}  // namespace ec::server

@@ -10,8 +10,10 @@
 
 #include "common/log.h"
 
-namespace ec {
+namespace ec::server {
 namespace {
+
+namespace v1 = ::enterprise_catalog::v1;
 
 // A caller's id is kept if it is short and printable (it is logged and
 // echoed); anything else is replaced, as is a missing one.
@@ -54,8 +56,8 @@ template <typename Req, typename Resp>
 grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
     std::string_view method, grpc::CallbackServerContext* ctx, const Req* req,
     Resp* resp,
-    absl::Status (CatalogCore::*handler)(const auth::Principal&, const Req&,
-                                         Resp*)) {
+    absl::Status (core::CatalogCore::*handler)(const auth::Principal&,
+                                               const Req&, Resp*)) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   // Set before anything can finish the call: initial metadata goes out with
   // the first response (or the status).
@@ -71,8 +73,9 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
     ++in_flight_;
   }
   const auto start = std::chrono::steady_clock::now();
-  boost::asio::post(*workers_, [this, method, ctx, req, resp, handler, reactor,
-                                start, request_id = std::move(request_id)] {
+  boost::asio::post(*rpc_threads_, [this, method, ctx, req, resp, handler,
+                                    reactor, start,
+                                    request_id = std::move(request_id)] {
     absl::Status status;
     std::string subject;
     if (ctx->IsCancelled()) {
@@ -112,14 +115,14 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
       const double ms = std::chrono::duration<double, std::milli>(
                             std::chrono::steady_clock::now() - start)
                             .count();
-      Log(level, "grpc", "rpc",
-          {{"method", method},
-           {"request_id", request_id},
-           {"code", absl::StatusCodeToString(status.code())},
-           {"duration_ms", ms},
-           {"peer", ctx->peer()},
-           {"subject", subject},
-           {"error", std::string(status.message())}});
+      common::Log(level, "grpc", "rpc",
+                  {{"method", method},
+                   {"request_id", request_id},
+                   {"code", absl::StatusCodeToString(status.code())},
+                   {"duration_ms", ms},
+                   {"peer", ctx->peer()},
+                   {"subject", subject},
+                   {"error", std::string(status.message())}});
     }
     reactor->Finish(ToGrpcStatus(status));
     absl::MutexLock lock(&mu_);
@@ -141,7 +144,7 @@ int CatalogGrpcService::Drain(std::chrono::system_clock::time_point deadline) {
 #define EC_DISPATCH(Method, Req, Resp)                                        \
   grpc::ServerUnaryReactor* CatalogGrpcService::Method(                       \
       grpc::CallbackServerContext* ctx, const v1::Req* req, v1::Resp* resp) { \
-    return Dispatch(#Method, ctx, req, resp, &CatalogCore::Method);           \
+    return Dispatch(#Method, ctx, req, resp, &core::CatalogCore::Method);     \
   }
 
 EC_DISPATCH(CreateCatalog, CreateCatalogRequest, Catalog)
@@ -162,4 +165,4 @@ EC_DISPATCH(GetRefreshJob, GetRefreshJobRequest, RefreshJob)
 
 #undef EC_DISPATCH
 
-}  // namespace ec
+}  // namespace ec::server

@@ -8,67 +8,75 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "auth/authenticator.h"
-#include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
 #include "core/catalog_core.h"
+#include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
 #include "spdlog/spdlog.h"
 
-namespace ec {
+namespace ec::server {
 
-// The gRPC adapter: each unary call is handed to the worker pool (the core
+// The gRPC adapter: each unary call is handed to the RPC thread pool (the core
 // blocks on PostgreSQL, which callback reactions must never do), its
 // authorization metadata turned into a Principal, and finished from there.
 // No business logic lives here.
-class CatalogGrpcService final
-    : public v1::EnterpriseCatalogService::CallbackService {
+class CatalogGrpcService final : public ::enterprise_catalog::v1::
+                                     EnterpriseCatalogService::CallbackService {
  public:
   // Does not take ownership; all must outlive the service.
   // Each call is logged at `call_log_level` (server faults at warn, refused
   // callers at info or above regardless).
-  CatalogGrpcService(CatalogCore* core, const auth::Authenticator* auth,
-                     boost::asio::thread_pool* workers,
+  CatalogGrpcService(core::CatalogCore* core, const auth::Authenticator* auth,
+                     boost::asio::thread_pool* rpc_threads,
                      spdlog::level::level_enum call_log_level)
       : core_(core),
         auth_(auth),
-        workers_(workers),
+        rpc_threads_(rpc_threads),
         call_log_level_(call_log_level) {}
 
-  grpc::ServerUnaryReactor* CreateCatalog(grpc::CallbackServerContext* ctx,
-                                          const v1::CreateCatalogRequest* req,
-                                          v1::Catalog* resp) override;
-  grpc::ServerUnaryReactor* GetCatalog(grpc::CallbackServerContext* ctx,
-                                       const v1::GetCatalogRequest* req,
-                                       v1::Catalog* resp) override;
+  grpc::ServerUnaryReactor* CreateCatalog(
+      grpc::CallbackServerContext* ctx,
+      const ::enterprise_catalog::v1::CreateCatalogRequest* req,
+      ::enterprise_catalog::v1::Catalog* resp) override;
+  grpc::ServerUnaryReactor* GetCatalog(
+      grpc::CallbackServerContext* ctx,
+      const ::enterprise_catalog::v1::GetCatalogRequest* req,
+      ::enterprise_catalog::v1::Catalog* resp) override;
   grpc::ServerUnaryReactor* ListCatalogs(
-      grpc::CallbackServerContext* ctx, const v1::ListCatalogsRequest* req,
-      v1::ListCatalogsResponse* resp) override;
-  grpc::ServerUnaryReactor* UpdateCatalog(grpc::CallbackServerContext* ctx,
-                                          const v1::UpdateCatalogRequest* req,
-                                          v1::Catalog* resp) override;
+      grpc::CallbackServerContext* ctx,
+      const ::enterprise_catalog::v1::ListCatalogsRequest* req,
+      ::enterprise_catalog::v1::ListCatalogsResponse* resp) override;
+  grpc::ServerUnaryReactor* UpdateCatalog(
+      grpc::CallbackServerContext* ctx,
+      const ::enterprise_catalog::v1::UpdateCatalogRequest* req,
+      ::enterprise_catalog::v1::Catalog* resp) override;
   grpc::ServerUnaryReactor* DeleteCatalog(
-      grpc::CallbackServerContext* ctx, const v1::DeleteCatalogRequest* req,
-      v1::DeleteCatalogResponse* resp) override;
+      grpc::CallbackServerContext* ctx,
+      const ::enterprise_catalog::v1::DeleteCatalogRequest* req,
+      ::enterprise_catalog::v1::DeleteCatalogResponse* resp) override;
   grpc::ServerUnaryReactor* ContainsContentItems(
       grpc::CallbackServerContext* ctx,
-      const v1::ContainsContentItemsRequest* req,
-      v1::ContainsContentItemsResponse* resp) override;
+      const ::enterprise_catalog::v1::ContainsContentItemsRequest* req,
+      ::enterprise_catalog::v1::ContainsContentItemsResponse* resp) override;
   grpc::ServerUnaryReactor* CustomerContainsContentItems(
       grpc::CallbackServerContext* ctx,
-      const v1::CustomerContainsContentItemsRequest* req,
-      v1::CustomerContainsContentItemsResponse* resp) override;
+      const ::enterprise_catalog::v1::CustomerContainsContentItemsRequest* req,
+      ::enterprise_catalog::v1::CustomerContainsContentItemsResponse* resp)
+      override;
   grpc::ServerUnaryReactor* GetCatalogMetadata(
       grpc::CallbackServerContext* ctx,
-      const v1::GetCatalogMetadataRequest* req,
-      v1::GetCatalogMetadataResponse* resp) override;
+      const ::enterprise_catalog::v1::GetCatalogMetadataRequest* req,
+      ::enterprise_catalog::v1::GetCatalogMetadataResponse* resp) override;
   grpc::ServerUnaryReactor* GetContentMetadata(
       grpc::CallbackServerContext* ctx,
-      const v1::GetContentMetadataRequest* req,
-      v1::GetContentMetadataResponse* resp) override;
-  grpc::ServerUnaryReactor* RefreshCatalog(grpc::CallbackServerContext* ctx,
-                                           const v1::RefreshCatalogRequest* req,
-                                           v1::RefreshJob* resp) override;
-  grpc::ServerUnaryReactor* GetRefreshJob(grpc::CallbackServerContext* ctx,
-                                          const v1::GetRefreshJobRequest* req,
-                                          v1::RefreshJob* resp) override;
+      const ::enterprise_catalog::v1::GetContentMetadataRequest* req,
+      ::enterprise_catalog::v1::GetContentMetadataResponse* resp) override;
+  grpc::ServerUnaryReactor* RefreshCatalog(
+      grpc::CallbackServerContext* ctx,
+      const ::enterprise_catalog::v1::RefreshCatalogRequest* req,
+      ::enterprise_catalog::v1::RefreshJob* resp) override;
+  grpc::ServerUnaryReactor* GetRefreshJob(
+      grpc::CallbackServerContext* ctx,
+      const ::enterprise_catalog::v1::GetRefreshJobRequest* req,
+      ::enterprise_catalog::v1::RefreshJob* resp) override;
 
   // Starts draining: from now on new calls are answered UNAVAILABLE at once
   // (clients retry elsewhere), while calls already running continue. Waits
@@ -82,12 +90,12 @@ class CatalogGrpcService final
   grpc::ServerUnaryReactor* Dispatch(
       std::string_view method, grpc::CallbackServerContext* ctx, const Req* req,
       Resp* resp,
-      absl::Status (CatalogCore::*handler)(const auth::Principal&, const Req&,
-                                           Resp*));
+      absl::Status (core::CatalogCore::*handler)(const auth::Principal&,
+                                                 const Req&, Resp*));
 
-  CatalogCore* core_;
+  core::CatalogCore* core_;
   const auth::Authenticator* auth_;
-  boost::asio::thread_pool* workers_;
+  boost::asio::thread_pool* rpc_threads_;
   const spdlog::level::level_enum call_log_level_;
   absl::Mutex mu_;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
@@ -107,4 +115,4 @@ std::string RequestIdOf(const grpc::ServerContextBase& ctx);
 // numbering.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-}  // namespace ec
+}  // namespace ec::server

@@ -50,14 +50,14 @@ class CatalogStore {
 
   // Finds or creates the catalog query for `filter`.
   virtual absl::StatusOr<CatalogQueryRef> EnsureCatalogQuery(
-      const CanonicalFilter& filter) = 0;
+      const domain::CanonicalFilter& filter) = 0;
   // Makes `records` the query's complete content, in one transaction:
   // upserts changed documents, adds and removes membership links, and stamps
   // the query as refreshed. Derived records (runs known only from their
   // course) become content rows but not members, and never overwrite a full
   // document.
   virtual absl::StatusOr<ReplaceResult> ReplaceQueryContent(
-      int64_t query_id, const std::vector<ContentRecord>& records) = 0;
+      int64_t query_id, const std::vector<domain::ContentRecord>& records) = 0;
 };
 
 }  // namespace ec::storage

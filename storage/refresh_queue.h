@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "domain/content.h"
+#include "domain/refresh_policy.h"
 #include "storage/types.h"
 
 namespace ec::storage {
@@ -76,16 +77,6 @@ struct EnqueueResult {
   bool created = false;
 };
 
-// When a crawl would remove this much of a query's content, the change is
-// held for an admin (guards against discovery glitches: ADR 0009 of the
-// Django service, counted on unique keys here).
-struct GuardrailPolicy {
-  // Hold when removed / members_before exceeds this share...
-  double max_removal_share = 0.8;
-  // ...and members_before exceeds this count.
-  int64_t min_members = 50;
-};
-
 struct ScheduleResult {
   int64_t jobs_created = 0;
   // Running jobs whose lease expired after their last allowed attempt,
@@ -138,8 +129,8 @@ class RefreshQueue {
   // the job is not forced) nothing is changed and the job is HELD.
   // `counts` carries the crawl's figures; the store fills in the rest.
   virtual absl::StatusOr<RefreshJobRow> CompleteWithCrawl(
-      const LeasedJob& lease, const std::vector<ContentRecord>& records,
-      const RefreshCounts& counts, const GuardrailPolicy& guardrail,
+      const LeasedJob& lease, const std::vector<domain::ContentRecord>& records,
+      const RefreshCounts& counts, const domain::GuardrailPolicy& guardrail,
       Micros now) = 0;
 
   // The scheduler's pass: a job for every query in use by a catalog whose

@@ -5,12 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "domain/canonical_json.h"
 
 namespace ec::storage {
 
-// Times are microseconds since the Unix epoch (PostgreSQL's resolution).
-using Micros = int64_t;
+using Micros = common::Micros;
 
 struct CatalogRow {
   std::string uuid;
@@ -33,7 +33,7 @@ struct NewCatalog {
   std::string title;
   std::string enterprise_uuid;
   std::string enterprise_name;
-  CanonicalFilter filter;
+  domain::CanonicalFilter filter;
   std::vector<std::string> enabled_course_modes;
   bool publish_audit_enrollment_urls = false;
 };
@@ -43,7 +43,7 @@ struct CatalogUpdate {
   std::string uuid;
   std::optional<std::string> title;
   std::optional<std::string> enterprise_name;
-  std::optional<CanonicalFilter> filter;
+  std::optional<domain::CanonicalFilter> filter;
   std::optional<std::vector<std::string>> enabled_course_modes;
   std::optional<bool> publish_audit_enrollment_urls;
 };

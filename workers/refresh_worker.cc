@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <random>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -34,32 +33,6 @@ storage::RefreshCounts CountsFromCrawl(const discovery::CrawlStats& stats,
   return c;
 }
 
-// Elasticsearch stops counting at 10,000 (discovery never asks for exact
-// totals), so beyond it "count" proves nothing.
-constexpr int64_t kCountSaturation = 10000;
-
-// Discovery pages by an unstable sort: under load a page can repeat items of
-// the previous one, so others are never seen. A crawl that saw fewer
-// distinct documents than discovery counted is not the complete set, and
-// applying it would unlink content that still exists.
-absl::Status CheckComplete(const discovery::CrawlResult& crawl) {
-  const discovery::CrawlStats& s = crawl.stats;
-  if (s.reported_count >= kCountSaturation) return absl::OkStatus();
-  std::unordered_set<std::string_view> distinct;
-  for (const ContentRecord& r : crawl.records) {
-    if (!r.derived) distinct.insert(r.content_key);
-  }
-  const int64_t expected = s.reported_count - s.skipped;
-  if (static_cast<int64_t>(distinct.size()) < expected) {
-    return absl::DataLossError(absl::StrCat(
-        "discovery pages were inconsistent: count ", s.reported_count, " but ",
-        s.results, " results with ", distinct.size(),
-        " distinct storable documents (", s.skipped,
-        " not storable); items were duplicated or missing across pages"));
-  }
-  return absl::OkStatus();
-}
-
 nlohmann::json JobFields(const storage::LeasedJob& lease) {
   return {{"job_uuid", lease.job.uuid},
           {"query_uuid", lease.job.catalog_query_uuid},
@@ -73,7 +46,7 @@ nlohmann::json JobFields(const storage::LeasedJob& lease) {
 
 RefreshWorker::RefreshWorker(storage::RefreshQueue* queue,
                              SourceFactory factory, WorkerConfig config,
-                             Clock clock)
+                             common::Clock clock)
     : queue_(queue),
       factory_(std::move(factory)),
       config_([&] {
@@ -129,47 +102,44 @@ absl::Status RefreshWorker::KeepAlive(Slot& slot) {
   }
   if (!slot.lease) return absl::OkStatus();
   const int64_t now = clock_();
-  if (now - slot.last_heartbeat < ToMicros(config_.lease) / 3) {
+  if (now - slot.last_heartbeat < common::ToMicros(config_.lease) / 3) {
     return absl::OkStatus();
   }
   absl::Status beat =
-      queue_->Heartbeat(*slot.lease, now + ToMicros(config_.lease));
+      queue_->Heartbeat(*slot.lease, now + common::ToMicros(config_.lease));
   if (beat.ok()) {
     slot.last_heartbeat = now;
-    slot.lease->lease_expires = now + ToMicros(config_.lease);
+    slot.lease->lease_expires = now + common::ToMicros(config_.lease);
     return beat;
   }
   // A database hiccup is survivable while the lease still runs; a lost
   // lease is not.
   if (beat.code() != absl::StatusCode::kAborted &&
       now < slot.lease->lease_expires) {
-    LogWarn(kComponent, "lease heartbeat failed; will retry",
-            {{"job_uuid", slot.lease->job.uuid},
-             {"error", std::string(beat.message())}});
+    common::LogWarn(kComponent, "lease heartbeat failed; will retry",
+                    {{"job_uuid", slot.lease->job.uuid},
+                     {"error", std::string(beat.message())}});
     return absl::OkStatus();
   }
   return beat;
 }
 
-int64_t RefreshWorker::RetryDelayMicros(int attempts) {
-  // Equal jitter: at least half the exponential delay, so a failing query
-  // really backs off, and spread so that queries failing together (an
-  // outage) do not retry in lockstep.
-  const int64_t base = ToMicros(config_.retry_base);
-  const int64_t cap = ToMicros(config_.retry_max);
-  int64_t delay = base;
-  for (int i = 1; i < attempts && delay < cap; ++i) delay *= 2;
-  delay = std::min(delay, cap);
+namespace {
+
+// A uniform draw in [0, 1] for the retry jitter.
+double Jitter() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_int_distribution<int64_t> jitter(0, delay / 2);
-  return delay / 2 + jitter(rng);
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
+
+}  // namespace
 
 absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
     Slot& slot) {
   const std::string owner = absl::StrCat(config_.owner, "/", slot.index);
   const int64_t leased_at = clock_();
-  auto leased = queue_->Lease(owner, ToMicros(config_.lease), leased_at);
+  auto leased =
+      queue_->Lease(owner, common::ToMicros(config_.lease), leased_at);
   if (!leased.ok()) return leased.status();
   if (!leased->has_value()) return std::optional<storage::RefreshJobRow>();
   slot.lease = std::move(**leased);
@@ -184,10 +154,10 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
   if (lease.took_over_expired_lease) {
     metrics::RefreshMetrics::Get().LeaseTakenOver();
     fields["took_over_from"] = lease.previous_owner;
-    LogWarn(kComponent, "lease expired; taking the job over", fields);
+    common::LogWarn(kComponent, "lease expired; taking the job over", fields);
   }
   fields["content_filter"] = lease.content_filter;
-  LogInfo(kComponent, "crawl start", fields);
+  common::LogInfo(kComponent, "crawl start", fields);
   fields.erase("content_filter");
 
   const auto started = std::chrono::steady_clock::now();
@@ -213,11 +183,17 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
                  {"discovery_retries", counts.discovery_retries},
                  {"token_requests", crawl.stats.token_requests}});
 
-  if (status.ok()) status = CheckComplete(crawl);
+  const discovery::CrawlStats& s = crawl.stats;
+  if (status.ok()) {
+    status = domain::CheckCrawlComplete({.reported_count = s.reported_count,
+                                         .results = s.results,
+                                         .skipped = s.skipped},
+                                        crawl.records);
+  }
   if (status.ok()) status = KeepAlive(slot);
   if (status.ok()) {
     auto done = queue_->CompleteWithCrawl(lease, crawl.records, counts,
-                                          config_.guardrail, clock_());
+                                          config_.policy.guardrail, clock_());
     if (done.ok()) {
       const storage::RefreshCounts& c = done->counts;
       fields.update({{"state", std::string(storage::JobStateName(done->state))},
@@ -233,13 +209,14 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
         finished("held");
         metrics::RefreshMetrics::Get().GuardrailHold();
         fields["held_reason"] = done->last_error;
-        LogWarn(kComponent, "crawl end: change held by guardrail", fields);
+        common::LogWarn(kComponent, "crawl end: change held by guardrail",
+                        fields);
       } else {
         finished("succeeded");
         metrics::RefreshMetrics::Get().ItemsApplied(
             c.members_added, c.members_removed, c.content_updated,
             c.content_unchanged);
-        LogInfo(kComponent, "crawl end", fields);
+        common::LogInfo(kComponent, "crawl end", fields);
       }
       return std::optional<storage::RefreshJobRow>(std::move(*done));
     }
@@ -251,7 +228,8 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
   fields["code"] = absl::StatusCodeToString(status.code());
   if (status.code() == absl::StatusCode::kAborted) {
     finished("lease_lost");
-    LogWarn(kComponent, "crawl end: lease lost, result discarded", fields);
+    common::LogWarn(kComponent, "crawl end: lease lost, result discarded",
+                    fields);
     return std::optional<storage::RefreshJobRow>();
   }
   bool stopping;
@@ -263,7 +241,7 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
     finished("stopped");
     const absl::Status released = queue_->Release(lease, clock_());
     fields["released"] = released.ok();
-    LogInfo(kComponent, "crawl end: abandoned for shutdown", fields);
+    common::LogInfo(kComponent, "crawl end: abandoned for shutdown", fields);
     return std::optional<storage::RefreshJobRow>();
   }
   const int64_t now = clock_();
@@ -271,29 +249,34 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
       lease,
       absl::StrCat(absl::StatusCodeToString(status.code()), ": ",
                    status.message()),
-      counts, now + RetryDelayMicros(lease.job.attempts), now);
+      counts,
+      now + domain::RetryDelay(config_.policy, lease.job.attempts, Jitter()),
+      now);
   if (!failed.ok()) return failed.status();
   finished(failed->state == storage::JobState::kQueued ? "retry" : "failed");
   fields["state"] = std::string(storage::JobStateName(failed->state));
   if (failed->state == storage::JobState::kQueued) {
     fields["retry_in_ms"] = (failed->run_after - now) / 1000;
   }
-  LogWarn(kComponent, "crawl end: failed, stored data unchanged", fields);
+  common::LogWarn(kComponent, "crawl end: failed, stored data unchanged",
+                  fields);
   return std::optional<storage::RefreshJobRow>(std::move(*failed));
 }
 
 absl::StatusOr<storage::ScheduleResult> RefreshWorker::ScheduleOnce() {
   const int64_t now = clock_();
-  auto result = queue_->Schedule(
-      now - ToMicros(config_.max_age), now - ToMicros(config_.failure_cooldown),
-      now - ToMicros(config_.job_retention), config_.max_attempts, now);
+  const domain::ScheduleBounds bounds =
+      domain::ScheduleBoundsAt(config_.policy, now);
+  auto result =
+      queue_->Schedule(bounds.stale_before, bounds.cooldown_before,
+                       bounds.prune_before, config_.policy.max_attempts, now);
   if (result.ok() &&
       (result->jobs_created > 0 || result->jobs_expired_failed > 0 ||
        result->jobs_pruned > 0)) {
-    LogInfo(kComponent, "scheduler pass",
-            {{"jobs_queued", result->jobs_created},
-             {"jobs_failed_lease_expired", result->jobs_expired_failed},
-             {"jobs_pruned", result->jobs_pruned}});
+    common::LogInfo(kComponent, "scheduler pass",
+                    {{"jobs_queued", result->jobs_created},
+                     {"jobs_failed_lease_expired", result->jobs_expired_failed},
+                     {"jobs_pruned", result->jobs_pruned}});
   }
   return result;
 }
@@ -306,8 +289,8 @@ void RefreshWorker::CrawlLoop(Slot* slot) {
     }
     auto ran = RunOne(*slot);
     if (!ran.ok()) {
-      LogWarn(kComponent, "refresh queue unavailable",
-              {{"error", std::string(ran.status().message())}});
+      common::LogWarn(kComponent, "refresh queue unavailable",
+                      {{"error", std::string(ran.status().message())}});
     }
     // Straight on to the next job while there are jobs.
     if (ran.ok() && ran->has_value()) continue;
@@ -320,8 +303,8 @@ void RefreshWorker::ScheduleLoop() {
   while (true) {
     auto result = ScheduleOnce();
     if (!result.ok()) {
-      LogWarn(kComponent, "scheduler pass failed",
-              {{"error", std::string(result.status().message())}});
+      common::LogWarn(kComponent, "scheduler pass failed",
+                      {{"error", std::string(result.status().message())}});
     }
     // Jitter keeps several worker processes from scheduling in lockstep.
     std::uniform_int_distribution<int64_t> jitter(
@@ -344,13 +327,14 @@ void RefreshWorker::Start() {
   }
   if (config_.scheduler) threads_.emplace_back([this] { ScheduleLoop(); });
   metrics::RefreshMetrics::Get().SetCrawlThreads(config_.threads);
-  LogInfo(kComponent, "workers started",
-          {{"owner", config_.owner},
-           {"threads", config_.threads},
-           {"scheduler", config_.scheduler},
-           {"max_age_s",
-            std::chrono::duration_cast<std::chrono::seconds>(config_.max_age)
-                .count()}});
+  common::LogInfo(
+      kComponent, "workers started",
+      {{"owner", config_.owner},
+       {"threads", config_.threads},
+       {"scheduler", config_.scheduler},
+       {"max_age_s",
+        std::chrono::duration_cast<std::chrono::seconds>(config_.policy.max_age)
+            .count()}});
 }
 
 void RefreshWorker::Stop() {
@@ -360,7 +344,7 @@ void RefreshWorker::Stop() {
   }
   for (std::thread& t : threads_) t.join();
   if (!threads_.empty()) metrics::RefreshMetrics::Get().SetCrawlThreads(0);
-  if (!threads_.empty()) LogInfo(kComponent, "workers stopped", {});
+  if (!threads_.empty()) common::LogInfo(kComponent, "workers stopped", {});
   threads_.clear();
 }
 

@@ -13,35 +13,31 @@
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "discovery/discovery_client.h"
+#include "domain/refresh_policy.h"
 #include "storage/refresh_queue.h"
 
 namespace ec::workers {
 
-// Parsed once from ENTERPRISE_CATALOG_REFRESH_* settings.
+// How this process runs the refresh pipeline; parsed once from the
+// ENTERPRISE_CATALOG_REFRESH_* settings (workers/settings.cc). What the
+// pipeline decides (staleness, retries, completeness, the guardrail) is
+// `policy`, shared with the core.
 struct WorkerConfig {
-  // Crawl threads in this process (each with its own discovery connection).
+  // Refresh threads in this process (each with its own discovery client).
   int threads = 2;
   // A job's lease; extended every third of it while the crawl runs, so a
   // worker that dies loses the job after at most this long.
   std::chrono::milliseconds lease{60000};
   // How often an idle worker looks for a due job.
   std::chrono::milliseconds poll_interval{1000};
-  // Attempts per job, and the backoff between them: base * 2^(n-1), with
-  // jitter, capped.
-  int max_attempts = 5;
-  std::chrono::milliseconds retry_base{30000};
-  std::chrono::milliseconds retry_max{std::chrono::minutes(15)};
-  storage::GuardrailPolicy guardrail;
-  // Scheduler: every query in use whose data is older than max_age gets a
-  // job. 12 h leaves room for a day of retries inside the 24 h promise.
+  // The scheduler queues a job for every query in use whose data is stale
+  // (policy.max_age), every schedule_interval (with jitter).
   bool scheduler = true;
-  std::chrono::milliseconds max_age{std::chrono::hours(12)};
   std::chrono::milliseconds schedule_interval{60000};
-  // A query whose last job failed or was held is not re-queued by the
-  // scheduler for this long (explicit requests still are).
-  std::chrono::milliseconds failure_cooldown{std::chrono::minutes(15)};
-  // Finished jobs are deleted after this long.
-  std::chrono::milliseconds job_retention{std::chrono::hours(24 * 7)};
+  // Workers apply a whole crawl in one transaction, in statements far
+  // larger than an RPC's, so their connections get their own limit.
+  std::chrono::milliseconds db_statement_timeout{60000};
+  domain::RefreshPolicy policy;
   // Names this process in leases and logs; default host:pid.
   std::string owner;
 };
@@ -58,7 +54,8 @@ class RefreshWorker {
  public:
   // `queue` must outlive the worker.
   RefreshWorker(storage::RefreshQueue* queue, SourceFactory factory,
-                WorkerConfig config, Clock clock = SystemClock());
+                WorkerConfig config,
+                common::Clock clock = common::SystemClock());
   ~RefreshWorker();
   RefreshWorker(const RefreshWorker&) = delete;
   RefreshWorker& operator=(const RefreshWorker&) = delete;
@@ -99,12 +96,11 @@ class RefreshWorker {
   void CrawlLoop(Slot* slot);
   void ScheduleLoop();
   Slot& SlotFor(int index);
-  int64_t RetryDelayMicros(int attempts);
 
   storage::RefreshQueue* const queue_;
   const SourceFactory factory_;
   const WorkerConfig config_;
-  const Clock clock_;
+  const common::Clock clock_;
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -18,8 +18,8 @@ endforeach()
 file(WRITE "${OUT}.tmp"
 "// Generated from storage/pg/migrations/*.sql by embed_migrations.cmake.\n"
 "#include \"storage/pg/migrate.h\"\n\n"
-"namespace ec::storage {\n\n"
+"namespace ec::storage::pg {\n\n"
 "const std::vector<Migration>& EmbeddedMigrations() {\n"
 "  static const std::vector<Migration> kMigrations = {\n${body}  };\n"
-"  return kMigrations;\n}\n\n}  // namespace ec::storage\n")
+"  return kMigrations;\n}\n\n}  // namespace ec::storage::pg\n")
 file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)

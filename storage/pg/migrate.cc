@@ -5,7 +5,7 @@
 #include "common/log.h"
 #include "storage/pg/pg_util.h"
 
-namespace ec::storage {
+namespace ec::storage::pg {
 namespace {
 
 // Arbitrary constant shared by every replica ("ECMIGRAT" in ASCII).
@@ -49,16 +49,16 @@ absl::StatusOr<MigrateResult> Migrate(
       tx.commit();
       result.applied.push_back(m.version);
       result.to_version = m.version;
-      LogInfo("storage", "applied migration",
-              {{"version", m.version}, {"name", m.name}});
+      common::LogInfo("storage", "applied migration",
+                      {{"version", m.version}, {"name", m.name}});
     }
     if (!migrations.empty() &&
         result.from_version > migrations.back().version) {
       // A newer release migrated the schema; migrations only add, so this
       // binary can keep serving during a rolling deploy.
-      LogWarn("storage", "database schema is newer than this binary",
-              {{"database_version", result.from_version},
-               {"binary_version", migrations.back().version}});
+      common::LogWarn("storage", "database schema is newer than this binary",
+                      {{"database_version", result.from_version},
+                       {"binary_version", migrations.back().version}});
     }
     pqxx::nontransaction tx(conn);
     tx.exec_params("SELECT pg_advisory_unlock($1)", kMigrationLockKey);
@@ -82,4 +82,4 @@ absl::StatusOr<MigrateResult> Migrate(const PgConfig& config) {
   return Migrate(**conn, EmbeddedMigrations());
 }
 
-}  // namespace ec::storage
+}  // namespace ec::storage::pg

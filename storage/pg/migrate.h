@@ -7,7 +7,7 @@
 #include "absl/status/statusor.h"
 #include "storage/pg/pg_pool.h"
 
-namespace ec::storage {
+namespace ec::storage::pg {
 
 struct Migration {
   int version;
@@ -34,4 +34,4 @@ absl::StatusOr<MigrateResult> Migrate(pqxx::connection& conn,
 // Same, on a dedicated connection opened from `config`.
 absl::StatusOr<MigrateResult> Migrate(const PgConfig& config);
 
-}  // namespace ec::storage
+}  // namespace ec::storage::pg

@@ -10,7 +10,7 @@
 #include "storage/pg/pg_internal.h"
 #include "storage/pg/pg_util.h"
 
-namespace ec::storage {
+namespace ec::storage::pg {
 namespace {
 
 constexpr char kCatalogColumns[] =
@@ -245,13 +245,13 @@ ContentRow ContentFromRow(const pqxx::row& r, int first) {
   return out;
 }
 
-absl::StatusOr<CatalogQueryRef> EnsureQueryIn(pqxx::transaction_base& tx,
-                                              const CanonicalFilter& filter) {
+absl::StatusOr<CatalogQueryRef> EnsureQueryIn(
+    pqxx::transaction_base& tx, const domain::CanonicalFilter& filter) {
   // READ COMMITTED: if a concurrent transaction inserted the same hash, the
   // INSERT waits for it and does nothing, and the SELECT (a new statement,
   // so a new snapshot) then sees its row.
-  pqxx::result inserted =
-      tx.exec_prepared("insert_query", NewUuidV4(), filter.json, filter.hash);
+  pqxx::result inserted = tx.exec_prepared("insert_query", common::NewUuidV4(),
+                                           filter.json, filter.hash);
   if (inserted.empty()) {
     inserted = tx.exec_prepared("find_query", filter.hash);
     if (inserted.empty()) {
@@ -492,7 +492,7 @@ absl::StatusOr<std::vector<ContentRow>> PgCatalogStore::GetContentMetadata(
 }
 
 absl::StatusOr<CatalogQueryRef> PgCatalogStore::EnsureCatalogQuery(
-    const CanonicalFilter& filter) {
+    const domain::CanonicalFilter& filter) {
   return WithConnection(
       "creating catalog query", false,
       [&](pqxx::connection& conn) -> absl::StatusOr<CatalogQueryRef> {
@@ -504,7 +504,7 @@ absl::StatusOr<CatalogQueryRef> PgCatalogStore::EnsureCatalogQuery(
 }
 
 absl::StatusOr<ReplaceResult> PgCatalogStore::ReplaceQueryContent(
-    int64_t query_id, const std::vector<ContentRecord>& records) {
+    int64_t query_id, const std::vector<domain::ContentRecord>& records) {
   const UniqueRecords unique(records);
   return WithConnection(
       "replacing query content", false,
@@ -515,18 +515,19 @@ absl::StatusOr<ReplaceResult> PgCatalogStore::ReplaceQueryContent(
                                      std::to_string(query_id) + " not found");
         }
         ReplaceResult result =
-            ApplyContentIn(tx, query_id, unique, SystemNowMicros());
+            ApplyContentIn(tx, query_id, unique, common::SystemNowMicros());
         tx.commit();
         return result;
       });
 }
 
-UniqueRecords::UniqueRecords(const std::vector<ContentRecord>& records) {
+UniqueRecords::UniqueRecords(
+    const std::vector<domain::ContentRecord>& records) {
   // One record per key: a full document beats a run known only from its
   // course; otherwise the first occurrence wins. Sorted by key so that
   // concurrent replacements sharing rows lock them in the same order and
   // cannot deadlock.
-  for (const ContentRecord& rec : records) {
+  for (const domain::ContentRecord& rec : records) {
     auto [it, inserted] = by_key.emplace(rec.content_key, &rec);
     if (!inserted && it->second->derived && !rec.derived) it->second = &rec;
   }
@@ -566,7 +567,7 @@ ReplaceResult ApplyContentIn(pqxx::work& tx, int64_t query_id,
     cols[3].push_back(rec->parent_content_key);
     cols[4].push_back(rec->title);
     cols[5].push_back(rec->json_metadata);
-    cols[6].push_back(Md5Hex(rec->json_metadata));
+    cols[6].push_back(domain::Md5Hex(rec->json_metadata));
     derived.push_back(rec->derived);
     if (derived.size() == kUpsertBatch) flush();
   }
@@ -582,4 +583,4 @@ ReplaceResult ApplyContentIn(pqxx::work& tx, int64_t query_id,
   return result;
 }
 
-}  // namespace ec::storage
+}  // namespace ec::storage::pg

@@ -11,7 +11,7 @@
 #include "storage/pg/pg_util.h"
 #include "storage/refresh_queue.h"
 
-namespace ec::storage {
+namespace ec::storage::pg {
 
 // CatalogStore and RefreshQueue on PostgreSQL (one class, so a crawl's
 // content and its job's completion commit in one transaction). Every
@@ -42,9 +42,10 @@ class PgCatalogStore final : public CatalogStore, public RefreshQueue {
   absl::StatusOr<std::vector<ContentRow>> GetContentMetadata(
       const std::vector<std::string>& keys) override;
   absl::StatusOr<CatalogQueryRef> EnsureCatalogQuery(
-      const CanonicalFilter& filter) override;
+      const domain::CanonicalFilter& filter) override;
   absl::StatusOr<ReplaceResult> ReplaceQueryContent(
-      int64_t query_id, const std::vector<ContentRecord>& records) override;
+      int64_t query_id,
+      const std::vector<domain::ContentRecord>& records) override;
 
   absl::StatusOr<EnqueueResult> EnqueueForCatalog(std::string_view catalog_uuid,
                                                   JobReason reason, bool force,
@@ -62,8 +63,8 @@ class PgCatalogStore final : public CatalogStore, public RefreshQueue {
                                             Micros retry_at,
                                             Micros now) override;
   absl::StatusOr<RefreshJobRow> CompleteWithCrawl(
-      const LeasedJob& lease, const std::vector<ContentRecord>& records,
-      const RefreshCounts& counts, const GuardrailPolicy& guardrail,
+      const LeasedJob& lease, const std::vector<domain::ContentRecord>& records,
+      const RefreshCounts& counts, const domain::GuardrailPolicy& guardrail,
       Micros now) override;
   absl::StatusOr<ScheduleResult> Schedule(Micros stale_before,
                                           Micros cooldown_before,
@@ -101,4 +102,4 @@ class PgCatalogStore final : public CatalogStore, public RefreshQueue {
   std::unique_ptr<PgPool> pool_;
 };
 
-}  // namespace ec::storage
+}  // namespace ec::storage::pg

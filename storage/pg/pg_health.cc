@@ -3,7 +3,7 @@
 #include "storage/pg/pg_internal.h"
 #include "storage/pg/pg_util.h"
 
-namespace ec::storage {
+namespace ec::storage::pg {
 
 absl::StatusOr<pqxx::connection*> PgHealthProbe::Connection() {
   if (conn_ != nullptr && conn_->is_open()) return conn_.get();
@@ -66,4 +66,4 @@ absl::StatusOr<HealthSample> PgHealthProbe::Sample(int worst, Micros now) {
   }
 }
 
-}  // namespace ec::storage
+}  // namespace ec::storage::pg

@@ -11,7 +11,7 @@
 #include "storage/pg/pg_pool.h"
 #include "storage/types.h"
 
-namespace ec::storage {
+namespace ec::storage::pg {
 
 // What the periodic health sample reads.
 struct HealthSample {
@@ -54,4 +54,4 @@ class PgHealthProbe {
   std::unique_ptr<pqxx::connection> conn_;
 };
 
-}  // namespace ec::storage
+}  // namespace ec::storage::pg

@@ -20,13 +20,13 @@
 #define EC_TS(param) \
   "('epoch'::timestamptz + " param "::bigint * interval '1 microsecond')"
 
-namespace ec::storage {
+namespace ec::storage::pg {
 
 // A crawl's records reduced to one per key, in key order, and the keys that
 // become members (derived runs are content rows but not members).
 struct UniqueRecords {
-  explicit UniqueRecords(const std::vector<ContentRecord>& records);
-  std::map<std::string_view, const ContentRecord*> by_key;
+  explicit UniqueRecords(const std::vector<domain::ContentRecord>& records);
+  std::map<std::string_view, const domain::ContentRecord*> by_key;
   std::vector<std::string> members;
   // `members` as a PostgreSQL text[] literal, built once: the guardrail and
   // the membership diff both send it.
@@ -41,4 +41,4 @@ ReplaceResult ApplyContentIn(pqxx::work& tx, int64_t query_id,
 // Prepares the refresh queue's statements on a new connection.
 void PrepareRefreshQueue(pqxx::connection& c);
 
-}  // namespace ec::storage
+}  // namespace ec::storage::pg

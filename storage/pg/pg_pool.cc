@@ -4,7 +4,7 @@
 
 #include "storage/pg/pg_util.h"
 
-namespace ec::storage {
+namespace ec::storage::pg {
 namespace {
 
 // Adds connect_timeout unless the caller set one; libpq otherwise waits for
@@ -115,4 +115,4 @@ void PgPool::Release(std::unique_ptr<pqxx::connection> conn, bool broken) {
   PublishLocked();
 }
 
-}  // namespace ec::storage
+}  // namespace ec::storage::pg

@@ -13,7 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "metrics/metrics.h"
 
-namespace ec::storage {
+namespace ec::storage::pg {
 
 struct PgConfig {
   // libpq connection string or postgresql:// URI.
@@ -94,4 +94,4 @@ class PgPool {
   int leased_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-}  // namespace ec::storage
+}  // namespace ec::storage::pg

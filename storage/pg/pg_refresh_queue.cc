@@ -3,13 +3,12 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "common/uuid.h"
 #include "storage/pg/pg_catalog_store.h"
 #include "storage/pg/pg_internal.h"
 #include "storage/pg/pg_util.h"
 
-namespace ec::storage {
+namespace ec::storage::pg {
 namespace {
 
 constexpr char kJobColumns[] =
@@ -241,8 +240,9 @@ absl::StatusOr<EnqueueResult> PgCatalogStore::EnqueueForCatalog(
       [&](pqxx::connection& conn) -> absl::StatusOr<EnqueueResult> {
         pqxx::nontransaction tx(conn);
         const pqxx::result r = tx.exec_prepared(
-            "enqueue_for_catalog", NewUuidV4(), std::string(catalog_uuid),
-            std::string(JobReasonName(reason)), force, max_attempts, now);
+            "enqueue_for_catalog", common::NewUuidV4(),
+            std::string(catalog_uuid), std::string(JobReasonName(reason)),
+            force, max_attempts, now);
         if (r.empty()) {
           return absl::NotFoundError(absl::StrCat(
               "catalog ", std::string(catalog_uuid), " not found"));
@@ -278,7 +278,7 @@ absl::StatusOr<std::optional<LeasedJob>> PgCatalogStore::Lease(
       "leasing refresh job", false,
       [&](pqxx::connection& conn) -> absl::StatusOr<std::optional<LeasedJob>> {
         pqxx::nontransaction tx(conn);
-        const std::string token = NewUuidV4();
+        const std::string token = common::NewUuidV4();
         const pqxx::result r = tx.exec_prepared(
             "lease_job", token, std::string(owner), now, now + lease_duration);
         if (r.empty()) return std::optional<LeasedJob>();
@@ -337,8 +337,8 @@ absl::StatusOr<RefreshJobRow> PgCatalogStore::FailAttempt(
 }
 
 absl::StatusOr<RefreshJobRow> PgCatalogStore::CompleteWithCrawl(
-    const LeasedJob& lease, const std::vector<ContentRecord>& records,
-    const RefreshCounts& crawl_counts, const GuardrailPolicy& guardrail,
+    const LeasedJob& lease, const std::vector<domain::ContentRecord>& records,
+    const RefreshCounts& crawl_counts, const domain::GuardrailPolicy& guardrail,
     Micros now) {
   const UniqueRecords unique(records);
   return WithConnection(
@@ -363,27 +363,17 @@ absl::StatusOr<RefreshJobRow> PgCatalogStore::CompleteWithCrawl(
             tx.exec_prepared1("count_removed", query_id, unique.member_array)[0]
                 .as<int64_t>();
         const int64_t new_members = static_cast<int64_t>(unique.members.size());
-        const bool held = !force &&
-                          counts.members_before > guardrail.min_members &&
-                          static_cast<double>(would_remove) >
-                              guardrail.max_removal_share *
-                                  static_cast<double>(counts.members_before);
+        const domain::GuardrailDecision guard = domain::DecideGuardrail(
+            guardrail, counts.members_before, would_remove, force);
         std::string state = "succeeded";
         std::string note;
-        if (held) {
+        if (guard.held) {
           state = "held";
           counts.members_after = counts.members_before;
           counts.members_removed = would_remove;
           counts.members_added =
               new_members - (counts.members_before - would_remove);
-          note = absl::StrFormat(
-              "guardrail: the crawl would remove %d of %d items (%.0f%%, "
-              "more than the allowed %.0f%%), so nothing was changed; if "
-              "the shrink is real, RefreshCatalog with force=true applies it",
-              would_remove, counts.members_before,
-              100.0 * static_cast<double>(would_remove) /
-                  static_cast<double>(counts.members_before),
-              100.0 * guardrail.max_removal_share);
+          note = guard.note;
         } else {
           const ReplaceResult applied =
               ApplyContentIn(tx, query_id, unique, now);
@@ -437,4 +427,4 @@ absl::StatusOr<Freshness> PgCatalogStore::GetFreshness() {
       });
 }
 
-}  // namespace ec::storage
+}  // namespace ec::storage::pg

@@ -4,7 +4,7 @@
 
 #include "nlohmann/json.hpp"
 
-namespace ec::storage {
+namespace ec::storage::pg {
 
 std::string ToPgTextArray(const std::vector<std::string>& values) {
   size_t size = 2;
@@ -102,4 +102,4 @@ bool IsConnectionLoss(const absl::Status& status) {
   return status.code() == absl::StatusCode::kUnavailable;
 }
 
-}  // namespace ec::storage
+}  // namespace ec::storage::pg

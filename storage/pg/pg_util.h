@@ -8,7 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-namespace ec::storage {
+namespace ec::storage::pg {
 
 // Encodes strings as a PostgreSQL text[] literal, every element quoted, for
 // a `$n::text[]` parameter. Elements must not contain NUL.
@@ -34,4 +34,4 @@ absl::Status StatusFromException(const std::exception& e,
 // True if a status from StatusFromException means the connection is unusable.
 bool IsConnectionLoss(const absl::Status& status);
 
-}  // namespace ec::storage
+}  // namespace ec::storage::pg

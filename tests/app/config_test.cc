@@ -5,7 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-namespace ec {
+namespace ec::app {
 namespace {
 
 using ::testing::HasSubstr;
@@ -37,12 +37,12 @@ class ConfigTest : public ::testing::Test {
 TEST_F(ConfigTest, DefaultsApplyWithNoInput) {
   auto parsed = ParseConfig({});
   ASSERT_TRUE(parsed.ok()) << parsed.status();
-  EXPECT_EQ(parsed->config.grpc_address, "0.0.0.0:50051");
+  EXPECT_EQ(parsed->config.server.address, "0.0.0.0:50051");
   EXPECT_EQ(parsed->config.database.pool_size, 4);
-  EXPECT_EQ(parsed->config.worker_threads, 4);  // follows the pool size
+  EXPECT_EQ(parsed->config.server.rpc_threads, 4);  // follows the pool size
   EXPECT_EQ(parsed->config.database.statement_timeout.count(), 5000);
-  EXPECT_TRUE(parsed->config.migrate_on_start);
-  EXPECT_EQ(parsed->config.log_level, "info");
+  EXPECT_TRUE(parsed->config.process.migrate_on_start);
+  EXPECT_EQ(parsed->config.process.log_level, "info");
   EXPECT_TRUE(parsed->config.database.url.empty());
 }
 
@@ -55,11 +55,11 @@ TEST_F(ConfigTest, EnvironmentIsReadAndFlagsOverrideIt) {
                    "--log-level=debug", "operand"});
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->config.database.url, "postgresql://env/db");
-  EXPECT_EQ(parsed->config.grpc_address, "127.0.0.1:2");
+  EXPECT_EQ(parsed->config.server.address, "127.0.0.1:2");
   EXPECT_EQ(parsed->config.database.pool_size, 2);
-  EXPECT_EQ(parsed->config.worker_threads, 2);
-  EXPECT_FALSE(parsed->config.migrate_on_start);
-  EXPECT_EQ(parsed->config.log_level, "debug");
+  EXPECT_EQ(parsed->config.server.rpc_threads, 2);
+  EXPECT_FALSE(parsed->config.process.migrate_on_start);
+  EXPECT_EQ(parsed->config.process.log_level, "debug");
   EXPECT_THAT(parsed->positional, ::testing::ElementsAre("operand"));
 }
 
@@ -101,10 +101,10 @@ TEST_F(ConfigTest, WorkerDefaultsKeepDataUnderADay) {
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   const Config& c = parsed->config;
   EXPECT_EQ(c.discovery.page_size, 100);
-  EXPECT_EQ(c.workers.max_age, std::chrono::hours(12));
-  EXPECT_EQ(c.workers.lease, std::chrono::seconds(60));
-  EXPECT_DOUBLE_EQ(c.workers.guardrail.max_removal_share, 0.8);
-  EXPECT_EQ(c.workers.guardrail.min_members, 50);
+  EXPECT_EQ(c.refresh.policy.max_age, std::chrono::hours(12));
+  EXPECT_EQ(c.refresh.lease, std::chrono::seconds(60));
+  EXPECT_DOUBLE_EQ(c.refresh.policy.guardrail.max_removal_share, 0.8);
+  EXPECT_EQ(c.refresh.policy.guardrail.min_members, 50);
   // The 24 h promise needs room for retries: a max age of a day is refused.
   auto too_old = ParseConfig({"--refresh-max-age-seconds", "86400"});
   ASSERT_FALSE(too_old.ok());
@@ -126,8 +126,8 @@ TEST_F(ConfigTest, WorkerSettingsComeFromTheEnvironment) {
   EXPECT_EQ(c.discovery.discovery_url, "https://discovery.test/api/v1/");
   EXPECT_EQ(c.discovery.client_secret, "secret");
   EXPECT_EQ(c.discovery.page_size, 50);
-  EXPECT_DOUBLE_EQ(c.workers.guardrail.max_removal_share, 0.6);
-  EXPECT_EQ(c.workers.lease, std::chrono::seconds(5));
+  EXPECT_DOUBLE_EQ(c.refresh.policy.guardrail.max_removal_share, 0.6);
+  EXPECT_EQ(c.refresh.lease, std::chrono::seconds(5));
   EXPECT_TRUE(ValidateWorkerConfig(c).ok());
 }
 
@@ -162,18 +162,12 @@ TEST_F(ConfigTest, BadWorkerValuesAreRefusedByName) {
   }
 }
 
-}  // namespace
-}  // namespace ec
-
-namespace ec {
-namespace {
-
 TEST_F(ConfigTest, AuthIsOnByDefaultAndReadFromTheEnvironment) {
   auto parsed = ParseConfig({});
   ASSERT_TRUE(parsed.ok());
-  EXPECT_FALSE(parsed->config.auth.disabled);
-  EXPECT_TRUE(parsed->config.reflection);
-  EXPECT_FALSE(parsed->config.plaintext);
+  EXPECT_FALSE(parsed->config.server.auth.disabled);
+  EXPECT_TRUE(parsed->config.server.reflection);
+  EXPECT_FALSE(parsed->config.server.tls.plaintext);
   setenv("ENTERPRISE_CATALOG_JWT_SECRET", "s3cret", 1);
   setenv("ENTERPRISE_CATALOG_JWT_ISSUER", " https://a/oauth2 , ,https://b ", 1);
   parsed = ParseConfig({"--jwt-audience", "catalog", "--jwt-leeway-seconds",
@@ -181,12 +175,12 @@ TEST_F(ConfigTest, AuthIsOnByDefaultAndReadFromTheEnvironment) {
   unsetenv("ENTERPRISE_CATALOG_JWT_SECRET");
   unsetenv("ENTERPRISE_CATALOG_JWT_ISSUER");
   ASSERT_TRUE(parsed.ok()) << parsed.status();
-  EXPECT_EQ(parsed->config.auth.jwt.hs256_secret, "s3cret");
-  EXPECT_THAT(parsed->config.auth.jwt.issuers,
+  EXPECT_EQ(parsed->config.server.auth.jwt.hs256_secret, "s3cret");
+  EXPECT_THAT(parsed->config.server.auth.jwt.issuers,
               ::testing::ElementsAre("https://a/oauth2", "https://b"));
-  EXPECT_EQ(parsed->config.auth.jwt.audience, "catalog");
-  EXPECT_EQ(parsed->config.auth.jwt.leeway.count(), 5);
-  EXPECT_THAT(parsed->config.token_roles,
+  EXPECT_EQ(parsed->config.server.auth.jwt.audience, "catalog");
+  EXPECT_EQ(parsed->config.server.auth.jwt.leeway.count(), 5);
+  EXPECT_THAT(parsed->config.process.token_roles,
               ::testing::ElementsAre("enterprise_learner:*", "x:y"));
   EXPECT_THAT(
       std::string(
@@ -196,43 +190,43 @@ TEST_F(ConfigTest, AuthIsOnByDefaultAndReadFromTheEnvironment) {
 }
 
 TEST_F(ConfigTest, PlaintextOnlyWhenAskedFor) {
-  Config config;
-  EXPECT_THAT(std::string(ValidateServerConfig(config).message()),
+  server::TlsOptions tls;
+  EXPECT_THAT(std::string(server::ValidateTransport(tls).message()),
               HasSubstr("ENTERPRISE_CATALOG_PLAINTEXT=true"));
-  config.plaintext = true;
-  EXPECT_TRUE(ValidateServerConfig(config).ok());
-  config.tls_cert_file = "cert.pem";
-  EXPECT_THAT(std::string(ValidateServerConfig(config).message()),
+  tls.plaintext = true;
+  EXPECT_TRUE(server::ValidateTransport(tls).ok());
+  tls.cert_file = "cert.pem";
+  EXPECT_THAT(std::string(server::ValidateTransport(tls).message()),
               HasSubstr("ENTERPRISE_CATALOG_TLS_KEY_FILE"));
-  config.tls_key_file = "key.pem";
-  EXPECT_THAT(std::string(ValidateServerConfig(config).message()),
+  tls.key_file = "key.pem";
+  EXPECT_THAT(std::string(server::ValidateTransport(tls).message()),
               HasSubstr("contradicts"));
-  config.plaintext = false;
-  EXPECT_TRUE(ValidateServerConfig(config).ok());
-  config.tls_client_ca_file = "ca.pem";
-  EXPECT_TRUE(ValidateServerConfig(config).ok());
-  config.tls_cert_file.clear();
-  config.tls_key_file.clear();
-  EXPECT_THAT(std::string(ValidateServerConfig(config).message()),
+  tls.plaintext = false;
+  EXPECT_TRUE(server::ValidateTransport(tls).ok());
+  tls.client_ca_file = "ca.pem";
+  EXPECT_TRUE(server::ValidateTransport(tls).ok());
+  tls.cert_file.clear();
+  tls.key_file.clear();
+  EXPECT_THAT(std::string(server::ValidateTransport(tls).message()),
               HasSubstr("mutual TLS"));
 }
 
 TEST_F(ConfigTest, ObservabilitySettings) {
   auto defaults = ParseConfig({});
   ASSERT_TRUE(defaults.ok()) << defaults.status();
-  EXPECT_EQ(defaults->config.metrics_address, "0.0.0.0:9464");
-  EXPECT_EQ(defaults->config.call_log_level, "info");
-  EXPECT_EQ(defaults->config.health_check_interval.count(), 5000);
-  EXPECT_EQ(defaults->config.freshness_sample_interval.count(), 30000);
+  EXPECT_EQ(defaults->config.metrics.address, "0.0.0.0:9464");
+  EXPECT_EQ(defaults->config.server.call_log_level, spdlog::level::info);
+  EXPECT_EQ(defaults->config.process.health_check_interval.count(), 5000);
+  EXPECT_EQ(defaults->config.process.freshness_sample_interval.count(), 30000);
 
   setenv("ENTERPRISE_CATALOG_METRICS_ADDRESS", "off", 1);
   auto off = ParseConfig({"--call-log-level", "debug"});
   ASSERT_TRUE(off.ok()) << off.status();
-  EXPECT_TRUE(off->config.metrics_address.empty());
-  EXPECT_EQ(off->config.call_log_level, "debug");
+  EXPECT_TRUE(off->config.metrics.address.empty());
+  EXPECT_EQ(off->config.server.call_log_level, spdlog::level::debug);
   auto port0 = ParseConfig({"--metrics-address", "127.0.0.1:0"});
   ASSERT_TRUE(port0.ok()) << port0.status();
-  EXPECT_EQ(port0->config.metrics_address, "127.0.0.1:0");
+  EXPECT_EQ(port0->config.metrics.address, "127.0.0.1:0");
 
   setenv("ENTERPRISE_CATALOG_METRICS_ADDRESS", "9464", 1);
   auto bad = ParseConfig({});
@@ -254,4 +248,4 @@ TEST_F(ConfigTest, ObservabilitySettings) {
 }
 
 }  // namespace
-}  // namespace ec
+}  // namespace ec::app

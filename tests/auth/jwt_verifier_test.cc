@@ -101,7 +101,7 @@ TEST(JwtVerifierTest, AcceptsAnAudienceArrayNamingUs) {
   const std::string claims =
       R"({"iss":")" + std::string(testing::kTestIssuer) + R"(","aud":["x",")" +
       testing::kTestAudience + R"("],"exp":)" +
-      std::to_string(SystemNowMicros() / 1000000 + 60) + "}";
+      std::to_string(common::SystemNowMicros() / 1000000 + 60) + "}";
   auto token = SignHs256(claims, testing::kTestSecret);
   ASSERT_TRUE(token.ok());
   auto result = verifier->Verify(*token);
@@ -225,7 +225,7 @@ TEST(JwtVerifierTest, PicksUpRotatedKeysFromTheJwksFile) {
   file.Write(testing::JwksJson({old_key}));
   JwtConfig config = TestJwtConfig();
   config.jwks_file = file.path();
-  int64_t now = SystemNowMicros();
+  int64_t now = common::SystemNowMicros();
   auto verifier = JwtVerifier::Create(config, [&now] { return now; });
   ASSERT_TRUE(verifier.ok()) << verifier.status();
   file.Write(testing::JwksJson({old_key, new_key}));
@@ -250,7 +250,7 @@ TEST(JwtVerifierTest, RemovedKeysStopVerifyingWithinFiveMinutes) {
   file.Write(testing::JwksJson({key, other}));
   JwtConfig config = TestJwtConfig();
   config.jwks_file = file.path();
-  int64_t now = SystemNowMicros();
+  int64_t now = common::SystemNowMicros();
   auto verifier = JwtVerifier::Create(config, [&now] { return now; });
   ASSERT_TRUE(verifier.ok());
   TokenSpec spec;
@@ -265,7 +265,7 @@ TEST(JwtVerifierTest, RemovedKeysStopVerifyingWithinFiveMinutes) {
 }
 
 TEST(JwtVerifierTest, RememberedTokensStillExpire) {
-  int64_t now = SystemNowMicros();
+  int64_t now = common::SystemNowMicros();
   auto verifier = JwtVerifier::Create(TestJwtConfig(), [&now] { return now; });
   ASSERT_TRUE(verifier.ok());
   TokenSpec spec;

@@ -1,6 +1,6 @@
 // ec_bench: latency and throughput of the catalog service's read paths on a
-// realistic data set, at the store layer (PgCatalogStore, no gRPC) and through
-// the in-process gRPC server on loopback with the generated stub.
+// realistic data set, at the store layer (storage::pg::PgCatalogStore, no gRPC)
+// and through the in-process gRPC server on loopback with the generated stub.
 //
 // Needs a PostgreSQL cluster: the admin DSN comes from env EC_TEST_PG_DSN (or
 // the file named by EC_TEST_PG_DSN_FILE), exactly as for the pg/e2e tests; a
@@ -30,10 +30,10 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
-#include "domain/canonical_json.h"
-#include "domain/content.h"
 #include "common/log.h"
 #include "common/uuid.h"
+#include "domain/canonical_json.h"
+#include "domain/content.h"
 #include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
 #include "nlohmann/json.hpp"
 #include "server/catalog_server.h"
@@ -54,7 +54,7 @@ constexpr char kSubsetEnterprise[] = "bbbbbbbb-0000-4000-8000-000000000002";
 struct Flags {
   int repeat = 1;
   int pool_size = 2;
-  int worker_threads = 2;
+  int rpc_threads = 2;
   int courses = 2000;
   int runs = 3000;  // standalone run documents
   int subset_catalogs = 20;
@@ -79,7 +79,7 @@ void Usage() {
   --concurrent-seconds S  length of the concurrent run (default 3)
   --threads T             client threads of the concurrent run (default 4)
   --pool-size P           PostgreSQL connections of the store (default 2)
-  --worker-threads W      server worker threads (default 2)
+  --rpc-threads W         server RPC threads (default 2)
   --courses C             course documents (default 2000)
   --runs R                standalone course-run documents (default 3000)
   --catalogs K            extra catalogs of one enterprise (default 20)
@@ -147,8 +147,8 @@ Flags ParseFlags(int argc, char** argv) {
       f.threads = as_int(1);
     } else if (arg == "--pool-size") {
       f.pool_size = as_int(1);
-    } else if (arg == "--worker-threads") {
-      f.worker_threads = as_int(1);
+    } else if (arg == "--rpc-threads") {
+      f.rpc_threads = as_int(1);
     } else if (arg == "--call-log-level") {
       if (value != "info" && value != "debug")
         Die("--call-log-level: info or debug");
@@ -339,11 +339,12 @@ DataSet MakeDataSet(const Flags& flags) {
   return ds;
 }
 
-std::vector<ContentRecord> RecordsFor(const DataSet& ds, int first, int count) {
-  std::vector<ContentRecord> out;
+std::vector<domain::ContentRecord> RecordsFor(const DataSet& ds, int first,
+                                              int count) {
+  std::vector<domain::ContentRecord> out;
   const int n = static_cast<int>(ds.course_docs.size());
   auto add = [&](const std::string& doc) {
-    auto parsed = ParseDiscoveryDocument(doc);
+    auto parsed = domain::ParseDiscoveryDocument(doc);
     if (!parsed.ok())
       Die("bad generated document: " + parsed.status().ToString());
     for (auto& rec : *parsed) out.push_back(std::move(rec));
@@ -371,10 +372,11 @@ std::string MakeCatalog(storage::CatalogStore* store, const std::string& tag,
                         const std::string& enterprise, int64_t* query_id) {
   google::protobuf::Struct filter;
   (*filter.mutable_fields())["bench"].set_string_value(tag);
-  CanonicalFilter canonical = Check(CanonicalizeFilter(filter), "filter");
+  domain::CanonicalFilter canonical =
+      Check(domain::CanonicalizeFilter(filter), "filter");
   *query_id = Check(store->EnsureCatalogQuery(canonical), "query").id;
   storage::NewCatalog c;
-  c.uuid = NewUuidV4();
+  c.uuid = common::NewUuidV4();
   c.title = "Bench catalog " + tag;
   c.enterprise_uuid = enterprise;
   c.enterprise_name = "Bench Enterprise";
@@ -808,7 +810,7 @@ int Main(int argc, char** argv) {
   const Flags flags = ParseFlags(argc, argv);
   // The service's JSON log lines go to stderr, at the service's default
   // level, so that stdout carries only the table.
-  if (auto s = InitJsonLogging("info"); !s.ok()) Die(s.ToString());
+  if (auto s = common::InitJsonLogging("info"); !s.ok()) Die(s.ToString());
   std::cerr << "ec_bench: generating data set\n";
   const DataSet ds = MakeDataSet(flags);
   auto env = Check(testing::StoreEnv::Create(flags.pool_size), "database");
@@ -825,15 +827,16 @@ int Main(int argc, char** argv) {
   fx.keys1000 = Sets(16, [&] { return sampler.Mixed(1000); });
   fx.keys50 = Sets(256, [&] { return sampler.Existing(50); });
 
-  ServerOptions options;
+  server::ServerOptions options;
   options.address = "127.0.0.1:0";
-  options.worker_threads = flags.worker_threads;
+  options.rpc_threads = flags.rpc_threads;
   options.shutdown_grace = std::chrono::seconds(2);
   // Measures the read paths; token verification is not what is measured.
   options.auth.disabled = true;
   options.call_log_level = spdlog::level::from_str(flags.call_log_level);
   options.grpc_metrics = flags.grpc_metrics;
-  auto server = Check(CatalogServer::Start(options, env->store()), "server");
+  auto server =
+      Check(server::CatalogServer::Start(options, env->store()), "server");
   fx.port = server->port();
 
   // Page starts, found by walking the main catalog once.
@@ -910,7 +913,7 @@ int Main(int argc, char** argv) {
             << "; loaded in " << Fmt("%.1f", load_s) << " s.\n";
   std::cout << "- PostgreSQL " << pg_version << " (fsync " << fsync
             << "), pool " << flags.pool_size << " connections; server "
-            << flags.worker_threads << " worker threads; " << ncores
+            << flags.rpc_threads << " RPC threads; " << ncores
             << " CPUs; key mix of 10/1000-key requests: 40% courses, 40% runs, "
                "20% unknown.\n\n";
   PrintTable(std::cout, runs);

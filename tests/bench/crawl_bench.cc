@@ -14,12 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "domain/canonical_json.h"
 #include "common/log.h"
 #include "common/uuid.h"
+#include "domain/canonical_json.h"
 #include "google/protobuf/util/json_util.h"
-#include "tools/discovery_stub/stub_server.h"
 #include "tests/support/test_env.h"
+#include "tools/discovery_stub/stub_server.h"
 #include "workers/refresh_worker.h"
 
 namespace ec {
@@ -41,7 +41,7 @@ double Median(std::vector<double> v) {
 }
 
 int Run(int repeat) {
-  (void)InitJsonLogging("warn");
+  (void)common::InitJsonLogging("warn");
   // [crawl kind][repeat]
   std::vector<std::vector<CrawlFigures>> runs(3);
   for (int r = 0; r < repeat; ++r) {
@@ -63,7 +63,7 @@ int Run(int repeat) {
       return 1;
     }
     storage::NewCatalog catalog;
-    catalog.uuid = NewUuidV4();
+    catalog.uuid = common::NewUuidV4();
     catalog.title = "Everything";
     catalog.enterprise_uuid = "11111111-1111-4111-8111-111111111111";
     google::protobuf::Struct filter;
@@ -71,9 +71,9 @@ int Run(int repeat) {
         R"({"content_type": ["course", "courserun", "program",
             "learnerpathway"], "include_learner_pathways": "true"})",
         &filter);
-    catalog.filter = *CanonicalizeFilter(filter);
+    catalog.filter = *domain::CanonicalizeFilter(filter);
     catalog.enabled_course_modes = {"verified"};
-    storage::PgCatalogStore* store = (*env)->store();
+    storage::pg::PgCatalogStore* store = (*env)->store();
     if (!store->CreateCatalog(catalog).ok()) return 1;
 
     discovery::DiscoveryConfig dc;
@@ -83,7 +83,7 @@ int Run(int repeat) {
     dc.client_secret = options.client_secret;
     workers::WorkerConfig wc;
     wc.owner = "bench";
-    wc.guardrail.max_removal_share = 1.0;
+    wc.policy.guardrail.max_removal_share = 1.0;
     workers::RefreshWorker worker(
         store,
         [dc](discovery::Sleeper s) {
@@ -94,7 +94,7 @@ int Run(int repeat) {
       if (kind == 2) (*discovery)->MutateFraction(0.01, 7 + r);
       auto queued =
           store->EnqueueForCatalog(catalog.uuid, storage::JobReason::kRequested,
-                                   false, 1, SystemNowMicros());
+                                   false, 1, common::SystemNowMicros());
       if (!queued.ok()) return 1;
       const auto start = std::chrono::steady_clock::now();
       auto job = worker.RunOnce();

@@ -82,7 +82,7 @@ void ExpectInvalid(const absl::StatusOr<std::string>& decoded,
 
 class PageTokenTest : public ::testing::Test {
  protected:
-  const PageTokenCodec codec_{kSecret};
+  const common::PageTokenCodec codec_{kSecret};
 };
 
 TEST_F(PageTokenTest, RoundTrips) {
@@ -111,7 +111,7 @@ TEST_F(PageTokenTest, RoundTripsWithEmptyAndBinaryScope) {
 
 TEST_F(PageTokenTest, IsDeterministic) {
   EXPECT_EQ(codec_.Encode(kScope, "abc"), codec_.Encode(kScope, "abc"));
-  EXPECT_EQ(PageTokenCodec(kSecret).Encode(kScope, "abc"),
+  EXPECT_EQ(common::PageTokenCodec(kSecret).Encode(kScope, "abc"),
             codec_.Encode(kScope, "abc"));
 }
 
@@ -151,7 +151,7 @@ TEST_F(PageTokenTest, ScopeAndPositionDoNotRunTogether) {
 }
 
 TEST_F(PageTokenTest, RejectsTokenOfAnotherSecret) {
-  const PageTokenCodec other("another-secret-of-enough-bytes");
+  const common::PageTokenCodec other("another-secret-of-enough-bytes");
   const std::string forged = other.Encode(kScope, "abc");
   ExpectInvalid(codec_.Decode(forged, kScope));
   // And the other way round.
@@ -159,8 +159,8 @@ TEST_F(PageTokenTest, RejectsTokenOfAnotherSecret) {
 }
 
 TEST_F(PageTokenTest, RandomSecretCodecsAreIndependent) {
-  const PageTokenCodec a = PageTokenCodec::WithRandomSecret();
-  const PageTokenCodec b = PageTokenCodec::WithRandomSecret();
+  const common::PageTokenCodec a = common::PageTokenCodec::WithRandomSecret();
+  const common::PageTokenCodec b = common::PageTokenCodec::WithRandomSecret();
   const std::string token = a.Encode(kScope, "abc");
   absl::StatusOr<std::string> decoded = a.Decode(token, kScope);
   ASSERT_TRUE(decoded.ok()) << decoded.status();
@@ -180,8 +180,8 @@ TEST_F(PageTokenTest, RejectsHandMintedTokens) {
     ExpectInvalid(
         codec_.Decode(HandMadeToken(kVersion, "abc", mac), kOtherScope));
   }
-  const std::string v1 = absl::WebSafeBase64Escape(absl::StrCat(
-      "\x01", Md5(kScope).substr(0, 8), "abc"));
+  const std::string v1 = absl::WebSafeBase64Escape(
+      absl::StrCat("\x01", Md5(kScope).substr(0, 8), "abc"));
   ExpectInvalid(codec_.Decode(v1, kScope));
 }
 
@@ -288,7 +288,7 @@ TEST_F(PageTokenTest, FailuresLookTheSame) {
   EXPECT_EQ(codec_.Decode(corrupted, kScope).status(), other_scope);
   EXPECT_EQ(codec_.Decode("!!", kScope).status(), other_scope);
   EXPECT_EQ(codec_.Decode("", kScope).status(), other_scope);
-  EXPECT_EQ(PageTokenCodec("another-secret-of-enough-bytes")
+  EXPECT_EQ(common::PageTokenCodec("another-secret-of-enough-bytes")
                 .Decode(token, kScope)
                 .status(),
             other_scope);
@@ -298,13 +298,13 @@ TEST_F(PageTokenTest, LengthLimit) {
   // 768 raw bytes (version, 751 position bytes, MAC) encode to exactly 1024
   // characters.
   const std::string at_limit = codec_.Encode(kScope, std::string(751, 'p'));
-  ASSERT_EQ(at_limit.size(), kMaxPageTokenBytes);
+  ASSERT_EQ(at_limit.size(), common::kMaxPageTokenBytes);
   absl::StatusOr<std::string> decoded = codec_.Decode(at_limit, kScope);
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_EQ(*decoded, std::string(751, 'p'));
 
   const std::string over = codec_.Encode(kScope, std::string(752, 'p'));
-  ASSERT_EQ(over.size(), kMaxPageTokenBytes + 2);
+  ASSERT_EQ(over.size(), common::kMaxPageTokenBytes + 2);
   ExpectInvalid(codec_.Decode(over, kScope),
                 "page_token is 1026 bytes; the limit is 1024 bytes");
   ExpectInvalid(codec_.Decode(std::string(5000, 'A'), kScope),
@@ -315,7 +315,7 @@ TEST_F(PageTokenTest, LengthLimit) {
 }
 
 TEST(PageTokenDeathTest, ShortSecretAborts) {
-  EXPECT_DEATH(PageTokenCodec(std::string(15, 'k')), "");
+  EXPECT_DEATH(common::PageTokenCodec(std::string(15, 'k')), "");
 }
 
 }  // namespace

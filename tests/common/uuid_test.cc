@@ -9,11 +9,11 @@ namespace ec {
 namespace {
 
 TEST(NormalizeUuidTest, LowerCasesValidUuids) {
-  EXPECT_EQ(NormalizeUuid("0A1B2C3D-4E5F-6789-ABCD-EF0123456789"),
+  EXPECT_EQ(common::NormalizeUuid("0A1B2C3D-4E5F-6789-ABCD-EF0123456789"),
             "0a1b2c3d-4e5f-6789-abcd-ef0123456789");
-  EXPECT_EQ(NormalizeUuid("0a1b2c3d-4E5f-6789-aBcD-ef0123456789"),
+  EXPECT_EQ(common::NormalizeUuid("0a1b2c3d-4E5f-6789-aBcD-ef0123456789"),
             "0a1b2c3d-4e5f-6789-abcd-ef0123456789");
-  EXPECT_EQ(NormalizeUuid("00000000-0000-0000-0000-000000000000"),
+  EXPECT_EQ(common::NormalizeUuid("00000000-0000-0000-0000-000000000000"),
             "00000000-0000-0000-0000-000000000000");
 }
 
@@ -33,17 +33,17 @@ TEST(NormalizeUuidTest, RejectsOtherForms) {
       "+a1b2c3d-4e5f-6789-abcd-ef0123456789",
   };
   for (const char* text : kInvalid) {
-    EXPECT_EQ(NormalizeUuid(text), std::nullopt) << text;
+    EXPECT_EQ(common::NormalizeUuid(text), std::nullopt) << text;
   }
-  EXPECT_EQ(NormalizeUuid(
+  EXPECT_EQ(common::NormalizeUuid(
                 std::string_view("0a1b2c3d-4e5f-6789-abcd-ef01234567\0a", 36)),
             std::nullopt);
 }
 
 TEST(NewUuidV4Test, IsCanonicalVersion4) {
   for (int i = 0; i < 100; ++i) {
-    const std::string uuid = NewUuidV4();
-    ASSERT_EQ(NormalizeUuid(uuid), uuid) << "not canonical lower case";
+    const std::string uuid = common::NewUuidV4();
+    ASSERT_EQ(common::NormalizeUuid(uuid), uuid) << "not canonical lower case";
     EXPECT_EQ(uuid[14], '4') << uuid;
     EXPECT_NE(std::string("89ab").find(uuid[19]), std::string::npos) << uuid;
   }
@@ -52,7 +52,7 @@ TEST(NewUuidV4Test, IsCanonicalVersion4) {
 TEST(NewUuidV4Test, DoesNotRepeat) {
   std::set<std::string> seen;
   for (int i = 0; i < 10000; ++i) {
-    EXPECT_TRUE(seen.insert(NewUuidV4()).second);
+    EXPECT_TRUE(seen.insert(common::NewUuidV4()).second);
   }
 }
 

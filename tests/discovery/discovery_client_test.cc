@@ -232,7 +232,7 @@ std::string Message(const absl::Status& status) {
 
 std::vector<std::string> Keys(const CrawlResult& result) {
   std::vector<std::string> keys;
-  for (const ContentRecord& record : result.records) {
+  for (const domain::ContentRecord& record : result.records) {
     keys.push_back(record.content_key + (record.derived ? " (derived)" : ""));
   }
   return keys;

@@ -41,8 +41,9 @@ Struct OneField(const std::string& key, Value value) {
   return result;
 }
 
-std::string Dumps(const Value& value, int max_depth = kMaxFilterDepth) {
-  absl::StatusOr<std::string> dumped = PythonJsonDumps(value, max_depth);
+std::string Dumps(const Value& value, int max_depth = common::kMaxFilterDepth) {
+  absl::StatusOr<std::string> dumped =
+      domain::PythonJsonDumps(value, max_depth);
   EXPECT_TRUE(dumped.ok()) << dumped.status();
   return dumped.ok() ? *dumped : std::string();
 }
@@ -109,8 +110,8 @@ class PythonVectorTest : public ::testing::TestWithParam<PythonVector> {};
 
 TEST_P(PythonVectorTest, CanonicalizeFilterMatchesPython) {
   const PythonVector& vector = GetParam();
-  absl::StatusOr<CanonicalFilter> filter =
-      CanonicalizeFilter(ParseStruct(vector.input));
+  absl::StatusOr<domain::CanonicalFilter> filter =
+      domain::CanonicalizeFilter(ParseStruct(vector.input));
   ASSERT_TRUE(filter.ok()) << filter.status();
   EXPECT_EQ(filter->json, vector.expected_json);
   EXPECT_EQ(filter->hash, vector.expected_md5);
@@ -135,12 +136,14 @@ TEST(CanonicalizeFilterTest, KnownDjangoHashes) {
   for (const char* type : {"political", "unit", "market"}) {
     types->add_values()->set_string_value(type);
   }
-  absl::StatusOr<CanonicalFilter> list_result = CanonicalizeFilter(list_filter);
+  absl::StatusOr<domain::CanonicalFilter> list_result =
+      domain::CanonicalizeFilter(list_filter);
   ASSERT_TRUE(list_result.ok()) << list_result.status();
   EXPECT_EQ(list_result->hash, "35584b583415a5bd4e51cc70d898a0eb");
 
-  absl::StatusOr<CanonicalFilter> string_result =
-      CanonicalizeFilter(OneField("content_type", StringValue("courserun")));
+  absl::StatusOr<domain::CanonicalFilter> string_result =
+      domain::CanonicalizeFilter(
+          OneField("content_type", StringValue("courserun")));
   ASSERT_TRUE(string_result.ok()) << string_result.status();
   EXPECT_EQ(string_result->json, R"({"content_type": "courserun"})");
   EXPECT_EQ(string_result->hash, "58652973bc814f1a8df3942010c57c84");
@@ -154,8 +157,10 @@ TEST(CanonicalizeFilterTest, KeyInsertionOrderDoesNotMatter) {
     (*backward.mutable_fields())["k" + std::to_string(49 - i)].set_number_value(
         49 - i);
   }
-  absl::StatusOr<CanonicalFilter> a = CanonicalizeFilter(forward);
-  absl::StatusOr<CanonicalFilter> b = CanonicalizeFilter(backward);
+  absl::StatusOr<domain::CanonicalFilter> a =
+      domain::CanonicalizeFilter(forward);
+  absl::StatusOr<domain::CanonicalFilter> b =
+      domain::CanonicalizeFilter(backward);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->json, b->json);
   EXPECT_EQ(a->hash, b->hash);
@@ -163,9 +168,10 @@ TEST(CanonicalizeFilterTest, KeyInsertionOrderDoesNotMatter) {
 }
 
 TEST(Md5HexTest, KnownDigests) {
-  EXPECT_EQ(Md5Hex(""), "d41d8cd98f00b204e9800998ecf8427e");
-  EXPECT_EQ(Md5Hex("abc"), "900150983cd24fb0d6963f7d28e17f72");
-  EXPECT_EQ(Md5Hex(std::string("a\0b", 3)), "70350f6027bce3713f6b76473084309b");
+  EXPECT_EQ(domain::Md5Hex(""), "d41d8cd98f00b204e9800998ecf8427e");
+  EXPECT_EQ(domain::Md5Hex("abc"), "900150983cd24fb0d6963f7d28e17f72");
+  EXPECT_EQ(domain::Md5Hex(std::string("a\0b", 3)),
+            "70350f6027bce3713f6b76473084309b");
 }
 
 TEST(PythonJsonDumpsTest, TopLevelScalarsAndLists) {
@@ -234,7 +240,7 @@ TEST(PythonJsonDumpsTest, RejectsNanAndInfinity) {
                      std::numeric_limits<double>::infinity(),
                      -std::numeric_limits<double>::infinity()}) {
     absl::StatusOr<std::string> dumped =
-        PythonJsonDumps(NumberValue(bad), kMaxFilterDepth);
+        domain::PythonJsonDumps(NumberValue(bad), common::kMaxFilterDepth);
     ASSERT_FALSE(dumped.ok());
     EXPECT_EQ(dumped.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_PRED_FORMAT2(::testing::IsSubstring, "NaN",
@@ -246,8 +252,8 @@ TEST(CanonicalizeFilterTest, RejectsNanNestedInFilter) {
   Value list;
   list.mutable_list_value()->add_values()->set_number_value(
       std::numeric_limits<double>::quiet_NaN());
-  absl::StatusOr<CanonicalFilter> filter =
-      CanonicalizeFilter(OneField("price", list));
+  absl::StatusOr<domain::CanonicalFilter> filter =
+      domain::CanonicalizeFilter(OneField("price", list));
   ASSERT_FALSE(filter.ok());
   EXPECT_EQ(filter.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_PRED_FORMAT2(::testing::IsSubstring,
@@ -259,7 +265,8 @@ TEST(CanonicalizeFilterTest, RejectsNulInValuesAndKeys) {
   const std::string with_nul("a\0b", 3);
   for (const Struct& filter :
        {OneField("k", StringValue(with_nul)), OneField(with_nul, Value())}) {
-    absl::StatusOr<CanonicalFilter> result = CanonicalizeFilter(filter);
+    absl::StatusOr<domain::CanonicalFilter> result =
+        domain::CanonicalizeFilter(filter);
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(result.status().message(),
@@ -282,14 +289,14 @@ TEST(PythonJsonDumpsTest, RejectsInvalidUtf8) {
   for (const char* bad : kInvalid) {
     SCOPED_TRACE(testing::PrintToString(bad));
     absl::StatusOr<std::string> as_value =
-        PythonJsonDumps(StringValue(bad), kMaxFilterDepth);
+        domain::PythonJsonDumps(StringValue(bad), common::kMaxFilterDepth);
     ASSERT_FALSE(as_value.ok());
     EXPECT_EQ(as_value.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_PRED_FORMAT2(::testing::IsSubstring, "UTF-8",
                         std::string(as_value.status().message()));
 
-    absl::StatusOr<CanonicalFilter> as_key =
-        CanonicalizeFilter(OneField(bad, NumberValue(1)));
+    absl::StatusOr<domain::CanonicalFilter> as_key =
+        domain::CanonicalizeFilter(OneField(bad, NumberValue(1)));
     ASSERT_FALSE(as_key.ok());
     EXPECT_EQ(as_key.status().code(), absl::StatusCode::kInvalidArgument);
   }
@@ -307,12 +314,12 @@ Struct NestedStruct(int depth) {
 }
 
 TEST(CanonicalizeFilterTest, DepthLimitCountsTopLevelAsOne) {
-  absl::StatusOr<CanonicalFilter> at_limit =
-      CanonicalizeFilter(NestedStruct(kMaxFilterDepth));
+  absl::StatusOr<domain::CanonicalFilter> at_limit =
+      domain::CanonicalizeFilter(NestedStruct(common::kMaxFilterDepth));
   ASSERT_TRUE(at_limit.ok()) << at_limit.status();
 
-  absl::StatusOr<CanonicalFilter> too_deep =
-      CanonicalizeFilter(NestedStruct(kMaxFilterDepth + 1));
+  absl::StatusOr<domain::CanonicalFilter> too_deep =
+      domain::CanonicalizeFilter(NestedStruct(common::kMaxFilterDepth + 1));
   ASSERT_FALSE(too_deep.ok());
   EXPECT_EQ(too_deep.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(too_deep.status().message(),
@@ -330,9 +337,10 @@ TEST(CanonicalizeFilterTest, ListsCountTowardsDepth) {
     current->set_string_value("leaf");
     return root;
   };
-  EXPECT_TRUE(CanonicalizeFilter(build(kMaxFilterDepth - 1)).ok());
-  absl::StatusOr<CanonicalFilter> too_deep =
-      CanonicalizeFilter(build(kMaxFilterDepth));
+  EXPECT_TRUE(
+      domain::CanonicalizeFilter(build(common::kMaxFilterDepth - 1)).ok());
+  absl::StatusOr<domain::CanonicalFilter> too_deep =
+      domain::CanonicalizeFilter(build(common::kMaxFilterDepth));
   ASSERT_FALSE(too_deep.ok());
   EXPECT_PRED_FORMAT2(::testing::IsSubstring, "32 levels",
                       std::string(too_deep.status().message()));
@@ -341,8 +349,8 @@ TEST(CanonicalizeFilterTest, ListsCountTowardsDepth) {
 TEST(PythonJsonDumpsTest, HonoursMaxDepthArgument) {
   Value shallow;
   *shallow.mutable_struct_value() = NestedStruct(2);
-  EXPECT_TRUE(PythonJsonDumps(shallow, 2).ok());
-  absl::StatusOr<std::string> too_deep = PythonJsonDumps(shallow, 1);
+  EXPECT_TRUE(domain::PythonJsonDumps(shallow, 2).ok());
+  absl::StatusOr<std::string> too_deep = domain::PythonJsonDumps(shallow, 1);
   ASSERT_FALSE(too_deep.ok());
   EXPECT_EQ(too_deep.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_PRED_FORMAT2(::testing::IsSubstring, "deeper than 1 levels",
@@ -352,13 +360,15 @@ TEST(PythonJsonDumpsTest, HonoursMaxDepthArgument) {
 TEST(CanonicalizeFilterTest, SizeLimitIsOnCanonicalText) {
   // {"a": "xxx..."} has 9 bytes of framing around the string.
   const size_t framing = 9;
-  absl::StatusOr<CanonicalFilter> at_limit = CanonicalizeFilter(
-      OneField("a", StringValue(std::string(kMaxFilterBytes - framing, 'x'))));
+  absl::StatusOr<domain::CanonicalFilter> at_limit = domain::CanonicalizeFilter(
+      OneField("a", StringValue(
+                        std::string(common::kMaxFilterBytes - framing, 'x'))));
   ASSERT_TRUE(at_limit.ok()) << at_limit.status();
-  EXPECT_EQ(at_limit->json.size(), kMaxFilterBytes);
+  EXPECT_EQ(at_limit->json.size(), common::kMaxFilterBytes);
 
-  absl::StatusOr<CanonicalFilter> over = CanonicalizeFilter(OneField(
-      "a", StringValue(std::string(kMaxFilterBytes - framing + 1, 'x'))));
+  absl::StatusOr<domain::CanonicalFilter> over = domain::CanonicalizeFilter(
+      OneField("a", StringValue(std::string(
+                        common::kMaxFilterBytes - framing + 1, 'x'))));
   ASSERT_FALSE(over.ok());
   EXPECT_EQ(over.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(over.status().message(),
@@ -371,8 +381,8 @@ TEST(CanonicalizeFilterTest, SizeLimitCountsEscapes) {
   // becomes \u00e9.
   std::string accents;
   for (int i = 0; i < 20000; ++i) accents += "\xc3\xa9";
-  absl::StatusOr<CanonicalFilter> over =
-      CanonicalizeFilter(OneField("a", StringValue(accents)));
+  absl::StatusOr<domain::CanonicalFilter> over =
+      domain::CanonicalizeFilter(OneField("a", StringValue(accents)));
   ASSERT_FALSE(over.ok());
   EXPECT_EQ(over.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_PRED_FORMAT2(::testing::IsSubstring,

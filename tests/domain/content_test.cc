@@ -8,33 +8,34 @@
 namespace ec {
 namespace {
 
-void ExpectInvalid(const absl::StatusOr<std::vector<ContentRecord>>& records,
-                   const std::string& message_part) {
+void ExpectInvalid(
+    const absl::StatusOr<std::vector<domain::ContentRecord>>& records,
+    const std::string& message_part) {
   ASSERT_FALSE(records.ok()) << "parsed " << records->size() << " records";
   EXPECT_EQ(records.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_PRED_FORMAT2(::testing::IsSubstring, message_part,
                       std::string(records.status().message()));
 }
 
-std::vector<ContentRecord> ParseOk(std::string_view json) {
-  absl::StatusOr<std::vector<ContentRecord>> records =
-      ParseDiscoveryDocument(json);
+std::vector<domain::ContentRecord> ParseOk(std::string_view json) {
+  absl::StatusOr<std::vector<domain::ContentRecord>> records =
+      domain::ParseDiscoveryDocument(json);
   EXPECT_TRUE(records.ok()) << records.status();
-  return records.ok() ? *records : std::vector<ContentRecord>();
+  return records.ok() ? *records : std::vector<domain::ContentRecord>();
 }
 
 TEST(IsKnownContentTypeTest, AcceptsOnlyTheFourTypes) {
   for (const char* type :
        {"course", "courserun", "program", "learnerpathway"}) {
-    EXPECT_TRUE(IsKnownContentType(type)) << type;
+    EXPECT_TRUE(domain::IsKnownContentType(type)) << type;
   }
   for (const char* type : {"", "Course", "courses", "video", "course "}) {
-    EXPECT_FALSE(IsKnownContentType(type)) << type;
+    EXPECT_FALSE(domain::IsKnownContentType(type)) << type;
   }
 }
 
 TEST(ParseDiscoveryDocumentTest, CourseWithNestedRuns) {
-  const std::vector<ContentRecord> records = ParseOk(R"json(
+  const std::vector<domain::ContentRecord> records = ParseOk(R"json(
     {"title": "Demo Course", "key": "edX+DemoX",
      "aggregation_key": "course:edX+DemoX",
      "uuid": "0A1B2C3D-4E5F-6789-ABCD-EF0123456789",
@@ -49,7 +50,7 @@ TEST(ParseDiscoveryDocumentTest, CourseWithNestedRuns) {
      ]})json");
   ASSERT_EQ(records.size(), 3u);
 
-  const ContentRecord& course = records[0];
+  const domain::ContentRecord& course = records[0];
   EXPECT_EQ(course.content_type, "course");
   EXPECT_EQ(course.content_key, "edX+DemoX");
   EXPECT_EQ(course.content_uuid, "0a1b2c3d-4e5f-6789-abcd-ef0123456789");
@@ -61,7 +62,7 @@ TEST(ParseDiscoveryDocumentTest, CourseWithNestedRuns) {
       course.json_metadata,
       R"json({"title":"Demo Course","key":"edX+DemoX","aggregation_key":"course:edX+DemoX","uuid":"0A1B2C3D-4E5F-6789-ABCD-EF0123456789","course_runs":[{"key":"course-v1:edX+DemoX+1T2024","title":"Demo 2024","uuid":"11111111-2222-3333-4444-555555555555"},{"uuid":"not-a-uuid","key":"course-v1:edX+DemoX+2T2024"},"not an object",{"title":"no key"},{"key":5},{"key":""}]})json");
 
-  const ContentRecord& first_run = records[1];
+  const domain::ContentRecord& first_run = records[1];
   EXPECT_EQ(first_run.content_type, "courserun");
   EXPECT_EQ(first_run.content_key, "course-v1:edX+DemoX+1T2024");
   EXPECT_EQ(first_run.content_uuid, "11111111-2222-3333-4444-555555555555");
@@ -72,7 +73,7 @@ TEST(ParseDiscoveryDocumentTest, CourseWithNestedRuns) {
       first_run.json_metadata,
       R"json({"key":"course-v1:edX+DemoX+1T2024","title":"Demo 2024","uuid":"11111111-2222-3333-4444-555555555555"})json");
 
-  const ContentRecord& second_run = records[2];
+  const domain::ContentRecord& second_run = records[2];
   EXPECT_EQ(second_run.content_type, "courserun");
   EXPECT_EQ(second_run.content_key, "course-v1:edX+DemoX+2T2024");
   EXPECT_EQ(second_run.content_uuid, "");
@@ -85,7 +86,7 @@ TEST(ParseDiscoveryDocumentTest, CourseWithNestedRuns) {
 }
 
 TEST(ParseDiscoveryDocumentTest, CourseRunDocument) {
-  const std::vector<ContentRecord> records = ParseOk(R"json(
+  const std::vector<domain::ContentRecord> records = ParseOk(R"json(
     {"aggregation_key": "courserun:edX+DemoX", "content_type": "courserun",
      "key": "course-v1:edX+DemoX+1T2024", "title": "Demo",
      "course_runs": [{"key": "ignored"}]})json");
@@ -98,7 +99,7 @@ TEST(ParseDiscoveryDocumentTest, CourseRunDocument) {
 }
 
 TEST(ParseDiscoveryDocumentTest, ProgramKeyedByUuid) {
-  const std::vector<ContentRecord> records = ParseOk(R"json(
+  const std::vector<domain::ContentRecord> records = ParseOk(R"json(
     {"aggregation_key": "program:AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE",
      "uuid": "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE", "title": "Prog",
      "key": ""})json");
@@ -112,7 +113,7 @@ TEST(ParseDiscoveryDocumentTest, ProgramKeyedByUuid) {
 }
 
 TEST(ParseDiscoveryDocumentTest, LearnerPathwayUsesContentTypeAndName) {
-  const std::vector<ContentRecord> records = ParseOk(R"json(
+  const std::vector<domain::ContentRecord> records = ParseOk(R"json(
     {"content_type": "learnerpathway",
      "uuid": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", "title": null,
      "name": "Pathway"})json");
@@ -123,14 +124,14 @@ TEST(ParseDiscoveryDocumentTest, LearnerPathwayUsesContentTypeAndName) {
 }
 
 TEST(ParseDiscoveryDocumentTest, AggregationKeyWinsOverContentType) {
-  const std::vector<ContentRecord> records = ParseOk(
+  const std::vector<domain::ContentRecord> records = ParseOk(
       R"({"aggregation_key": "program:x", "content_type": "course", "key": "k"})");
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].content_type, "program");
 }
 
 TEST(ParseDiscoveryDocumentTest, AggregationKeyWithoutColonFallsBack) {
-  const std::vector<ContentRecord> records = ParseOk(
+  const std::vector<domain::ContentRecord> records = ParseOk(
       R"({"aggregation_key": "course", "content_type": "course", "key": "k"})");
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].content_type, "course");
@@ -138,7 +139,7 @@ TEST(ParseDiscoveryDocumentTest, AggregationKeyWithoutColonFallsBack) {
 }
 
 TEST(ParseDiscoveryDocumentTest, KeepsUnicodeUnescaped) {
-  const std::vector<ContentRecord> records = ParseOk(
+  const std::vector<domain::ContentRecord> records = ParseOk(
       R"({"content_type": "course", "key": "k", "title": "Caf\u00e9 😀"})");
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].title, "Caf\xc3\xa9 \xf0\x9f\x98\x80");
@@ -149,13 +150,14 @@ TEST(ParseDiscoveryDocumentTest, KeepsUnicodeUnescaped) {
 }
 
 TEST(ParseDiscoveryDocumentTest, RejectsUnknownOrMissingType) {
-  ExpectInvalid(ParseDiscoveryDocument(R"({"key": "k"})"),
+  ExpectInvalid(domain::ParseDiscoveryDocument(R"({"key": "k"})"),
                 "expected one of course, courserun, program, learnerpathway");
+  ExpectInvalid(domain::ParseDiscoveryDocument(
+                    R"({"key": "k", "aggregation_key": "video:k"})"),
+                "content type \"video\"");
   ExpectInvalid(
-      ParseDiscoveryDocument(R"({"key": "k", "aggregation_key": "video:k"})"),
-      "content type \"video\"");
-  ExpectInvalid(ParseDiscoveryDocument(R"({"key": "k", "content_type": 3})"),
-                "expected one of");
+      domain::ParseDiscoveryDocument(R"({"key": "k", "content_type": 3})"),
+      "expected one of");
 }
 
 TEST(ParseDiscoveryDocumentTest, RejectsMissingKey) {
@@ -163,7 +165,7 @@ TEST(ParseDiscoveryDocumentTest, RejectsMissingKey) {
        {R"({"content_type": "course"})",
         R"({"content_type": "course", "key": "", "uuid": ""})",
         R"({"content_type": "course", "key": null, "uuid": 7})"}) {
-    ExpectInvalid(ParseDiscoveryDocument(doc), "\"key\" nor \"uuid\"");
+    ExpectInvalid(domain::ParseDiscoveryDocument(doc), "\"key\" nor \"uuid\"");
   }
 }
 
@@ -172,46 +174,48 @@ std::string CourseWithKey(const std::string& key) {
 }
 
 TEST(ParseDiscoveryDocumentTest, KeyLengthLimit) {
-  const std::string at_limit(kMaxContentKeyBytes, 'k');
-  const std::vector<ContentRecord> records = ParseOk(CourseWithKey(at_limit));
+  const std::string at_limit(common::kMaxContentKeyBytes, 'k');
+  const std::vector<domain::ContentRecord> records =
+      ParseOk(CourseWithKey(at_limit));
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].content_key, at_limit);
 
-  ExpectInvalid(ParseDiscoveryDocument(CourseWithKey(at_limit + "k")),
+  ExpectInvalid(domain::ParseDiscoveryDocument(CourseWithKey(at_limit + "k")),
                 "content key is 256 bytes; the limit is 255 bytes");
 }
 
 TEST(ParseDiscoveryDocumentTest, NestedRunKeyLengthLimit) {
   const std::string doc = R"({"content_type": "course", "key": "c",
       "course_runs": [{"key": "ok"}, {"key": ")" +
-                          std::string(kMaxContentKeyBytes + 1, 'r') + "\"}]}";
-  ExpectInvalid(ParseDiscoveryDocument(doc),
+                          std::string(common::kMaxContentKeyBytes + 1, 'r') +
+                          "\"}]}";
+  ExpectInvalid(domain::ParseDiscoveryDocument(doc),
                 "course_runs[1] key is 256 bytes; the limit is 255 bytes");
 }
 
 TEST(ParseDiscoveryDocumentTest, ParentKeyLengthLimit) {
   const std::string doc = R"({"aggregation_key": "courserun:)" +
-                          std::string(kMaxContentKeyBytes + 1, 'c') +
+                          std::string(common::kMaxContentKeyBytes + 1, 'c') +
                           R"(", "key": "run"})";
-  ExpectInvalid(ParseDiscoveryDocument(doc), "the limit is 255 bytes");
+  ExpectInvalid(domain::ParseDiscoveryDocument(doc), "the limit is 255 bytes");
 }
 
 TEST(ParseDiscoveryDocumentTest, RejectsNulCharacters) {
-  ExpectInvalid(ParseDiscoveryDocument(CourseWithKey("a\\u0000b")),
+  ExpectInvalid(domain::ParseDiscoveryDocument(CourseWithKey("a\\u0000b")),
                 "NUL character");
   // Anywhere in the document, since it is stored whole.
-  ExpectInvalid(ParseDiscoveryDocument(
+  ExpectInvalid(domain::ParseDiscoveryDocument(
                     R"({"content_type": "course", "key": "k",
                         "extra": {"deep": ["x\u0000"]}})"),
                 "NUL character");
-  ExpectInvalid(ParseDiscoveryDocument(
+  ExpectInvalid(domain::ParseDiscoveryDocument(
                     R"({"content_type": "course", "key": "k", "a\u0000": 1})"),
                 "NUL character");
 }
 
 TEST(ParseDiscoveryDocumentTest, RejectsNonObjects) {
   for (const char* doc : {"[]", "\"course\"", "42", "null"}) {
-    ExpectInvalid(ParseDiscoveryDocument(doc), "not a JSON object");
+    ExpectInvalid(domain::ParseDiscoveryDocument(doc), "not a JSON object");
   }
 }
 
@@ -220,7 +224,7 @@ TEST(ParseDiscoveryDocumentTest, RejectsInvalidJson) {
        {std::string(), std::string("{"), std::string("{\"key\": }"),
         CourseWithKey("k") + " trailing",
         std::string("{\"content_type\": \"course\", \"key\": \"\xff\"}")}) {
-    ExpectInvalid(ParseDiscoveryDocument(doc), "not valid JSON");
+    ExpectInvalid(domain::ParseDiscoveryDocument(doc), "not valid JSON");
   }
 }
 
@@ -228,9 +232,9 @@ TEST(ParseDiscoveryDocumentTest, RejectsDeepNestingWithoutCrashing) {
   const std::string doc = R"({"content_type": "course", "key": "k", "x": )" +
                           std::string(100000, '[') + std::string(100000, ']') +
                           "}";
-  ExpectInvalid(ParseDiscoveryDocument(doc), "nests deeper than");
+  ExpectInvalid(domain::ParseDiscoveryDocument(doc), "nests deeper than");
   // Brackets inside strings do not count.
-  const std::vector<ContentRecord> records =
+  const std::vector<domain::ContentRecord> records =
       ParseOk(R"({"content_type": "course", "key": "k", "x": ")" +
               std::string(1000, '[') + "\"}");
   EXPECT_EQ(records.size(), 1u);

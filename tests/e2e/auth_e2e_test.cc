@@ -27,6 +27,8 @@
 namespace ec {
 namespace {
 
+namespace v1 = ::enterprise_catalog::v1;
+
 using ::testing::HasSubstr;
 using Code = grpc::StatusCode;
 
@@ -225,12 +227,13 @@ class AuthTest : public testing::SharedStoreTest<> {
   static void SetUpTestSuite() {
     SharedStoreTest::SetUpTestSuite();
     if (env_ == nullptr) return;
-    ServerOptions options;
+    server::ServerOptions options;
     options.address = "127.0.0.1:0";
-    options.worker_threads = 2;
+    options.rpc_threads = 2;
     options.shutdown_grace = std::chrono::seconds(2);
     options.auth.jwt = testing::TestJwtConfig();
-    auto server = CatalogServer::Start(options, env_->store(), env_->store());
+    auto server =
+        server::CatalogServer::Start(options, env_->store(), env_->store());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
     channel_ = new std::shared_ptr<grpc::Channel>(
@@ -254,7 +257,7 @@ class AuthTest : public testing::SharedStoreTest<> {
   storage::CatalogRow StoreCatalog(const std::string& enterprise,
                                    const std::string& filter) {
     storage::NewCatalog c;
-    c.uuid = NewUuidV4();
+    c.uuid = common::NewUuidV4();
     c.title = "Catalog";
     c.enterprise_uuid = enterprise;
     c.filter = testing::Filter(filter);
@@ -275,7 +278,8 @@ class AuthTest : public testing::SharedStoreTest<> {
                         *id, testing::Records({testing::CourseDoc(key, "C")}))
                     .ok());
     auto job = env_->store()->EnqueueForCatalog(
-        row.uuid, storage::JobReason::kRequested, false, 3, SystemNowMicros());
+        row.uuid, storage::JobReason::kRequested, false, 3,
+        common::SystemNowMicros());
     EXPECT_TRUE(job.ok()) << job.status();
     return Side{enterprise, row.uuid, job.ok() ? job->job.uuid : "", key};
   }
@@ -315,14 +319,14 @@ class AuthTest : public testing::SharedStoreTest<> {
     return "JWT " + testing::Hs256Token(spec);
   }
 
-  static CatalogServer* server_;
+  static server::CatalogServer* server_;
   static std::shared_ptr<grpc::Channel>* channel_;
   std::unique_ptr<Stub> stub_;
   Side a_;
   Side b_;
 };
 
-CatalogServer* AuthTest::server_ = nullptr;
+server::CatalogServer* AuthTest::server_ = nullptr;
 std::shared_ptr<grpc::Channel>* AuthTest::channel_ = nullptr;
 
 TEST_F(AuthTest, NoTokenIsUnauthenticated) {
@@ -388,7 +392,7 @@ TEST_F(AuthTest, ServiceRole) {
 TEST_F(AuthTest, ForeignCatalogLooksExactlyLikeAMissingOne) {
   const std::string header =
       Jwt({std::string("enterprise_catalog_admin:") + kEnterpriseA});
-  for (const std::string& uuid : {b_.catalog, NewUuidV4()}) {
+  for (const std::string& uuid : {b_.catalog, common::NewUuidV4()}) {
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", header);
     v1::GetCatalogMetadataRequest req;
@@ -542,12 +546,13 @@ TEST_F(AuthTest, HealthAndReflectionNeedNoToken) {
 }
 
 TEST_F(AuthTest, ReflectionCanBeTurnedOff) {
-  ServerOptions options;
+  server::ServerOptions options;
   options.address = "127.0.0.1:0";
-  options.worker_threads = 1;
+  options.rpc_threads = 1;
   options.auth.jwt = testing::TestJwtConfig();
   options.reflection = false;
-  auto server = CatalogServer::Start(options, env_->store(), env_->store());
+  auto server =
+      server::CatalogServer::Start(options, env_->store(), env_->store());
   ASSERT_TRUE(server.ok()) << server.status();
   auto channel =
       grpc::CreateChannel("127.0.0.1:" + std::to_string((*server)->port()),

@@ -169,10 +169,10 @@ std::string LearnerOf(const std::string& enterprise) {
   return testing::Hs256Token(spec);
 }
 
-ServerOptions TestServerOptions(const std::string& address) {
-  ServerOptions options;
+server::ServerOptions TestServerOptions(const std::string& address) {
+  server::ServerOptions options;
   options.address = address;
-  options.worker_threads = 2;
+  options.rpc_threads = 2;
   options.shutdown_grace = std::chrono::seconds(2);
   options.auth.jwt = testing::TestJwtConfig();
   // One attempt per job, so that one failed crawl FAILs the job.
@@ -185,8 +185,8 @@ class CatalogctlTest : public testing::SharedStoreTest<> {
   static void SetUpTestSuite() {
     SharedStoreTest::SetUpTestSuite();
     if (env_ == nullptr) return;
-    auto server = CatalogServer::Start(TestServerOptions("127.0.0.1:0"),
-                                       env_->store(), env_->store());
+    auto server = server::CatalogServer::Start(TestServerOptions("127.0.0.1:0"),
+                                               env_->store(), env_->store());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
   }
@@ -245,8 +245,8 @@ class CatalogctlTest : public testing::SharedStoreTest<> {
   // for one to be queued.
   storage::LeasedJob LeaseJob() {
     for (int i = 0; i < 200; ++i) {
-      auto lease =
-          env_->store()->Lease("test-worker", 60'000'000, SystemNowMicros());
+      auto lease = env_->store()->Lease("test-worker", 60'000'000,
+                                        common::SystemNowMicros());
       if (!lease.ok()) {
         ADD_FAILURE() << lease.status();
         break;
@@ -258,11 +258,11 @@ class CatalogctlTest : public testing::SharedStoreTest<> {
     return storage::LeasedJob{};
   }
 
-  static CatalogServer* server_;
+  static server::CatalogServer* server_;
   std::string token_;
 };
 
-CatalogServer* CatalogctlTest::server_ = nullptr;
+server::CatalogServer* CatalogctlTest::server_ = nullptr;
 
 TEST_F(CatalogctlTest, EverySubcommandAgainstALiveServer) {
   // create-catalog, with every kind of flag.
@@ -495,7 +495,7 @@ TEST_F(CatalogctlTest, RefreshWaitReportsHowTheJobEnded) {
   // the one catalogctl's refresh queues: leasing waits for it.
   ASSERT_TRUE(env_->store()
                   ->CompleteWithCrawl(LeaseJob(), testing::Records(two), {}, {},
-                                      SystemNowMicros())
+                                      common::SystemNowMicros())
                   .ok());
   auto start = [&] {
     return std::make_unique<Ctl>(
@@ -510,7 +510,7 @@ TEST_F(CatalogctlTest, RefreshWaitReportsHowTheJobEnded) {
   auto waiting = start();
   ASSERT_TRUE(env_->store()
                   ->CompleteWithCrawl(LeaseJob(), testing::Records(two), {}, {},
-                                      SystemNowMicros())
+                                      common::SystemNowMicros())
                   .ok());
   RunResult done = waiting->Wait();
   EXPECT_EQ(done.exit_code, 0) << done.err;
@@ -520,14 +520,14 @@ TEST_F(CatalogctlTest, RefreshWaitReportsHowTheJobEnded) {
 
   // HELD (a guardrail that holds any removal): 9, FAILED_PRECONDITION.
   waiting = start();
-  storage::GuardrailPolicy strict;
+  domain::GuardrailPolicy strict;
   strict.max_removal_share = 0;
   strict.min_members = 0;
   ASSERT_TRUE(env_->store()
                   ->CompleteWithCrawl(
                       LeaseJob(),
                       testing::Records({testing::CourseDoc("edX+One", "One")}),
-                      {}, strict, SystemNowMicros())
+                      {}, strict, common::SystemNowMicros())
                   .ok());
   RunResult held = waiting->Wait();
   EXPECT_EQ(held.exit_code, 9) << held.err;
@@ -540,7 +540,8 @@ TEST_F(CatalogctlTest, RefreshWaitReportsHowTheJobEnded) {
   waiting = start();
   ASSERT_TRUE(env_->store()
                   ->FailAttempt(LeaseJob(), "discovery said 503", {},
-                                SystemNowMicros(), SystemNowMicros())
+                                common::SystemNowMicros(),
+                                common::SystemNowMicros())
                   .ok());
   RunResult failed = waiting->Wait();
   EXPECT_EQ(failed.exit_code, 10) << failed.err;
@@ -568,7 +569,7 @@ TEST_F(CatalogctlTest, ReadsRetryUntilTheServerIsUpAndWritesDoNot) {
       {"--retries", "10", "--timeout", "30", "delete-catalog", "--uuid", uuid},
       env);
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  auto late = CatalogServer::Start(
+  auto late = server::CatalogServer::Start(
       TestServerOptions("127.0.0.1:" + std::to_string(port)), env_->store(),
       env_->store());
   ASSERT_TRUE(late.ok()) << late.status();

@@ -20,6 +20,8 @@
 namespace ec {
 namespace {
 
+namespace v1 = ::enterprise_catalog::v1;
+
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -39,14 +41,14 @@ class GrpcTest : public testing::SharedStoreTest<> {
   static void SetUpTestSuite() {
     SharedStoreTest::SetUpTestSuite();
     if (env_ == nullptr) return;
-    ServerOptions options;
+    server::ServerOptions options;
     options.address = "127.0.0.1:0";
-    options.worker_threads = 2;
+    options.rpc_threads = 2;
     options.shutdown_grace = std::chrono::seconds(2);
     // These tests are about the API's behaviour; who may call it is
     // auth_e2e_test's subject.
     options.auth.disabled = true;
-    auto server = CatalogServer::Start(options, env_->store());
+    auto server = server::CatalogServer::Start(options, env_->store());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
     channel_ = new std::shared_ptr<grpc::Channel>(
@@ -113,18 +115,19 @@ class GrpcTest : public testing::SharedStoreTest<> {
     return stub_->ContainsContentItems(Ctx().get(), req, out).error_code();
   }
 
-  static CatalogServer* server_;
+  static server::CatalogServer* server_;
   static std::shared_ptr<grpc::Channel>* channel_;
   std::unique_ptr<v1::EnterpriseCatalogService::Stub> stub_;
 };
 
-CatalogServer* GrpcTest::server_ = nullptr;
+server::CatalogServer* GrpcTest::server_ = nullptr;
 std::shared_ptr<grpc::Channel>* GrpcTest::channel_ = nullptr;
 
 TEST_F(GrpcTest, CreateGeneratesUuidAndHashesLikeDjango) {
   v1::Catalog created =
       Create(R"({"content_type": ["political", "unit", "market"]})");
-  EXPECT_TRUE(NormalizeUuid(created.uuid()).has_value()) << created.uuid();
+  EXPECT_TRUE(common::NormalizeUuid(created.uuid()).has_value())
+      << created.uuid();
   EXPECT_EQ(created.content_filter_hash(), "35584b583415a5bd4e51cc70d898a0eb");
   EXPECT_FALSE(created.catalog_query_uuid().empty());
   EXPECT_THAT(created.enabled_course_modes(),
@@ -205,7 +208,7 @@ TEST_F(GrpcTest, CreateRejectsBadInputWithActionableMessages) {
 
 TEST_F(GrpcTest, GetAndDeleteReportNotFoundAndInvalidUuid) {
   v1::GetCatalogRequest get;
-  get.set_uuid(NewUuidV4());
+  get.set_uuid(common::NewUuidV4());
   v1::Catalog out;
   EXPECT_EQ(stub_->GetCatalog(Ctx().get(), get, &out).error_code(),
             grpc::StatusCode::NOT_FOUND);
@@ -258,7 +261,7 @@ TEST_F(GrpcTest, UpdateHonoursTheFieldMask) {
     EXPECT_THAT(s.error_message(), HasSubstr("update_mask")) << path;
   }
   v1::UpdateCatalogRequest missing = req;
-  missing.mutable_catalog()->set_uuid(NewUuidV4());
+  missing.mutable_catalog()->set_uuid(common::NewUuidV4());
   EXPECT_EQ(stub_->UpdateCatalog(Ctx().get(), missing, &updated).error_code(),
             grpc::StatusCode::NOT_FOUND);
 }
@@ -328,7 +331,7 @@ TEST_F(GrpcTest, ContainsAnswersPerKeyInRequestOrder) {
             grpc::StatusCode::OK);
   EXPECT_TRUE(resp.contains_all());
 
-  EXPECT_EQ(Contains(NewUuidV4(), {"edX+DemoX"}, &resp),
+  EXPECT_EQ(Contains(common::NewUuidV4(), {"edX+DemoX"}, &resp),
             grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Contains("bad", {"edX+DemoX"}, &resp),
             grpc::StatusCode::INVALID_ARGUMENT);
@@ -523,7 +526,7 @@ TEST_F(GrpcTest, CustomerContainsListsMatchingCatalogs) {
       stub_->CustomerContainsContentItems(Ctx().get(), req, &resp).ok());
   EXPECT_TRUE(resp.contains_any());
   EXPECT_THAT(resp.catalog_uuids(), ElementsAre(a1.uuid()));
-  req.set_enterprise_uuid(NewUuidV4());
+  req.set_enterprise_uuid(common::NewUuidV4());
   ASSERT_TRUE(
       stub_->CustomerContainsContentItems(Ctx().get(), req, &resp).ok());
   EXPECT_FALSE(resp.contains_any());
@@ -603,7 +606,7 @@ TEST_F(GrpcTest, CatalogMetadataPagesThroughEverythingOnce) {
   EXPECT_EQ(stub_->GetCatalogMetadata(Ctx().get(), big, &resp).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
   big.set_page_size(0);
-  big.set_catalog_uuid(NewUuidV4());
+  big.set_catalog_uuid(common::NewUuidV4());
   EXPECT_EQ(stub_->GetCatalogMetadata(Ctx().get(), big, &resp).error_code(),
             grpc::StatusCode::NOT_FOUND);
 }
@@ -698,21 +701,21 @@ TEST_F(GrpcTest, ReflectionListsTheService) {
 }
 
 TEST(GrpcUnavailableTest, UnreachableDatabaseIsUnavailable) {
-  const storage::PgConfig config = testing::UnreachableDatabaseConfig();
-  auto store = storage::PgCatalogStore::Create(config);
+  const storage::pg::PgConfig config = testing::UnreachableDatabaseConfig();
+  auto store = storage::pg::PgCatalogStore::Create(config);
   ASSERT_TRUE(store.ok());
-  ServerOptions options;
+  server::ServerOptions options;
   options.address = "127.0.0.1:0";
-  options.worker_threads = 1;
+  options.rpc_threads = 1;
   options.auth.disabled = true;
-  auto server = CatalogServer::Start(options, store->get());
+  auto server = server::CatalogServer::Start(options, store->get());
   ASSERT_TRUE(server.ok()) << server.status();
   auto stub = v1::EnterpriseCatalogService::NewStub(
       grpc::CreateChannel("127.0.0.1:" + std::to_string((*server)->port()),
                           grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   v1::ContainsContentItemsRequest req;
-  req.set_catalog_uuid(NewUuidV4());
+  req.set_catalog_uuid(common::NewUuidV4());
   req.add_content_keys("edX+DemoX");
   v1::ContainsContentItemsResponse resp;
   grpc::Status s = stub->ContainsContentItems(&ctx, req, &resp);

@@ -17,11 +17,11 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "app/monitor.h"
 #include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
 #include "metrics/http_endpoint.h"
 #include "metrics/metrics.h"
 #include "server/catalog_server.h"
-#include "app/monitor.h"
 #include "spdlog/sinks/ostream_sink.h"
 #include "tests/support/child_process.h"
 #include "tests/support/grpc_health.h"
@@ -90,13 +90,14 @@ class ObservabilityTest : public testing::SharedStoreTest<> {
   void SetUp() override {
     SharedStoreTest::SetUp();
     if (HasFatalFailure()) return;
-    ServerOptions options;
+    server::ServerOptions options;
     options.address = "127.0.0.1:0";
-    options.worker_threads = 2;
+    options.rpc_threads = 2;
     options.shutdown_grace = std::chrono::seconds(2);
     options.auth.disabled = true;
     options.call_log_level = spdlog::level::info;
-    auto server = CatalogServer::Start(options, env_->store(), env_->store());
+    auto server =
+        server::CatalogServer::Start(options, env_->store(), env_->store());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     channel_ =
@@ -113,17 +114,17 @@ class ObservabilityTest : public testing::SharedStoreTest<> {
 
   // A monitor on `database` that reports to the server's health checking,
   // and the metrics endpoint answering its probes.
-  void StartMonitor(const storage::PgConfig& database) {
+  void StartMonitor(const storage::pg::PgConfig& database) {
     endpoint_.reset();
     monitor_.reset();
-    MonitorOptions options;
+    app::MonitorOptions options;
     options.database = database;
     options.check_interval = std::chrono::hours(1);  // checks run by hand
-    CatalogServer* server = server_.get();
-    monitor_ = std::make_unique<ServiceMonitor>(
+    server::CatalogServer* server = server_.get();
+    monitor_ = std::make_unique<app::ServiceMonitor>(
         options, [server](bool up) { server->SetDatabaseHealthy(up); });
     monitor_->Start();
-    ServiceMonitor* monitor = monitor_.get();
+    app::ServiceMonitor* monitor = monitor_.get();
     auto endpoint = metrics::HttpEndpoint::Start(
         "127.0.0.1:0", {.live = [] { return true; },
                         .ready = [monitor] { return monitor->ready(); }});
@@ -163,10 +164,10 @@ class ObservabilityTest : public testing::SharedStoreTest<> {
     return stub_->CreateCatalog(&ctx, request, &out);
   }
 
-  std::unique_ptr<CatalogServer> server_;
+  std::unique_ptr<server::CatalogServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::EnterpriseCatalogService::Stub> stub_;
-  std::unique_ptr<ServiceMonitor> monitor_;
+  std::unique_ptr<app::ServiceMonitor> monitor_;
   std::unique_ptr<metrics::HttpEndpoint> endpoint_;
 };
 

@@ -15,10 +15,10 @@
 #include <gtest/gtest.h>
 
 #include "common/uuid.h"
-#include "tools/discovery_stub/stub_server.h"
 #include "tests/support/child_process.h"
 #include "tests/support/test_env.h"
 #include "tests/support/test_tokens.h"
+#include "tools/discovery_stub/stub_server.h"
 
 namespace ec {
 namespace {
@@ -134,7 +134,7 @@ TEST(PythonStubsTest, GeneratedStubsDriveALiveServer) {
     // Each run has its own enterprise, so that CustomerContainsContentItems
     // sees only that run's catalog; its admin may do everything the test
     // does.
-    const std::string enterprise = NewUuidV4();
+    const std::string enterprise = common::NewUuidV4();
     testing::TokenSpec admin;
     admin.roles = {"enterprise_catalog_admin:" + enterprise};
     CommandResult test = RunCommand(

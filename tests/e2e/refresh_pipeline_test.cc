@@ -14,17 +14,19 @@
 #include <gtest/gtest.h>
 
 #include "common/uuid.h"
+#include "core/catalog_core.h"
 #include "discovery/discovery_client.h"
 #include "google/protobuf/util/json_util.h"
 #include "metrics/metrics.h"
-#include "core/catalog_core.h"
 #include "storage/pg/pg_health.h"
-#include "tools/discovery_stub/stub_server.h"
 #include "tests/support/test_env.h"
+#include "tools/discovery_stub/stub_server.h"
 #include "workers/refresh_worker.h"
 
 namespace ec {
 namespace {
+
+namespace v1 = ::enterprise_catalog::v1;
 
 using storage::JobState;
 using storage::Micros;
@@ -53,17 +55,15 @@ class RefreshTest : public testing::SharedStoreTest<4> {
     discovery_.request_timeout = std::chrono::milliseconds(5000);
     config_.threads = 1;
     config_.lease = std::chrono::seconds(30);
-    config_.max_attempts = 3;
-    config_.retry_base = std::chrono::seconds(60);
-    config_.retry_max = std::chrono::seconds(600);
-    config_.max_age = std::chrono::hours(12);
+    config_.policy.max_attempts = 3;
+    config_.policy.retry_base = std::chrono::seconds(60);
+    config_.policy.retry_max = std::chrono::seconds(600);
+    config_.policy.max_age = std::chrono::hours(12);
     config_.owner = "test";
-    RefreshPolicy policy;
-    policy.max_age = std::chrono::hours(12);
-    policy.max_attempts = 3;
-    policy.clock = [this] { return now_.load(); };
-    core_ = std::make_unique<CatalogCore>(env_->store(), env_->store(), policy,
-                                          PageTokenCodec::WithRandomSecret());
+    core_ = std::make_unique<core::CatalogCore>(
+        env_->store(), env_->store(), config_.policy,
+        common::PageTokenCodec::WithRandomSecret(),
+        [this] { return now_.load(); });
   }
 
   static stub::DatasetSpec DefaultDataset() {
@@ -208,7 +208,7 @@ class RefreshTest : public testing::SharedStoreTest<4> {
   discovery::DiscoveryConfig discovery_;
   workers::WorkerConfig config_;
   std::atomic<Micros> now_{kT0};
-  std::unique_ptr<CatalogCore> core_;
+  std::unique_ptr<core::CatalogCore> core_;
   const auth::Principal kOperator =
       auth::Principal::FromRoles("test", {"enterprise_openedx_operator:*"});
   std::unique_ptr<workers::RefreshWorker> worker_;
@@ -280,7 +280,7 @@ TEST_F(RefreshTest, OutcomesReachTheMetrics) {
             discovery_.max_attempts);
 
   // The freshness sample sees the query's age on the pipeline's clock.
-  storage::PgHealthProbe probe(env_->config());
+  storage::pg::PgHealthProbe probe(env_->config());
   auto sample = probe.Sample(5, now_.load());
   ASSERT_TRUE(sample.ok()) << sample.status();
   EXPECT_EQ(sample->queries_in_use, 1);

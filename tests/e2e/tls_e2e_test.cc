@@ -18,6 +18,8 @@
 namespace ec {
 namespace {
 
+namespace v1 = ::enterprise_catalog::v1;
+
 constexpr char kEnterprise[] = "cccccccc-cccc-4ccc-8ccc-cccccccccccc";
 
 class TlsTest : public testing::SharedStoreTest<> {
@@ -46,7 +48,7 @@ class TlsTest : public testing::SharedStoreTest<> {
     ASSERT_NE(env_, nullptr);
     ASSERT_TRUE(env_->Truncate().ok());
     storage::NewCatalog c;
-    c.uuid = NewUuidV4();
+    c.uuid = common::NewUuidV4();
     c.title = "Over TLS";
     c.enterprise_uuid = kEnterprise;
     c.filter = testing::Filter(R"({"content_type": "course"})");
@@ -56,15 +58,15 @@ class TlsTest : public testing::SharedStoreTest<> {
     catalog_ = row->uuid;
   }
 
-  std::unique_ptr<CatalogServer> Start(bool mutual) {
-    ServerOptions options;
+  std::unique_ptr<server::CatalogServer> Start(bool mutual) {
+    server::ServerOptions options;
     options.address = "127.0.0.1:0";
-    options.worker_threads = 1;
+    options.rpc_threads = 1;
     options.auth.jwt = testing::TestJwtConfig();
     options.tls.cert_file = *dir_ + "/server.pem";
     options.tls.key_file = *dir_ + "/server.key";
     if (mutual) options.tls.client_ca_file = *dir_ + "/ca.pem";
-    auto server = CatalogServer::Start(options, env_->store());
+    auto server = server::CatalogServer::Start(options, env_->store());
     EXPECT_TRUE(server.ok()) << server.status();
     return server.ok() ? std::move(*server) : nullptr;
   }
@@ -151,12 +153,13 @@ TEST_F(TlsTest, TlsDoesNotReplaceTheToken) {
 }
 
 TEST_F(TlsTest, UnreadableFilesNameTheSetting) {
-  ServerOptions options;
+  server::ServerOptions options;
   options.address = "127.0.0.1:0";
+  options.rpc_threads = 1;
   options.auth.jwt = testing::TestJwtConfig();
   options.tls.cert_file = *dir_ + "/missing.pem";
   options.tls.key_file = *dir_ + "/server.key";
-  auto server = CatalogServer::Start(options, env_->store());
+  auto server = server::CatalogServer::Start(options, env_->store());
   ASSERT_FALSE(server.ok());
   EXPECT_THAT(std::string(server.status().message()),
               ::testing::HasSubstr("ENTERPRISE_CATALOG_TLS_CERT_FILE"));

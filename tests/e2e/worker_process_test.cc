@@ -16,14 +16,14 @@
 #include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
 
 #include "absl/status/statusor.h"
-#include "domain/canonical_json.h"
 #include "common/clock.h"
 #include "common/uuid.h"
+#include "domain/canonical_json.h"
 #include "google/protobuf/util/json_util.h"
-#include "tools/discovery_stub/stub_server.h"
 #include "tests/support/child_process.h"
 #include "tests/support/test_env.h"
 #include "tests/support/test_tokens.h"
+#include "tools/discovery_stub/stub_server.h"
 
 namespace ec {
 namespace {
@@ -68,10 +68,10 @@ std::vector<std::string> WorkerEnv(
 // A catalog of courses and a requested refresh job for it, on the real clock
 // the worker processes use. Returns the job's uuid.
 absl::StatusOr<std::string> CreateCatalogAndJob(
-    storage::PgCatalogStore& store, const std::string& title,
+    storage::pg::PgCatalogStore& store, const std::string& title,
     const std::vector<std::string>& enabled_course_modes = {}) {
   storage::NewCatalog catalog;
-  catalog.uuid = NewUuidV4();
+  catalog.uuid = common::NewUuidV4();
   catalog.title = title;
   catalog.enterprise_uuid = "11111111-1111-4111-8111-111111111111";
   catalog.filter = testing::Filter(R"({"content_type": "course"})");
@@ -81,7 +81,7 @@ absl::StatusOr<std::string> CreateCatalogAndJob(
   }
   auto job =
       store.EnqueueForCatalog(catalog.uuid, storage::JobReason::kRequested,
-                              false, 3, SystemNowMicros());
+                              false, 3, common::SystemNowMicros());
   if (!job.ok()) return job.status();
   return job->job.uuid;
 }
@@ -90,7 +90,7 @@ absl::StatusOr<std::string> CreateCatalogAndJob(
 // `pages` search pages, polling until `deadline`. Returns the job's lease
 // owner then, or "" if that did not happen in time.
 absl::StatusOr<std::string> WaitUntilRunning(
-    storage::PgCatalogStore& store, const stub::DiscoveryStub& discovery,
+    storage::pg::PgCatalogStore& store, const stub::DiscoveryStub& discovery,
     const std::string& job_uuid, int pages,
     std::chrono::steady_clock::time_point deadline) {
   while (std::chrono::steady_clock::now() < deadline) {
@@ -108,7 +108,7 @@ absl::StatusOr<std::string> WaitUntilRunning(
 TEST(WorkerProcessTest, KilledWorkersJobIsFinishedByAnother) {
   auto env = testing::StoreEnv::Create(2);
   ASSERT_TRUE(env.ok()) << env.status();
-  storage::PgCatalogStore* store = (*env)->store();
+  storage::pg::PgCatalogStore* store = (*env)->store();
 
   stub::DiscoveryStub::Options options;
   options.dataset.seed = 11;
@@ -175,7 +175,7 @@ TEST(WorkerProcessTest, KilledWorkersJobIsFinishedByAnother) {
 TEST(WorkerProcessTest, SigtermMidCrawlReleasesTheLeaseAndExitsZero) {
   auto env = testing::StoreEnv::Create(1);
   ASSERT_TRUE(env.ok()) << env.status();
-  storage::PgCatalogStore* store = (*env)->store();
+  storage::pg::PgCatalogStore* store = (*env)->store();
   stub::DiscoveryStub::Options options;
   options.dataset.seed = 12;
   options.dataset.courses = 100;

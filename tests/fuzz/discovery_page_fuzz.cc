@@ -19,17 +19,17 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "domain/content.h"
 #include "common/limits.h"
 #include "discovery/search_page.h"
+#include "domain/content.h"
 #include "nlohmann/json.hpp"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
 
 void CheckDocument(const std::string& document) {
-  const absl::StatusOr<std::vector<ec::ContentRecord>> records =
-      ec::ParseDiscoveryDocument(document);
+  const absl::StatusOr<std::vector<ec::domain::ContentRecord>> records =
+      ec::domain::ParseDiscoveryDocument(document);
   if (!records.ok()) {
     EC_FUZZ_CHECK(records.status().code() == absl::StatusCode::kInvalidArgument,
                   "a refused document must be INVALID_ARGUMENT");
@@ -37,14 +37,16 @@ void CheckDocument(const std::string& document) {
   }
   EC_FUZZ_CHECK(!records->empty(), "an accepted document yields no record");
   for (size_t i = 0; i < records->size(); ++i) {
-    const ec::ContentRecord& record = (*records)[i];
-    EC_FUZZ_CHECK(ec::IsKnownContentType(record.content_type),
+    const ec::domain::ContentRecord& record = (*records)[i];
+    EC_FUZZ_CHECK(ec::domain::IsKnownContentType(record.content_type),
                   "record with an unknown content type");
-    EC_FUZZ_CHECK(!record.content_key.empty() &&
-                      record.content_key.size() <= ec::kMaxContentKeyBytes,
-                  "record key empty or over kMaxContentKeyBytes");
-    EC_FUZZ_CHECK(record.parent_content_key.size() <= ec::kMaxContentKeyBytes,
-                  "parent key over kMaxContentKeyBytes");
+    EC_FUZZ_CHECK(
+        !record.content_key.empty() &&
+            record.content_key.size() <= ec::common::kMaxContentKeyBytes,
+        "record key empty or over common::kMaxContentKeyBytes");
+    EC_FUZZ_CHECK(
+        record.parent_content_key.size() <= ec::common::kMaxContentKeyBytes,
+        "parent key over common::kMaxContentKeyBytes");
     EC_FUZZ_CHECK(record.derived == (i > 0), "only nested runs are derived");
     EC_FUZZ_CHECK(!record.derived || record.content_type == "courserun",
                   "a derived record is not a course run");
@@ -79,7 +81,7 @@ void CheckDeepBodiesAreRefusedFast() {
       EC_FUZZ_CHECK(elapsed < std::chrono::seconds(1),
                     "refusing a body nested 100k deep took over a second");
       const std::string document = body.substr(body.find('[') + 1);
-      EC_FUZZ_CHECK(!ec::ParseDiscoveryDocument(document).ok(),
+      EC_FUZZ_CHECK(!ec::domain::ParseDiscoveryDocument(document).ok(),
                     "a document nested 100k deep was accepted");
     }
   }

@@ -13,8 +13,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "domain/canonical_json.h"
 #include "common/limits.h"
+#include "domain/canonical_json.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "tests/fuzz/fuzz_check.h"
@@ -36,8 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!google::protobuf::util::JsonStringToMessage(input, &filter).ok()) {
     return 0;
   }
-  const absl::StatusOr<ec::CanonicalFilter> first =
-      ec::CanonicalizeFilter(filter);
+  const absl::StatusOr<ec::domain::CanonicalFilter> first =
+      ec::domain::CanonicalizeFilter(filter);
   if (!first.ok()) {
     EC_FUZZ_CHECK(first.status().code() == absl::StatusCode::kInvalidArgument,
                   "a refused filter must be INVALID_ARGUMENT");
@@ -45,10 +45,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   EC_FUZZ_CHECK(first->hash.size() == 32 && IsLowerHex(first->hash),
                 "hash is not 32 lower-case hex characters");
-  EC_FUZZ_CHECK(first->hash == ec::Md5Hex(first->json),
+  EC_FUZZ_CHECK(first->hash == ec::domain::Md5Hex(first->json),
                 "hash is not the md5 of the canonical json");
-  EC_FUZZ_CHECK(first->json.size() <= ec::kMaxFilterBytes,
-                "canonical json exceeds kMaxFilterBytes");
+  EC_FUZZ_CHECK(first->json.size() <= ec::common::kMaxFilterBytes,
+                "canonical json exceeds common::kMaxFilterBytes");
   EC_FUZZ_CHECK(!first->json.empty() && first->json.front() == '{' &&
                     first->json.back() == '}',
                 "canonical json of a Struct is not an object");
@@ -57,8 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   EC_FUZZ_CHECK(
       google::protobuf::util::JsonStringToMessage(first->json, &reparsed).ok(),
       "canonical json does not parse back into a Struct");
-  const absl::StatusOr<ec::CanonicalFilter> second =
-      ec::CanonicalizeFilter(reparsed);
+  const absl::StatusOr<ec::domain::CanonicalFilter> second =
+      ec::domain::CanonicalizeFilter(reparsed);
   EC_FUZZ_CHECK(second.ok(), "canonical json is refused when re-read");
   EC_FUZZ_CHECK(second->json == first->json,
                 "canonicalization is not idempotent (json differs)");

@@ -17,8 +17,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "auth/jwt_verifier.h"
-#include "domain/canonical_json.h"
 #include "common/page_token.h"
+#include "domain/canonical_json.h"
 #include "tests/fuzz/fuzz_seeds.h"
 
 namespace {
@@ -35,7 +35,7 @@ std::string B64(const std::string& bytes) {
 }
 
 Files PageTokenSeeds() {
-  const ec::PageTokenCodec codec(ec::fuzz::kPageTokenSecret);
+  const ec::common::PageTokenCodec codec(ec::fuzz::kPageTokenSecret);
   const std::string scope(ec::fuzz::kPageTokenScope);
   Files files = {
       {"token_content_key",
@@ -57,13 +57,14 @@ Files PageTokenSeeds() {
                     "course-v1:edX+DemoX+Demo_Course")},
       {"token_empty_scope", codec.Encode("", "course:edX+DemoX")},
       {"token_other_secret",
-       ec::PageTokenCodec("another-secret-of-enough-bytes")
+       ec::common::PageTokenCodec("another-secret-of-enough-bytes")
            .Encode(scope, "course-v1:edX+DemoX+Demo_Course")},
       // The retired v1 layout: version 1 | md5(scope)[:8] | position.
       {"token_v1_layout",
-       B64(absl::StrCat("\x01",
-                        absl::HexStringToBytes(ec::Md5Hex(scope).substr(0, 16)),
-                        "course-v1:edX+DemoX+Demo_Course"))},
+       B64(absl::StrCat(
+           "\x01",
+           absl::HexStringToBytes(ec::domain::Md5Hex(scope).substr(0, 16)),
+           "course-v1:edX+DemoX+Demo_Course"))},
       {"token_padded", codec.Encode(scope, "ab") + "=="},
       {"token_std_base64_chars", "+/+/AAAAAAAAAAAAAAAAAAAAAAAA"},
       {"empty", ""},

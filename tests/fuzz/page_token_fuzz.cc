@@ -25,9 +25,9 @@ namespace {
 
 using ec::fuzz::kPageTokenScope;
 
-const ec::PageTokenCodec& Codec() {
-  static const ec::PageTokenCodec* codec =
-      new ec::PageTokenCodec(ec::fuzz::kPageTokenSecret);
+const ec::common::PageTokenCodec& Codec() {
+  static const ec::common::PageTokenCodec* codec =
+      new ec::common::PageTokenCodec(ec::fuzz::kPageTokenSecret);
   return *codec;
 }
 
@@ -70,10 +70,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   EC_FUZZ_CHECK(!token.empty() && IsBase64Url(token),
                 "token is not unpadded base64url");
   const absl::StatusOr<std::string> decoded = Codec().Decode(token, scope);
-  if (token.size() > ec::kMaxPageTokenBytes) {
+  if (token.size() > ec::common::kMaxPageTokenBytes) {
     EC_FUZZ_CHECK(!decoded.ok() && decoded.status().code() ==
                                        absl::StatusCode::kInvalidArgument,
-                  "a token over kMaxPageTokenBytes was not refused");
+                  "a token over common::kMaxPageTokenBytes was not refused");
     return 0;
   }
   EC_FUZZ_CHECK(decoded.ok(), "the codec refused its own token");

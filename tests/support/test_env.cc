@@ -16,16 +16,16 @@ absl::StatusOr<std::unique_ptr<StoreEnv>> StoreEnv::Create(int pool_size) {
   auto db = PgTestDatabase::Create();
   if (!db.ok()) return db.status();
   env->db_ = std::move(*db);
-  auto migrated = storage::Migrate(env->config());
+  auto migrated = storage::pg::Migrate(env->config());
   if (!migrated.ok()) return migrated.status();
-  auto store = storage::PgCatalogStore::Create(env->config());
+  auto store = storage::pg::PgCatalogStore::Create(env->config());
   if (!store.ok()) return store.status();
   env->store_ = std::move(*store);
   return env;
 }
 
-storage::PgConfig StoreEnv::config() const {
-  storage::PgConfig config;
+storage::pg::PgConfig StoreEnv::config() const {
+  storage::pg::PgConfig config;
   config.url = db_->dsn();
   config.pool_size = pool_size_;
   return config;
@@ -68,8 +68,8 @@ absl::StatusOr<std::string> StoreEnv::QueryText(const std::string& sql) {
   }
 }
 
-storage::PgConfig UnreachableDatabaseConfig() {
-  storage::PgConfig config;
+storage::pg::PgConfig UnreachableDatabaseConfig() {
+  storage::pg::PgConfig config;
   config.url =
       "postgresql://postgres@/nodb?host=/nonexistent-ec-socket-dir&port=1";
   config.pool_size = 1;
@@ -123,10 +123,11 @@ std::string PathwayDoc(const std::string& uuid, const std::string& title) {
       .dump();
 }
 
-std::vector<ContentRecord> Records(const std::vector<std::string>& docs) {
-  std::vector<ContentRecord> out;
+std::vector<domain::ContentRecord> Records(
+    const std::vector<std::string>& docs) {
+  std::vector<domain::ContentRecord> out;
   for (const auto& doc : docs) {
-    auto parsed = ParseDiscoveryDocument(doc);
+    auto parsed = domain::ParseDiscoveryDocument(doc);
     EXPECT_TRUE(parsed.ok()) << parsed.status() << " for " << doc;
     if (!parsed.ok()) continue;
     for (auto& rec : *parsed) out.push_back(std::move(rec));
@@ -134,13 +135,13 @@ std::vector<ContentRecord> Records(const std::vector<std::string>& docs) {
   return out;
 }
 
-CanonicalFilter Filter(const std::string& json) {
+domain::CanonicalFilter Filter(const std::string& json) {
   google::protobuf::Struct s;
   EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &s).ok())
       << json;
-  auto canonical = CanonicalizeFilter(s);
+  auto canonical = domain::CanonicalizeFilter(s);
   EXPECT_TRUE(canonical.ok()) << canonical.status();
-  return canonical.ok() ? *canonical : CanonicalFilter{};
+  return canonical.ok() ? *canonical : domain::CanonicalFilter{};
 }
 
 }  // namespace ec::testing

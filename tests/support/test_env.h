@@ -14,14 +14,14 @@
 
 namespace ec::testing {
 
-// A throwaway, migrated database with a PgCatalogStore on it.
+// A throwaway, migrated database with a storage::pg::PgCatalogStore on it.
 class StoreEnv {
  public:
   static absl::StatusOr<std::unique_ptr<StoreEnv>> Create(int pool_size = 2);
 
-  storage::PgCatalogStore* store() { return store_.get(); }
+  storage::pg::PgCatalogStore* store() { return store_.get(); }
   const std::string& dsn() const { return db_->dsn(); }
-  storage::PgConfig config() const;
+  storage::pg::PgConfig config() const;
 
   // Empties every table (between tests sharing one database).
   absl::Status Truncate();
@@ -33,7 +33,7 @@ class StoreEnv {
  private:
   StoreEnv() = default;
   std::unique_ptr<PgTestDatabase> db_;
-  std::unique_ptr<storage::PgCatalogStore> store_;
+  std::unique_ptr<storage::pg::PgCatalogStore> store_;
   int pool_size_ = 2;
 };
 
@@ -60,7 +60,7 @@ class SharedStoreTest : public ::testing::Test {
 };
 
 // A configuration whose database cannot be reached (no such socket).
-storage::PgConfig UnreachableDatabaseConfig();
+storage::pg::PgConfig UnreachableDatabaseConfig();
 
 // Discovery search/all documents, shaped like the real ones, for tests.
 std::string CourseDoc(const std::string& key, const std::string& title,
@@ -71,9 +71,10 @@ std::string ProgramDoc(const std::string& uuid, const std::string& title);
 std::string PathwayDoc(const std::string& uuid, const std::string& title);
 
 // Canonicalizes a JSON filter, failing the test on error.
-CanonicalFilter Filter(const std::string& json);
+domain::CanonicalFilter Filter(const std::string& json);
 
 // Parses documents into records (with nested runs), failing the test on error.
-std::vector<ContentRecord> Records(const std::vector<std::string>& docs);
+std::vector<domain::ContentRecord> Records(
+    const std::vector<std::string>& docs);
 
 }  // namespace ec::testing

@@ -67,7 +67,7 @@ std::string JwksJson(const std::vector<RsaTestKey>& keys) {
 }
 
 std::string ClaimsJson(const TokenSpec& spec) {
-  const int64_t now = SystemNowMicros() / 1'000'000;
+  const int64_t now = common::SystemNowMicros() / 1'000'000;
   nlohmann::json claims = {{"iss", spec.issuer},
                            {"aud", spec.audience},
                            {"iat", now},

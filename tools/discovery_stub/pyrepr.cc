@@ -74,7 +74,7 @@ std::string PyFloatRepr(double value) {
   if (std::isnan(value)) return "nan";
   if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
   std::string out;
-  AppendPythonFloat(value, out);
+  domain::AppendPythonFloat(value, out);
   return out;
 }
 

@@ -9,8 +9,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "domain/canonical_json.h"
 #include "common/uuid.h"
+#include "domain/canonical_json.h"
 #include "google/protobuf/util/json_util.h"
 #include "storage/pg/migrate.h"
 #include "tests/support/test_env.h"
@@ -33,7 +33,7 @@ class StoreTest : public testing::SharedStoreTest<> {
                              const std::string& enterprise = kEnterpriseA,
                              std::string uuid = "") {
     storage::NewCatalog c;
-    c.uuid = uuid.empty() ? NewUuidV4() : uuid;
+    c.uuid = uuid.empty() ? common::NewUuidV4() : uuid;
     c.title = "Catalog " + c.uuid.substr(0, 8);
     c.enterprise_uuid = enterprise;
     c.filter = Filter(filter_json);
@@ -88,24 +88,26 @@ class StoreTest : public testing::SharedStoreTest<> {
 };
 
 TEST_F(StoreTest, MigrationsAreIdempotentAndRecorded) {
-  auto again = storage::Migrate(env_->config());
+  auto again = storage::pg::Migrate(env_->config());
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_THAT(again->applied, IsEmpty());
-  EXPECT_EQ(again->from_version, storage::EmbeddedMigrations().back().version);
+  EXPECT_EQ(again->from_version,
+            storage::pg::EmbeddedMigrations().back().version);
   auto count = env_->QueryInt("SELECT count(*) FROM schema_migrations");
   ASSERT_TRUE(count.ok());
-  EXPECT_EQ(*count, static_cast<int64_t>(storage::EmbeddedMigrations().size()));
+  EXPECT_EQ(*count,
+            static_cast<int64_t>(storage::pg::EmbeddedMigrations().size()));
 }
 
 TEST(MigrateTest, ConcurrentReplicasApplyEachMigrationOnce) {
   auto db = testing::PgTestDatabase::Create();
   ASSERT_TRUE(db.ok()) << db.status();
-  storage::PgConfig config;
+  storage::pg::PgConfig config;
   config.url = (*db)->dsn();
-  std::vector<absl::StatusOr<storage::MigrateResult>> results(4);
+  std::vector<absl::StatusOr<storage::pg::MigrateResult>> results(4);
   std::vector<std::thread> threads;
   for (auto& r : results) {
-    threads.emplace_back([&r, &config] { r = storage::Migrate(config); });
+    threads.emplace_back([&r, &config] { r = storage::pg::Migrate(config); });
   }
   for (auto& t : threads) t.join();
   size_t applied = 0;
@@ -113,7 +115,7 @@ TEST(MigrateTest, ConcurrentReplicasApplyEachMigrationOnce) {
     ASSERT_TRUE(r.ok()) << r.status();
     applied += r->applied.size();
   }
-  EXPECT_EQ(applied, storage::EmbeddedMigrations().size());
+  EXPECT_EQ(applied, storage::pg::EmbeddedMigrations().size());
 }
 
 TEST_F(StoreTest, CreateThenGetRoundTrips) {
@@ -163,7 +165,7 @@ TEST_F(StoreTest, ConcurrentCreatesWithOneFilterMakeOneQuery) {
   for (auto& row : rows) {
     threads.emplace_back([this, &row] {
       storage::NewCatalog c;
-      c.uuid = NewUuidV4();
+      c.uuid = common::NewUuidV4();
       c.title = "t";
       c.enterprise_uuid = kEnterpriseA;
       c.filter = Filter(R"({"org": "HarvardX"})");
@@ -216,7 +218,7 @@ TEST_F(StoreTest, UpdateChangesOnlyTheGivenFields) {
   EXPECT_GT(updated->modified, a.modified);
   EXPECT_EQ(updated->created, a.created);
 
-  update.uuid = NewUuidV4();
+  update.uuid = common::NewUuidV4();
   EXPECT_EQ(store().UpdateCatalog(update).status().code(),
             absl::StatusCode::kNotFound);
 }
@@ -269,13 +271,13 @@ TEST_F(StoreTest, NeverRefreshedCatalogContainsNothing) {
 }
 
 TEST_F(StoreTest, UnknownCatalogIsNotFound) {
-  auto result = store().ContainedKeys(NewUuidV4(), {"edX+DemoX"});
+  auto result = store().ContainedKeys(common::NewUuidV4(), {"edX+DemoX"});
   EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
   storage::MetadataQuery q;
-  q.catalog_uuid = NewUuidV4();
+  q.catalog_uuid = common::NewUuidV4();
   EXPECT_EQ(store().GetCatalogMetadata(q).status().code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(store().DeleteCatalog(NewUuidV4()).code(),
+  EXPECT_EQ(store().DeleteCatalog(common::NewUuidV4()).code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -299,7 +301,7 @@ TEST_F(StoreTest, CustomerContainsListsOnlyThatCustomersMatchingCatalogs) {
   hits = store().CatalogsContainingAny(kEnterpriseB, {kProgram});
   ASSERT_TRUE(hits.ok());
   EXPECT_THAT(*hits, IsEmpty());
-  hits = store().CatalogsContainingAny(NewUuidV4(), {"edX+DemoX"});
+  hits = store().CatalogsContainingAny(common::NewUuidV4(), {"edX+DemoX"});
   ASSERT_TRUE(hits.ok());
   EXPECT_THAT(*hits, IsEmpty());
 }
@@ -566,15 +568,15 @@ TEST_F(StoreTest, ListCatalogsPagesByCreationAndFiltersByEnterprise) {
 }
 
 TEST(UnreachableDatabaseTest, CallsFailUnavailable) {
-  const storage::PgConfig config = testing::UnreachableDatabaseConfig();
-  auto store = storage::PgCatalogStore::Create(config);
+  const storage::pg::PgConfig config = testing::UnreachableDatabaseConfig();
+  auto store = storage::pg::PgCatalogStore::Create(config);
   ASSERT_TRUE(store.ok());
-  auto result = (*store)->GetCatalog(NewUuidV4());
+  auto result = (*store)->GetCatalog(common::NewUuidV4());
   EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable)
       << result.status();
-  auto contained = (*store)->ContainedKeys(NewUuidV4(), {"k"});
+  auto contained = (*store)->ContainedKeys(common::NewUuidV4(), {"k"});
   EXPECT_EQ(contained.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(storage::Migrate(config).status().code(),
+  EXPECT_EQ(storage::pg::Migrate(config).status().code(),
             absl::StatusCode::kUnavailable);
 }
 

@@ -1,10 +1,10 @@
 // Hostile content keys, titles and documents at the storage tier, against a
 // real PostgreSQL. The store passes key lists as text[] literals
-// (ToPgTextArray), so quotes, backslashes, braces and commas are the real
-// risk; the rest (LIKE wildcards, SQL fragments, long UTF-8, whitespace,
-// NULL-looking text) pins that nothing is interpreted anywhere. Every value
-// must round-trip byte for byte, match only itself, and leave every other row
-// and table alone.
+// (storage::pg::ToPgTextArray), so quotes, backslashes, braces and commas are
+// the real risk; the rest (LIKE wildcards, SQL fragments, long UTF-8,
+// whitespace, NULL-looking text) pins that nothing is interpreted anywhere.
+// Every value must round-trip byte for byte, match only itself, and leave every
+// other row and table alone.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -18,9 +18,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_replace.h"
-#include "domain/content.h"
 #include "common/limits.h"
 #include "common/uuid.h"
+#include "domain/content.h"
 #include "nlohmann/json.hpp"
 #include "storage/catalog_store.h"
 #include "storage/types.h"
@@ -169,19 +169,19 @@ std::vector<std::string> HostileKeys() {
       "\xEF\xBB\xBF"
       "bom",  // BOM
       // Long: exactly kMaxContentKeyBytes bytes.
-      Fill(Emoji(), kMaxContentKeyBytes),
-      Fill(CombiningE(), kMaxContentKeyBytes),
-      Fill("\xE8\xAF\xBE", kMaxContentKeyBytes),  // 3-byte CJK
-      Fill("\xD0\x9A", kMaxContentKeyBytes),      // 2-byte Cyrillic
-      Fill("'\"\\{},%_", kMaxContentKeyBytes),
-      Fill(Emoji() + CombiningE() + "\"\\", kMaxContentKeyBytes, "{"),
-      std::string(kMaxContentKeyBytes, '\\'),
-      std::string(kMaxContentKeyBytes, '"'),
-      std::string(kMaxContentKeyBytes, '\''),
+      Fill(Emoji(), common::kMaxContentKeyBytes),
+      Fill(CombiningE(), common::kMaxContentKeyBytes),
+      Fill("\xE8\xAF\xBE", common::kMaxContentKeyBytes),  // 3-byte CJK
+      Fill("\xD0\x9A", common::kMaxContentKeyBytes),      // 2-byte Cyrillic
+      Fill("'\"\\{},%_", common::kMaxContentKeyBytes),
+      Fill(Emoji() + CombiningE() + "\"\\", common::kMaxContentKeyBytes, "{"),
+      std::string(common::kMaxContentKeyBytes, '\\'),
+      std::string(common::kMaxContentKeyBytes, '"'),
+      std::string(common::kMaxContentKeyBytes, '\''),
   };
   for (const auto& key : keys) {
     EXPECT_FALSE(key.empty());
-    EXPECT_LE(key.size(), kMaxContentKeyBytes) << key;
+    EXPECT_LE(key.size(), common::kMaxContentKeyBytes) << key;
     EXPECT_EQ(key.find('\0'), std::string::npos);
   }
   return keys;
@@ -253,8 +253,8 @@ std::string HostileJson(const std::string& key) {
   return doc.dump();
 }
 
-ContentRecord CourseRecord(const std::string& key) {
-  ContentRecord r;
+domain::ContentRecord CourseRecord(const std::string& key) {
+  domain::ContentRecord r;
   r.content_key = key;
   r.content_type = "course";
   r.title = "Title of " + key;
@@ -270,7 +270,7 @@ class HostileInputTest : public testing::SharedStoreTest<> {
                              const std::string& title = "Catalog",
                              std::vector<std::string> modes = {"verified"}) {
     storage::NewCatalog c;
-    c.uuid = NewUuidV4();
+    c.uuid = common::NewUuidV4();
     c.title = title;
     c.enterprise_uuid = kEnterprise;
     c.enterprise_name = title;
@@ -289,8 +289,9 @@ class HostileInputTest : public testing::SharedStoreTest<> {
     return id.ok() ? *id : -1;
   }
 
-  storage::ReplaceResult Load(const storage::CatalogRow& catalog,
-                              const std::vector<ContentRecord>& records) {
+  storage::ReplaceResult Load(
+      const storage::CatalogRow& catalog,
+      const std::vector<domain::ContentRecord>& records) {
     auto result = store().ReplaceQueryContent(QueryIdOf(catalog), records);
     EXPECT_TRUE(result.ok()) << result.status();
     return result.ok() ? *result : storage::ReplaceResult{};
@@ -387,7 +388,7 @@ class HostileInputTest : public testing::SharedStoreTest<> {
   // requests never reach it.
   storage::CatalogRow Bystander() {
     auto catalog = Create(R"({"org": "bystander"})", "Bystander");
-    ContentRecord course = CourseRecord("edX+DemoX");
+    domain::ContentRecord course = CourseRecord("edX+DemoX");
     course.json_metadata = testing::CourseDoc("edX+DemoX", "Demo");
     Load(catalog, {course});
     return catalog;
@@ -400,7 +401,7 @@ TEST_F(HostileInputTest, KeysAreStoredByteForByte) {
   ASSERT_EQ(unique.size(), keys.size()) << "the key list has duplicates";
   auto bystander = Bystander();
   auto catalog = Create(R"({"org": "hostile"})");
-  std::vector<ContentRecord> records;
+  std::vector<domain::ContentRecord> records;
   for (const auto& key : keys) records.push_back(CourseRecord(key));
 
   const auto loaded = Load(catalog, records);
@@ -475,7 +476,7 @@ TEST_F(HostileInputTest, KeysMatchOnlyThemselves) {
   stored.insert("edX+DemoX");  // the bystander's
   auto bystander = Bystander();
   auto catalog = Create(R"({"org": "hostile"})");
-  std::vector<ContentRecord> records;
+  std::vector<domain::ContentRecord> records;
   for (const auto& key : keys) records.push_back(CourseRecord(key));
   Load(catalog, records);
   const Snapshot before = Take();
@@ -624,12 +625,12 @@ TEST_F(HostileInputTest, RemovingHostileKeysRemovesExactlyThose) {
   const auto keys = HostileKeys();
   auto bystander = Bystander();
   auto catalog = Create(R"({"org": "hostile"})");
-  std::vector<ContentRecord> records;
+  std::vector<domain::ContentRecord> records;
   for (const auto& key : keys) records.push_back(CourseRecord(key));
   Load(catalog, records);
 
   // Keep every other key.
-  std::vector<ContentRecord> kept;
+  std::vector<domain::ContentRecord> kept;
   std::vector<std::string> kept_keys;
   std::vector<std::string> dropped_keys;
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -668,15 +669,15 @@ TEST_F(HostileInputTest, CourseAndRunExpansionWithHostileKeys) {
   auto catalog = Create(R"({"org": "runs"})");
   auto runs_only = Create(R"({"org": "runs-only"})");
 
-  ContentRecord course_rec = CourseRecord(course);
-  ContentRecord nested;
+  domain::ContentRecord course_rec = CourseRecord(course);
+  domain::ContentRecord nested;
   nested.content_key = nested_run;
   nested.content_type = "courserun";
   nested.parent_content_key = course;
   nested.title = "nested";
   nested.json_metadata = HostileJson(nested_run);
   nested.derived = true;
-  ContentRecord own;
+  domain::ContentRecord own;
   own.content_key = own_run;
   own.content_type = "courserun";
   own.parent_content_key = course;
@@ -725,9 +726,9 @@ TEST_F(HostileInputTest, TitlesDocumentsAndCatalogNamesRoundTrip) {
   const Snapshot base = Take();
 
   // Content titles and json_metadata.
-  std::vector<ContentRecord> records;
+  std::vector<domain::ContentRecord> records;
   for (size_t i = 0; i < values.size(); ++i) {
-    ContentRecord r;
+    domain::ContentRecord r;
     r.content_key = "key-" + std::to_string(i);
     r.content_type = "program";
     r.title = values[i];
@@ -785,10 +786,11 @@ TEST_F(HostileInputTest, TitlesDocumentsAndCatalogNamesRoundTrip) {
   EXPECT_EQ(bystander_row->modified, bystander.modified);
 }
 
-// enabled_course_modes is written as a text[] literal (ToPgTextArray) and
-// read back by parsing PostgreSQL's array output (ParsePgTextArray).
-// Each list keeps every element starting with a single quote followed by
-// another single quote later in the output (see the next test for why).
+// enabled_course_modes is written as a text[] literal
+// (storage::pg::ToPgTextArray) and read back by parsing PostgreSQL's array
+// output (ParsePgTextArray). Each list keeps every element starting with a
+// single quote followed by another single quote later in the output (see the
+// next test for why).
 TEST_F(HostileInputTest, CourseModesRoundTrip) {
   for (const auto& value : HostileKeys()) {
     SCOPED_TRACE(value);
@@ -827,7 +829,7 @@ TEST_F(HostileInputTest, CourseModeOfALoneQuoteDoesNotAbort) {
       {
         const std::vector<std::string> modes = {"'"};
         storage::NewCatalog c;
-        c.uuid = NewUuidV4();
+        c.uuid = common::NewUuidV4();
         c.title = "Lone quote";
         c.enterprise_uuid = kEnterprise;
         c.filter = testing::Filter(R"({"org": "lone-quote"})");

@@ -16,17 +16,17 @@ namespace {
 TEST(PoolMetricsTest, InUseWaitsAndErrorsAreCounted) {
   auto env = testing::StoreEnv::Create(1);
   ASSERT_TRUE(env.ok()) << env.status();
-  storage::PgConfig config = (*env)->config();
+  storage::pg::PgConfig config = (*env)->config();
   config.pool_size = 1;
   config.name = "pool-metrics-test";
-  auto pool = storage::PgPool::Create(config, nullptr);
+  auto pool = storage::pg::PgPool::Create(config, nullptr);
   ASSERT_TRUE(pool.ok()) << pool.status();
   // Reads the same series the pool writes (same pool label).
   metrics::DbPoolMetrics view(config.name, config.pool_size);
   const double waits = view.WaitsTotal();
 
   {
-    std::optional<absl::StatusOr<storage::PgPool::Lease>> held;
+    std::optional<absl::StatusOr<storage::pg::PgPool::Lease>> held;
     held.emplace((*pool)->Acquire());
     ASSERT_TRUE(held->ok()) << held->status();
     EXPECT_EQ(view.InUse(), 1);
@@ -47,9 +47,9 @@ TEST(PoolMetricsTest, InUseWaitsAndErrorsAreCounted) {
   EXPECT_EQ(view.WaitsTotal() - waits, 1);
   EXPECT_EQ(view.InUse(), 0);
 
-  storage::PgConfig unreachable = testing::UnreachableDatabaseConfig();
+  storage::pg::PgConfig unreachable = testing::UnreachableDatabaseConfig();
   unreachable.name = "pool-metrics-unreachable";
-  auto bad = storage::PgPool::Create(unreachable, nullptr);
+  auto bad = storage::pg::PgPool::Create(unreachable, nullptr);
   ASSERT_TRUE(bad.ok());
   metrics::DbPoolMetrics bad_view(unreachable.name, unreachable.pool_size);
   const double errors = bad_view.ErrorsTotal("connection");

@@ -10,14 +10,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "domain/canonical_json.h"
 #include "common/uuid.h"
-#include "google/protobuf/util/json_util.h"
 #include "core/catalog_core.h"
+#include "domain/canonical_json.h"
+#include "google/protobuf/util/json_util.h"
 #include "tests/support/test_env.h"
 
 namespace ec {
 namespace {
+
+namespace v1 = ::enterprise_catalog::v1;
 
 using storage::JobReason;
 using storage::JobState;
@@ -42,12 +44,12 @@ std::vector<std::string> CourseDocs(int n, const std::string& prefix = "C") {
 
 class QueueTest : public testing::SharedStoreTest<4> {
  protected:
-  storage::PgCatalogStore& db() { return *env_->store(); }
+  storage::pg::PgCatalogStore& db() { return *env_->store(); }
 
   storage::CatalogRow Create(const std::string& filter_json,
                              const std::string& enterprise = kEnterprise) {
     storage::NewCatalog c;
-    c.uuid = NewUuidV4();
+    c.uuid = common::NewUuidV4();
     c.title = "Catalog";
     c.enterprise_uuid = enterprise;
     c.filter = Filter(filter_json);
@@ -78,7 +80,7 @@ class QueueTest : public testing::SharedStoreTest<4> {
                                   const std::vector<std::string>& docs,
                                   Micros now) {
     auto r = db().CompleteWithCrawl(lease, testing::Records(docs), {},
-                                    storage::GuardrailPolicy{}, now);
+                                    domain::GuardrailPolicy{}, now);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : storage::RefreshJobRow{};
   }
@@ -129,10 +131,10 @@ TEST_F(QueueTest, ConcurrentRequestsForOneQueryMakeOneJob) {
 }
 
 TEST_F(QueueTest, UnknownCatalogIsNotFound) {
-  auto r =
-      db().EnqueueForCatalog(NewUuidV4(), JobReason::kRequested, false, 3, kT0);
+  auto r = db().EnqueueForCatalog(common::NewUuidV4(), JobReason::kRequested,
+                                  false, 3, kT0);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(db().GetJob(NewUuidV4()).status().code(),
+  EXPECT_EQ(db().GetJob(common::NewUuidV4()).status().code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -457,12 +459,12 @@ TEST_F(QueueTest, FreshnessReportsInUseQueries) {
 
 TEST_F(QueueTest, CatalogChangesQueueARefreshWhenDataIsNotFresh) {
   Micros now = kT0;
-  RefreshPolicy policy;
+  domain::RefreshPolicy policy;
   policy.max_age = std::chrono::hours(12);
   policy.max_attempts = 4;
-  policy.clock = [&now] { return now; };
-  CatalogCore core(env_->store(), env_->store(), policy,
-                   PageTokenCodec::WithRandomSecret());
+  core::CatalogCore core(env_->store(), env_->store(), policy,
+                         common::PageTokenCodec::WithRandomSecret(),
+                         [&now] { return now; });
   const auth::Principal admin = auth::Principal::FromRoles(
       "admin", {std::string("enterprise_catalog_admin:") + kEnterprise});
 
@@ -521,7 +523,7 @@ TEST_F(QueueTest, CatalogChangesQueueARefreshWhenDataIsNotFresh) {
   get.set_job_uuid("not-a-uuid");
   EXPECT_EQ(core.GetRefreshJob(admin, get, &read).code(),
             absl::StatusCode::kInvalidArgument);
-  refresh.set_catalog_uuid(NewUuidV4());
+  refresh.set_catalog_uuid(common::NewUuidV4());
   EXPECT_EQ(core.RefreshCatalog(admin, refresh, &job).code(),
             absl::StatusCode::kNotFound);
 }

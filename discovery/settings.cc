@@ -1,0 +1,66 @@
+#include "discovery/settings.h"
+
+namespace ec::discovery {
+
+common::SettingsGroup<DiscoveryConfig> DiscoverySettings() {
+  using common::DurationSetting;
+  using common::IntegerSetting;
+  using common::StringSetting;
+  using common::UrlSetting;
+  using std::chrono::milliseconds;
+  using Config = DiscoveryConfig;
+  const char* const kRequired = "(required: work, all)";
+
+  return {
+      "Course-discovery (work, all)",
+      {
+          UrlSetting<Config>("discovery-url",
+                             "ENTERPRISE_CATALOG_DISCOVERY_URL",
+                             "course-discovery API root, e.g. "
+                             "https://discovery.example.com/api/v1/",
+                             &Config::discovery_url, kRequired),
+          UrlSetting<Config>("oauth-url", "ENTERPRISE_CATALOG_OAUTH_URL",
+                             "OAuth2 token endpoint base (the LMS); "
+                             "/oauth2/access_token is appended",
+                             &Config::oauth_url, kRequired),
+          StringSetting<Config>(
+              "oauth-client-id", "ENTERPRISE_CATALOG_OAUTH_CLIENT_ID",
+              "OAuth2 client-credentials id of the worker's service user",
+              &Config::client_id, kRequired),
+          StringSetting<Config>(
+              "oauth-client-secret", "ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET",
+              "OAuth2 client secret (prefer the environment variable: flags "
+              "show in ps)",
+              &Config::client_secret, kRequired),
+          IntegerSetting<Config>(
+              "discovery-page-size", "ENTERPRISE_CATALOG_DISCOVERY_PAGE_SIZE",
+              "results per search/all page", &Config::page_size, 1, 1000),
+          DurationSetting<milliseconds, Config>(
+              "discovery-timeout-ms", "ENTERPRISE_CATALOG_DISCOVERY_TIMEOUT_MS",
+              "limit on one discovery request (one page)",
+              &Config::request_timeout, 100, 600000),
+          DurationSetting<milliseconds, Config>(
+              "discovery-connect-timeout-ms",
+              "ENTERPRISE_CATALOG_DISCOVERY_CONNECT_TIMEOUT_MS",
+              "limit on opening a connection to discovery",
+              &Config::connect_timeout, 100, 60000),
+          IntegerSetting<Config>(
+              "discovery-max-attempts",
+              "ENTERPRISE_CATALOG_DISCOVERY_MAX_ATTEMPTS",
+              "attempts per page on connection errors, timeouts, 5xx, 429 "
+              "and bad bodies",
+              &Config::max_attempts, 1, 20),
+          DurationSetting<milliseconds, Config>(
+              "discovery-backoff-ms", "ENTERPRISE_CATALOG_DISCOVERY_BACKOFF_MS",
+              "first retry delay of a page (doubles per retry, with jitter)",
+              &Config::backoff_base, 0, 600000),
+          DurationSetting<milliseconds, Config>(
+              "discovery-backoff-max-ms",
+              "ENTERPRISE_CATALOG_DISCOVERY_BACKOFF_MAX_MS",
+              "longest retry delay of a page (Retry-After may ask for more, "
+              "up to 120 s)",
+              &Config::backoff_max, 0, 3600000),
+      }};
+}
+
+}  // namespace ec::discovery

@@ -1,0 +1,98 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/clock.h"
+#include "domain/content.h"
+
+namespace ec::domain {
+
+// When a crawl would remove this much of a query's content, the change is
+// held for an admin (guards against discovery glitches: ADR 0009 of the
+// Django service, counted on unique keys here).
+struct GuardrailPolicy {
+  // Hold when removed / members_before exceeds this share...
+  double max_removal_share = 0.8;
+  // ...and members_before exceeds this count.
+  int64_t min_members = 50;
+};
+
+// Every "when" of the refresh pipeline, in one struct that the core (which
+// queues refreshes when catalogs change) and the workers (which schedule,
+// retry and apply them) share. Defaults are the settings' defaults.
+struct RefreshPolicy {
+  // Data older than this, or never fetched, is refreshed. 12 h leaves room
+  // for a day of retries inside the 24 h promise.
+  std::chrono::milliseconds max_age{std::chrono::hours(12)};
+  // Attempts per job, and the backoff between them: base * 2^(n-1), with
+  // jitter, capped.
+  int max_attempts = 5;
+  std::chrono::milliseconds retry_base{std::chrono::seconds(30)};
+  std::chrono::milliseconds retry_max{std::chrono::minutes(15)};
+  // A query whose last job failed or was held is not re-queued by the
+  // scheduler for this long (explicit requests still are).
+  std::chrono::milliseconds failure_cooldown{std::chrono::minutes(15)};
+  // Finished jobs are deleted after this long.
+  std::chrono::milliseconds job_retention{std::chrono::hours(24 * 7)};
+  GuardrailPolicy guardrail;
+};
+
+// Whether a query last refreshed at `refreshed` (nullopt: never) needs a
+// refresh at `now`.
+bool NeedsRefresh(const RefreshPolicy& policy,
+                  std::optional<common::Micros> refreshed, common::Micros now);
+
+// The bounds of one scheduler pass at `now`: queries refreshed before
+// stale_before get a job, unless one of theirs failed or was held after
+// cooldown_before; finished jobs older than prune_before are deleted.
+struct ScheduleBounds {
+  common::Micros stale_before = 0;
+  common::Micros cooldown_before = 0;
+  common::Micros prune_before = 0;
+};
+ScheduleBounds ScheduleBoundsAt(const RefreshPolicy& policy,
+                                common::Micros now);
+
+// The delay before the next attempt of a job that has made `attempts`
+// attempts: equal jitter over base * 2^(attempts-1), capped at retry_max, so
+// a failing query really backs off (at least half the delay) while queries
+// failing together (an outage) do not retry in lockstep. `jitter` in [0, 1]
+// picks the point in the upper half.
+common::Micros RetryDelay(const RefreshPolicy& policy, int attempts,
+                          double jitter);
+
+// What a crawl saw, as the completeness check needs it.
+struct CrawlFigures {
+  int64_t reported_count = 0;  // discovery's "count"
+  int64_t results = 0;         // result documents received
+  int64_t skipped = 0;         // results that were not storable
+};
+
+// OK if the crawl's records can be the query's complete content. Discovery
+// pages by an unstable sort: under load a page can repeat items of the
+// previous one, so others are never seen. A crawl that saw fewer distinct
+// documents than discovery counted is not the complete set, and applying it
+// would unlink content that still exists: DATA_LOSS.
+absl::Status CheckCrawlComplete(const CrawlFigures& figures,
+                                const std::vector<ContentRecord>& records);
+
+// Whether applying a crawl is held for an admin, and why.
+struct GuardrailDecision {
+  bool held = false;
+  // For a held crawl, what the job's last_error says (the figures, the
+  // limit, and how to apply it anyway).
+  std::string note;
+};
+
+// The guardrail on a crawl that would remove `would_remove` of a query's
+// `members_before` items. A forced job is never held.
+GuardrailDecision DecideGuardrail(const GuardrailPolicy& policy,
+                                  int64_t members_before, int64_t would_remove,
+                                  bool force);
+
+}  // namespace ec::domain

@@ -1,0 +1,32 @@
+#include "storage/pg/pg_settings.h"
+
+namespace ec::storage::pg {
+
+common::SettingsGroup<PgConfig> DatabaseSettings() {
+  using std::chrono::milliseconds;
+  return {
+      "Database",
+      {
+          common::StringSetting<PgConfig>(
+              "database-url", "ENTERPRISE_CATALOG_DATABASE_URL",
+              "PostgreSQL connection URI or libpq keyword string",
+              &PgConfig::url, "(required)"),
+          common::IntegerSetting<PgConfig>(
+              "db-pool-size", "ENTERPRISE_CATALOG_DB_POOL_SIZE",
+              "database connections of the server (and, by default, its RPC "
+              "threads); 2-4 suit 2 cores",
+              &PgConfig::pool_size, 1, 64),
+          common::DurationSetting<milliseconds, PgConfig>(
+              "db-statement-timeout-ms",
+              "ENTERPRISE_CATALOG_DB_STATEMENT_TIMEOUT_MS",
+              "server-side limit on each SQL statement",
+              &PgConfig::statement_timeout, 1, 3600000),
+          common::DurationSetting<milliseconds, PgConfig>(
+              "db-connect-timeout-ms",
+              "ENTERPRISE_CATALOG_DB_CONNECT_TIMEOUT_MS",
+              "limit on opening a database connection",
+              &PgConfig::connect_timeout, 1000, 600000),
+      }};
+}
+
+}  // namespace ec::storage::pg
