@@ -42,8 +42,7 @@ absl::Status ImportQuery(const Json& entry, size_t index,
                       domain::CanonicalizeFilter(filter));
   std::vector<domain::ContentRecord> records;
   for (size_t i = 0; i < entry["results"].size(); ++i) {
-    auto parsed_doc =
-        domain::ParseDiscoveryDocument(entry["results"][i].dump());
+    auto parsed_doc = domain::DiscoveryDocumentRecords(entry["results"][i]);
     if (!parsed_doc.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(
           where, ".results[", i, "]: ", parsed_doc.status().message()));

@@ -14,7 +14,7 @@
 #include "metrics/http_endpoint.h"
 #include "server/catalog_server.h"
 #include "storage/pg/migrate.h"
-#include "storage/pg/pg_catalog_store.h"
+#include "storage/pg/pg_storage.h"
 #include "workers/refresh_worker.h"
 
 namespace ec::app {
@@ -70,11 +70,12 @@ int RunImport(const Config& config) {
     return Fail(absl::InvalidArgumentError("--file PATH is required"),
                 "import");
   }
-  auto store = storage::pg::PgCatalogStore::Create(config.database);
-  if (!store.ok()) return Fail(store.status(), "database setup failed");
-  core::CatalogCore core(store->get(), nullptr, {},
+  auto opened = storage::pg::PgStorage::Open(config.database);
+  if (!opened.ok()) return Fail(opened.status(), "database setup failed");
+  storage::pg::PgCatalogStore* const store = (*opened)->store();
+  core::CatalogCore core(store, nullptr, {},
                          common::PageTokenCodec::WithRandomSecret());
-  auto summary = ImportFile(config.process.import_file, &core, store->get());
+  auto summary = ImportFile(config.process.import_file, &core, store);
   if (!summary.ok()) return Fail(summary.status(), "import failed");
   common::LogInfo("main", "import done",
                   {{"file", config.process.import_file},
@@ -123,7 +124,7 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
   if (config.process.migrate_on_start) {
     if (int rc = RunMigrate(config); rc != 0) return rc;
   }
-  std::unique_ptr<storage::pg::PgCatalogStore> server_store;
+  std::unique_ptr<storage::pg::PgStorage> server_storage;
   std::unique_ptr<server::CatalogServer> server;
   if (serve) {
     if (config.server.auth.disabled) {
@@ -140,11 +141,11 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
           "are signed with a per-process secret and page only on this "
           "replica");
     }
-    auto store = storage::pg::PgCatalogStore::Create(config.database);
-    if (!store.ok()) return Fail(store.status(), "database setup failed");
-    server_store = std::move(*store);
+    auto opened = storage::pg::PgStorage::Open(config.database);
+    if (!opened.ok()) return Fail(opened.status(), "database setup failed");
+    server_storage = std::move(*opened);
     auto started = server::CatalogServer::Start(
-        config.server, server_store.get(), server_store.get());
+        config.server, server_storage->store(), server_storage->queue());
     if (!started.ok()) return Fail(started.status(), "server start failed");
     server = std::move(*started);
     common::LogInfo(
@@ -161,19 +162,19 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
   }
   // The workers get their own connections: a long crawl transaction must
   // never hold a connection an RPC is waiting for.
-  std::unique_ptr<storage::pg::PgCatalogStore> worker_store;
+  std::unique_ptr<storage::pg::PgStorage> worker_storage;
   std::unique_ptr<workers::RefreshWorker> worker;
   if (work) {
     storage::pg::PgConfig db = config.database;
     db.pool_size = config.refresh.threads + 1;
     db.name = "worker";
     db.statement_timeout = config.refresh.db_statement_timeout;
-    auto store = storage::pg::PgCatalogStore::Create(db);
-    if (!store.ok()) return Fail(store.status(), "database setup failed");
-    worker_store = std::move(*store);
+    auto opened = storage::pg::PgStorage::Open(db);
+    if (!opened.ok()) return Fail(opened.status(), "database setup failed");
+    worker_storage = std::move(*opened);
     const discovery::DiscoveryConfig discovery_config = config.discovery;
     worker = std::make_unique<workers::RefreshWorker>(
-        worker_store.get(),
+        worker_storage->queue(),
         [discovery_config](discovery::Sleeper sleeper) {
           return discovery::NewDiscoveryClient(discovery_config,
                                                std::move(sleeper));

@@ -25,6 +25,7 @@
 #include "client/catalog_client.h"
 #include "client/catalogctl_commands.h"
 
+namespace ec::client {
 namespace {
 
 // sysexits.h's EX_USAGE and EX_SOFTWARE: above the gRPC codes (1..16), so a
@@ -98,21 +99,18 @@ Examples:
       --key-file client.key refresh --catalog-uuid C --wait
 )usage";
 
-void PrintUsage() {
-  std::cout << kUsage << ec::client::CommandList() << kOptions;
-}
+void PrintUsage() { std::cout << kUsage << CommandList() << kOptions; }
 
 struct Args {
-  ec::client::ClientOptions options;
+  ClientOptions options;
   // METHOD form: the RPC and its request (nullopt: "{}").
   std::string method;
   std::optional<std::string> request;
   // COMMAND form.
-  ec::client::Invocation invocation;
+  Invocation invocation;
 };
 
-int UsageError(std::string_view message,
-               const ec::client::CommandSpec* command = nullptr) {
+int UsageError(std::string_view message, const CommandSpec* command = nullptr) {
   std::cerr << "catalogctl: " << message << "\n"
             << "Try 'catalogctl "
             << (command == nullptr ? std::string("--help")
@@ -128,11 +126,11 @@ int PrintHelp(const std::vector<std::string>& topics) {
     return 0;
   }
   if (topics.size() > 1) return UsageError("help takes one COMMAND");
-  const ec::client::CommandSpec* command = ec::client::FindCommand(topics[0]);
+  const CommandSpec* command = FindCommand(topics[0]);
   if (command == nullptr) {
     return UsageError("no command or method \"" + topics[0] + "\"");
   }
-  std::cout << ec::client::CommandHelp(*command);
+  std::cout << CommandHelp(*command);
   return 0;
 }
 
@@ -165,7 +163,7 @@ void EnvDefault(const char* name, std::string* out) {
 
 // Returns an exit status if the program should stop (help, usage error).
 std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
-  ec::client::ClientOptions& options = args->options;
+  ClientOptions& options = args->options;
   EnvDefault("ENTERPRISE_CATALOG_ADDRESS", &options.address);
   EnvDefault("ENTERPRISE_CATALOG_TOKEN", &options.token);
   EnvDefault("ENTERPRISE_CATALOG_CA_FILE", &options.ca_file);
@@ -191,7 +189,7 @@ std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
   std::vector<std::string> positional;
   // Set once the first positional argument names a subcommand; its flags are
   // then accepted among the options.
-  ec::client::Invocation& invocation = args->invocation;
+  Invocation& invocation = args->invocation;
   bool help = false;
   bool options_done = false;
   for (size_t i = 1; i < argv.size(); ++i) {
@@ -199,7 +197,7 @@ std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
     // A lone "-" is the stdin request, not an option.
     if (options_done || arg.size() < 2 || arg[0] != '-') {
       if (positional.empty()) {
-        invocation.command = ec::client::FindCommand(arg);
+        invocation.command = FindCommand(arg);
         // An RPC name keeps the METHOD JSON form; only subcommand names and
         // aliases select flags.
         if (invocation.command != nullptr &&
@@ -254,8 +252,7 @@ std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
       continue;
     }
     if (invocation.command != nullptr) {
-      absl::StatusOr<bool> parsed =
-          ec::client::ParseCommandFlag(argv, &i, &invocation);
+      absl::StatusOr<bool> parsed = ParseCommandFlag(argv, &i, &invocation);
       if (!parsed.ok()) {
         return UsageError(std::string(parsed.status().message()),
                           invocation.command);
@@ -269,7 +266,7 @@ std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
 
   if (help) {
     if (invocation.command != nullptr) {
-      std::cout << ec::client::CommandHelp(*invocation.command);
+      std::cout << CommandHelp(*invocation.command);
       return 0;
     }
     return PrintHelp(positional.empty() || positional[0] != "help"
@@ -286,7 +283,7 @@ std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
     if (token_flag) {
       return UsageError("give --token or --token-file, not both");
     }
-    absl::StatusOr<std::string> token = ec::client::ReadTokenFile(token_file);
+    absl::StatusOr<std::string> token = ReadTokenFile(token_file);
     if (!token.ok()) return UsageError(std::string(token.status().message()));
     options.token = *std::move(token);
   }
@@ -296,7 +293,7 @@ std::optional<int> ParseArgs(const std::vector<std::string>& argv, Args* args) {
         "$ENTERPRISE_CATALOG_CLIENT_CERT_FILE, "
         "$ENTERPRISE_CATALOG_CLIENT_KEY_FILE)");
   }
-  if (!options.server_name_override.empty() && !ec::client::UsesTls(options)) {
+  if (!options.server_name_override.empty() && !UsesTls(options)) {
     return UsageError("--server-name needs TLS (--tls or --ca-file)");
   }
 
@@ -352,12 +349,11 @@ struct CallResult {
 // Calls `method` and reports a failure (stderr, exit status) as catalogctl
 // does for every RPC.
 CallResult Call(grpc::Channel& channel, const std::string& method,
-                const std::string& request,
-                const ec::client::ClientOptions& options,
-                const ec::client::CommandSpec* command) {
+                const std::string& request, const ClientOptions& options,
+                const CommandSpec* command) {
   grpc::Status rpc_status;
   absl::StatusOr<std::string> response =
-      ec::client::InvokeJson(channel, method, request, options, &rpc_status);
+      InvokeJson(channel, method, request, options, &rpc_status);
   if (response.ok()) return {0, *std::move(response)};
   if (!rpc_status.ok()) {
     PrintRpcError(rpc_status);
@@ -376,8 +372,7 @@ CallResult Call(grpc::Channel& channel, const std::string& method,
 // times out, then prints the job's last state. A job that did not succeed is
 // reported as a gRPC code too, so that scripts need not parse the state.
 int WaitForJob(grpc::Channel& channel, std::string job_json,
-               const ec::client::ClientOptions& options,
-               const ec::client::Invocation& invocation) {
+               const ClientOptions& options, const Invocation& invocation) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point give_up = Clock::now() + invocation.wait_timeout;
   while (true) {
@@ -426,9 +421,7 @@ int WaitForJob(grpc::Channel& channel, std::string job_json,
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   const std::vector<std::string> args_vector(argv, argv + argc);
   Args args;
   if (std::optional<int> exit_status = ParseArgs(args_vector, &args)) {
@@ -438,7 +431,7 @@ int main(int argc, char** argv) {
   // Before any command, so that a bad certificate or key file is reported
   // however catalogctl is called. The channel connects only on first use.
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-      ec::client::MakeChannel(args.options);
+      MakeChannel(args.options);
   if (!channel.ok()) {
     if (channel.status().code() == absl::StatusCode::kInvalidArgument) {
       return UsageError(std::string(channel.status().message()));
@@ -451,19 +444,18 @@ int main(int argc, char** argv) {
     if (args.request.has_value()) {
       return UsageError("'methods' takes no argument");
     }
-    for (std::string_view name : ec::client::MethodNames()) {
+    for (std::string_view name : MethodNames()) {
       std::cout << name << "\n";
     }
     return 0;
   }
 
-  const ec::client::Invocation& invocation = args.invocation;
+  const Invocation& invocation = args.invocation;
   std::string request;
   if (invocation.command != nullptr) {
     std::string base = invocation.json.value_or("");
     if (base == "-") base = ReadStdin();
-    absl::StatusOr<std::string> built =
-        ec::client::BuildRequest(invocation, base);
+    absl::StatusOr<std::string> built = BuildRequest(invocation, base);
     if (!built.ok()) {
       return UsageError(std::string(built.status().message()),
                         invocation.command);
@@ -484,3 +476,8 @@ int main(int argc, char** argv) {
   PrintJson(result.response);
   return 0;
 }
+
+}  // namespace
+}  // namespace ec::client
+
+int main(int argc, char** argv) { return ec::client::Main(argc, argv); }

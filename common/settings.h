@@ -50,9 +50,11 @@ struct Setting {
   std::vector<std::string> env_aliases;
   std::vector<std::string> flag_aliases;
 
+  // The default column: the default value, else the note, else "(unset)".
   std::string DefaultText() const {
     std::string shown = show ? show(T{}) : std::string();
-    return shown.empty() ? unset_note : shown;
+    if (!shown.empty()) return shown;
+    return unset_note.empty() ? "(unset)" : unset_note;
   }
 };
 

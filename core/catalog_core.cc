@@ -15,11 +15,10 @@
 #include "common/page_token.h"
 #include "common/status_macros.h"
 #include "common/uuid.h"
+#include "core/messages.h"
 #include "core/validation.h"
 #include "domain/canonical_json.h"
 #include "domain/content.h"
-#include "google/protobuf/util/json_util.h"
-#include "google/protobuf/util/time_util.h"
 
 namespace ec::core {
 namespace {
@@ -31,49 +30,6 @@ const std::vector<std::string>& DefaultCourseModes() {
   static const auto* modes = new std::vector<std::string>{
       "verified", "professional", "no-id-professional", "audit", "honor"};
   return *modes;
-}
-
-void SetTimestamp(storage::Micros micros, google::protobuf::Timestamp* out) {
-  *out = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(micros);
-}
-
-absl::Status CatalogToProto(const storage::CatalogRow& row, v1::Catalog* out) {
-  out->set_uuid(row.uuid);
-  out->set_title(row.title);
-  out->set_enterprise_uuid(row.enterprise_uuid);
-  out->set_enterprise_name(row.enterprise_name);
-  // Catalog CRUD is not a hot path, so re-parsing the stored filter is fine.
-  const auto parsed = google::protobuf::util::JsonStringToMessage(
-      row.content_filter_json, out->mutable_content_filter());
-  if (!parsed.ok()) {
-    return absl::InternalError(
-        absl::StrCat("stored content filter of catalog ", row.uuid,
-                     " is not a JSON object: ", parsed.message().as_string()));
-  }
-  out->set_catalog_query_uuid(row.catalog_query_uuid);
-  out->set_content_filter_hash(row.content_filter_hash);
-  for (const auto& mode : row.enabled_course_modes) {
-    out->add_enabled_course_modes(mode);
-  }
-  out->set_publish_audit_enrollment_urls(row.publish_audit_enrollment_urls);
-  SetTimestamp(row.created, out->mutable_created());
-  SetTimestamp(row.modified, out->mutable_modified());
-  out->set_content_count(row.content_refreshed ? row.content_count : 0);
-  if (row.content_refreshed) {
-    SetTimestamp(*row.content_refreshed, out->mutable_content_refreshed());
-  }
-  return absl::OkStatus();
-}
-
-void ContentToProto(storage::ContentRow&& row, v1::ContentMetadata* out) {
-  out->set_content_key(std::move(row.content_key));
-  out->set_content_type(std::move(row.content_type));
-  out->set_content_uuid(std::move(row.content_uuid));
-  out->set_parent_content_key(std::move(row.parent_content_key));
-  out->set_title(std::move(row.title));
-  SetTimestamp(row.modified, out->mutable_modified());
-  // Moved, never re-encoded: documents are served as stored.
-  out->set_json_metadata(std::move(row.json_metadata));
 }
 
 absl::StatusOr<std::vector<std::string>> CourseModes(
@@ -506,67 +462,6 @@ absl::Status CatalogCore::GetContentMetadata(
 }
 
 namespace {
-
-v1::RefreshJob::State StateToProto(storage::JobState state) {
-  switch (state) {
-    case storage::JobState::kQueued:
-      return v1::RefreshJob::QUEUED;
-    case storage::JobState::kRunning:
-      return v1::RefreshJob::RUNNING;
-    case storage::JobState::kSucceeded:
-      return v1::RefreshJob::SUCCEEDED;
-    case storage::JobState::kFailed:
-      return v1::RefreshJob::FAILED;
-    case storage::JobState::kHeld:
-      return v1::RefreshJob::HELD;
-  }
-  return v1::RefreshJob::STATE_UNSPECIFIED;
-}
-
-v1::RefreshJob::Reason ReasonToProto(storage::JobReason reason) {
-  switch (reason) {
-    case storage::JobReason::kCreated:
-      return v1::RefreshJob::CATALOG_CREATED;
-    case storage::JobReason::kUpdated:
-      return v1::RefreshJob::CATALOG_UPDATED;
-    case storage::JobReason::kRequested:
-      return v1::RefreshJob::REQUESTED;
-    case storage::JobReason::kScheduled:
-      return v1::RefreshJob::SCHEDULED;
-  }
-  return v1::RefreshJob::REASON_UNSPECIFIED;
-}
-
-void JobToProto(const storage::RefreshJobRow& job, v1::RefreshJob* out) {
-  out->set_uuid(job.uuid);
-  out->set_catalog_query_uuid(job.catalog_query_uuid);
-  out->set_state(StateToProto(job.state));
-  out->set_reason(ReasonToProto(job.reason));
-  out->set_force(job.force);
-  out->set_attempts(job.attempts);
-  out->set_max_attempts(job.max_attempts);
-  SetTimestamp(job.created, out->mutable_created());
-  if (job.started) SetTimestamp(*job.started, out->mutable_started());
-  if (job.finished) SetTimestamp(*job.finished, out->mutable_finished());
-  if (job.state == storage::JobState::kQueued) {
-    SetTimestamp(job.run_after, out->mutable_next_attempt());
-  }
-  out->set_last_error(job.last_error);
-  const storage::RefreshCounts& c = job.counts;
-  v1::RefreshCounts* counts = out->mutable_counts();
-  counts->set_pages(c.pages);
-  counts->set_discovery_requests(c.discovery_requests);
-  counts->set_discovery_retries(c.discovery_retries);
-  counts->set_items_seen(c.items_seen);
-  counts->set_members_before(c.members_before);
-  counts->set_members_after(c.members_after);
-  counts->set_members_added(c.members_added);
-  counts->set_members_removed(c.members_removed);
-  counts->set_content_inserted(c.content_inserted);
-  counts->set_content_updated(c.content_updated);
-  counts->set_content_unchanged(c.content_unchanged);
-  counts->set_duration_ms(c.duration_ms);
-}
 
 absl::Status NoQueue() {
   return absl::UnimplementedError(

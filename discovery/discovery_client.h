@@ -67,7 +67,7 @@ struct CrawlResult {
 using PageObserver = std::function<absl::Status(const CrawlStats&)>;
 
 // Fetches the complete result set of one content filter. Thread-compatible:
-// one instance per worker thread (it holds a connection and a token cache).
+// one instance per refresh thread (it holds a connection and a token cache).
 class ContentSource {
  public:
   virtual ~ContentSource() = default;

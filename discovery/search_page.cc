@@ -15,8 +15,7 @@
 namespace ec::discovery {
 namespace {
 
-// Ordered, so a result document re-serialized for ParseDiscoveryDocument
-// keeps the member order discovery sent.
+// Ordered, so a result document keeps the member order discovery sent.
 using Json = nlohmann::ordered_json;
 
 // How much of a {"detail": ...} message an error message may quote.
@@ -119,10 +118,11 @@ absl::StatusOr<SearchPage> ParseSearchPage(std::string_view body) {
   page.has_next =
       next->is_string() && !next->get_ref<const std::string&>().empty();
 
-  page.documents.reserve(results->size());
-  for (const Json& document : *results) {
-    page.documents.push_back(document.dump());
-  }
+  // Moved out of the envelope, never re-serialized: each document is parsed
+  // once per crawl.
+  Json& array = envelope["results"];
+  page.documents.reserve(array.size());
+  for (Json& document : array) page.documents.push_back(std::move(document));
   page.bytes = static_cast<int64_t>(body.size());
   return page;
 }

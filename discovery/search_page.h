@@ -24,9 +24,9 @@ struct SearchPage {
   // "next" is a non-empty string. The URL itself is not followed; the client
   // asks for page + 1.
   bool has_next = false;
-  // Each result re-serialized as compact JSON, member order kept, in page
-  // order; every one is a JSON object (ready for ParseDiscoveryDocument).
-  std::vector<std::string> documents;
+  // The results, parsed once, member order kept, in page order; every one
+  // is a JSON object, ready for domain::DiscoveryDocumentRecords.
+  std::vector<nlohmann::ordered_json> documents;
   // Size of the body.
   int64_t bytes = 0;
 };

@@ -166,6 +166,17 @@ bool IsKnownContentType(std::string_view type) {
          std::end(kContentTypes);
 }
 
+absl::StatusOr<std::vector<ContentRecord>> DiscoveryDocumentRecords(
+    const Json& document) {
+  try {
+    return ParseDocument(document);
+  } catch (const Json::exception& e) {
+    // dump() refuses strings that are not UTF-8.
+    return absl::InvalidArgumentError(
+        absl::StrCat("discovery document cannot be stored: ", e.what()));
+  }
+}
+
 absl::StatusOr<std::vector<ContentRecord>> ParseDiscoveryDocument(
     std::string_view json_text) {
   if (common::NestsDeeperThan(json_text, kMaxDocumentDepth)) {

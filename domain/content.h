@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
 
 namespace ec::domain {
 
@@ -34,10 +35,18 @@ struct ContentRecord {
   bool derived = false;
 };
 
-// Parses one search/all result document (a JSON object) into its record,
-// followed by a derived record for each nested course run of a course.
-// INVALID_ARGUMENT for documents without a usable key or type, keys longer
-// than kMaxContentKeyBytes, or NUL characters.
+// One search/all result document (a JSON object) as its record, followed by
+// a derived record for each nested course run of a course. INVALID_ARGUMENT
+// for documents without a usable key or type, keys longer than
+// kMaxContentKeyBytes, or NUL characters. Never throws.
+//
+// A crawl hands over the documents its page parser already parsed (member
+// order kept), so each document is parsed once and serialized once, into
+// json_metadata.
+absl::StatusOr<std::vector<ContentRecord>> DiscoveryDocumentRecords(
+    const nlohmann::ordered_json& document);
+
+// The same, from JSON text nested at most 128 levels.
 absl::StatusOr<std::vector<ContentRecord>> ParseDiscoveryDocument(
     std::string_view json_text);
 

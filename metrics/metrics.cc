@@ -210,9 +210,9 @@ RefreshMetrics::RefreshMetrics()
                          "Jobs taken over from a worker whose lease expired "
                          "(it died or stalled).")
                .Add({})),
-      crawl_threads_(&GaugeFamily(Prefixed("worker_crawl_threads"),
-                                  "Crawl threads running in this process.")
-                          .Add({})) {
+      refresh_threads_(&GaugeFamily(Prefixed("worker_crawl_threads"),
+                                    "Refresh threads running in this process.")
+                            .Add({})) {
   // Every series the alerts and dashboards use exists from the start.
   for (const char* outcome :
        {"succeeded", "held", "retry", "failed", "lease_lost", "stopped"}) {

@@ -89,7 +89,7 @@ class RefreshMetrics {
                     int64_t unchanged);
   void GuardrailHold() { guardrail_holds_->Increment(); }
   void LeaseTakenOver() { leases_expired_->Increment(); }
-  void SetCrawlThreads(int n) { crawl_threads_->Set(n); }
+  void SetRefreshThreads(int n) { refresh_threads_->Set(n); }
 
   // One discovery HTTP request. endpoint: search or token. status: 2xx,
   // 3xx, 4xx, 429, 5xx, bad_body (2xx but not the expected document),
@@ -117,7 +117,7 @@ class RefreshMetrics {
   prometheus::Family<prometheus::Counter>& discovery_retries_;
   prometheus::Counter* guardrail_holds_;
   prometheus::Counter* leases_expired_;
-  prometheus::Gauge* crawl_threads_;
+  prometheus::Gauge* refresh_threads_;
   absl::Mutex mu_;
 };
 

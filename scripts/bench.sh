@@ -25,8 +25,8 @@ log() { printf '[bench] %s\n' "$*" >&2; }
 "${REPO_ROOT}/scripts/build.sh"
 
 if [[ "${1:-}" == "auth" ]]; then
-  log "running: ${BUILD_DIR}/tests/ec_auth_bench"
-  exec "${BUILD_DIR}/tests/ec_auth_bench"
+  log "running: ${BUILD_DIR}/tests/bench/ec_auth_bench"
+  exec "${BUILD_DIR}/tests/bench/ec_auth_bench"
 fi
 
 STATE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/ec-bench-pg.XXXXXXXX")"
@@ -49,5 +49,5 @@ case "${1:-}" in
 esac
 args=("$@")
 [[ ${#args[@]} -gt 0 ]] || args=(--repeat 3)
-log "running: ${BUILD_DIR}/tests/${bench} ${args[*]}"
-EC_TEST_PG_DSN="${DSN}" "${BUILD_DIR}/tests/${bench}" "${args[@]}"
+log "running: ${BUILD_DIR}/tests/bench/${bench} ${args[*]}"
+EC_TEST_PG_DSN="${DSN}" "${BUILD_DIR}/tests/bench/${bench}" "${args[@]}"

@@ -6,18 +6,25 @@
 #   1. yamllint        every YAML file in deploy/ (config deploy/.yamllint)
 #   2. promtool        check rules (alerts.yml), test rules (alerts_test.yml),
 #                      check config (prometheus.yml, with its rule_files)
-#   3. docker-compose  `config -q` parses and validates docker-compose.yml
+#   3. docker-compose  `config -q` parses and validates docker-compose.yml;
+#                      discovery builds the Dockerfile's discovery-stub
+#                      stage, migrate, server and worker its runtime stage
 #   4. kustomize       `kubectl kustomize` renders k8s/base and k8s/overlays/*
 #   5. manifests       deploy/check/validate-k8s.mjs schema-checks every
 #                      rendered object (kubernetes-models) and the
 #                      references, selectors, probes and shutdown timing
 #   6. settings        every ENTERPRISE_CATALOG_* name used in deploy/ is a
-#                      setting of server/config.cc
-#   7. Dockerfile      the runtime stage installs the Debian package of every
-#                      shared library the binaries load (ldd + dpkg -S on
-#                      the build in $BUILD_DIR), the build stage's packages
-#                      are in scripts/install-deps.sh, and the binaries it
-#                      copies exist in the build tree
+#                      setting defined in SETTINGS_SOURCES (*/settings.cc,
+#                      storage/pg/pg_settings.cc, app/config.cc)
+#   7. Dockerfile      for each image (the service's runtime stage and the
+#                      stand-in's discovery-stub stage): its stage installs
+#                      the Debian package of every shared library its
+#                      binaries load (ldd + dpkg -S on the build in
+#                      $BUILD_DIR) and nothing else, and its build stage
+#                      configures without tests and builds and copies
+#                      exactly its binaries, which exist in the build tree;
+#                      the build-env stage's packages are in
+#                      scripts/install-deps.sh and include no GoogleTest
 #
 # Tools that are missing are installed from Debian's apt repositories
 # (prometheus for promtool, docker-compose, yamllint, kubernetes-client for
@@ -26,7 +33,8 @@
 # than package-lock.json; later runs need no network.
 #
 # Env: BUILD_DIR (default <repo>/build) holds a build of enterprise-catalog,
-#      catalogctl and discovery-stub (scripts/build.sh).
+#      catalogctl and discovery-stub (scripts/build.sh; the stand-in needs
+#      EC_BUILD_DISCOVERY_STUB=ON, the default).
 set -uo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -36,6 +44,24 @@ CHECK_DIR="${DEPLOY}/check"
 DOCKERFILE="${DEPLOY}/Dockerfile"
 # The Secret the manifests reference but deliberately do not contain.
 EXTERNAL_SECRET="enterprise-catalog-secrets"
+# Where the ENTERPRISE_CATALOG_* settings are defined (paths or globs from
+# the repository root): each module's settings fragment, the PostgreSQL
+# store's, and the composition root's own (app/config.cc).
+SETTINGS_SOURCES=('*/settings.cc' storage/pg/pg_settings.cc app/config.cc)
+# The images deploy/Dockerfile builds, as "IMAGE BUILD TARGET...": the stage
+# that is the image (what `docker build --target` and docker-compose name),
+# the stage that compiles its binaries from DOCKER_BUILD_ENV, and the CMake
+# targets it builds.
+DOCKER_BUILD_ENV="build-env"
+DOCKER_IMAGES=(
+  "runtime build enterprise-catalog catalogctl"
+  "discovery-stub discovery-stub-build discovery-stub"
+)
+# Packages an image needs that ldd does not show: the service checks the TLS
+# certificates of discovery and PostgreSQL.
+declare -A DOCKER_IMAGE_EXTRAS=([runtime]="ca-certificates")
+# Packages no image build installs: the images compile no test.
+TEST_ONLY_PACKAGES="googletest libgtest-dev libgmock-dev"
 
 log() { printf '[check-deploy] %s\n' "$*" >&2; }
 
@@ -171,6 +197,19 @@ check_compose() {
       return 1
     }
   done
+  # The stand-in runs from its own image; the service's image holds no
+  # stand-in (check 7).
+  local targets expected="discovery discovery-stub,migrate runtime,server runtime,worker runtime"
+  targets="$(docker-compose -f "${DEPLOY}/docker-compose.yml" config 2>/dev/null | awk '
+    /^services:/ { in_services = 1; next }
+    /^[^ ]/ { in_services = 0 }
+    in_services && /^  [A-Za-z0-9_.-]+:$/ { service = substr($1, 1, length($1) - 1) }
+    in_services && $1 == "target:" { print service, $2 }' | sort | paste -sd, -)"
+  log "Dockerfile stages the services build: ${targets}"
+  if [[ "${targets}" != "${expected}" ]]; then
+    log "expected: ${expected}"
+    return 1
+  fi
 }
 
 # ---------------------------------------------------------------------------
@@ -232,14 +271,25 @@ check_manifests() {
 # 6. settings
 
 check_settings() {
-  local known used name status=0
-  known="$(grep -oE '"ENTERPRISE_CATALOG_[A-Z0-9_]+"' "${REPO_ROOT}/server/config.cc" | tr -d '"' | sort -u)"
+  local sources=() matches=() pattern known used name status=0
+  for pattern in "${SETTINGS_SOURCES[@]}"; do
+    mapfile -t matches < <(cd "${REPO_ROOT}" && compgen -G "${pattern}" | sort)
+    if [[ ${#matches[@]} -eq 0 ]]; then
+      log "no settings source matches ${pattern} (SETTINGS_SOURCES is stale)"
+      status=1
+    fi
+    sources+=("${matches[@]}")
+  done
+  [[ ${#sources[@]} -gt 0 ]] || return 1
+  known="$(cd "${REPO_ROOT}" && grep -ohE '"ENTERPRISE_CATALOG_[A-Z0-9_]+"' "${sources[@]}" |
+    tr -d '"' | sort -u)"
   used="$(cat "${DEPLOY}/docker-compose.yml" "${DOCKERFILE}" "${RENDERED[@]}" 2>/dev/null |
     grep -v '^ *#' | grep -oE 'ENTERPRISE_CATALOG_[A-Z0-9_]+' | sort -u)"
-  log "ENTERPRISE_CATALOG_* names in docker-compose.yml, the Dockerfile and the rendered manifests: $(echo "${used}" | wc -l); settings in server/config.cc: $(echo "${known}" | wc -l)"
+  log "settings sources: ${sources[*]}"
+  log "ENTERPRISE_CATALOG_* names in docker-compose.yml, the Dockerfile and the rendered manifests: $(echo "${used}" | wc -l); settings defined: $(echo "${known}" | wc -l)"
   for name in ${used}; do
     if ! in_list "${name}" "${known}"; then
-      log "${name} is not a setting in server/config.cc"
+      log "${name} is not a setting (none of: ${sources[*]} defines it)"
       status=1
     fi
   done
@@ -333,69 +383,77 @@ in_list() {
   [[ $'\n'"$2"$'\n' == *$'\n'"$1"$'\n'* ]]
 }
 
-check_dockerfile() {
-  local status=0 runtime build install_deps base binaries rel bin lib pkg
-  runtime="$(apt_packages_of runtime)"
-  build="$(apt_packages_of build)"
-  if [[ -z "${runtime}" || -z "${build}" ]]; then
-    log "could not find the apt-get install lists of the build and runtime stages in ${DOCKERFILE}"
+# check_image IMAGE BUILD TARGET...: the image stage IMAGE, whose binaries
+# stage BUILD compiles (the CMake targets TARGET...). BUILD configures
+# without tests and builds and copies out exactly those binaries; IMAGE
+# copies from BUILD alone; IMAGE's apt-get install list holds the package
+# of every shared library the binaries load (ldd of the build in BUILD_DIR)
+# that the base image lacks, plus DOCKER_IMAGE_EXTRAS, and nothing else.
+check_image() {
+  local image="$1" build="$2"
+  shift 2
+  local targets=("$@") status=0 packages build_lines want_stub built expected
+  local binaries=() rel bin lib pkg froms extras
+  packages="$(apt_packages_of "${image}")"
+  build_lines="$(dockerfile_stage "${build}")"
+  if [[ -z "${packages}" || -z "${build_lines}" ]]; then
+    log "image ${image}: no apt-get install list in stage ${image}, or no stage ${build}"
     return 1
   fi
-  log "runtime stage installs $(echo "${runtime}" | wc -l) packages; build stage $(echo "${build}" | wc -l)"
+  log "image ${image}: installs $(echo "${packages}" | wc -l) packages; stage ${build} builds ${targets[*]}"
 
-  # The build stage's packages must be project dependencies.
-  install_deps="$(sed -n '/^PACKAGES=(/,/^)/p' "${REPO_ROOT}/scripts/install-deps.sh" |
-    sed 's/#.*//' | tr -s ' \t' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' | sort -u)"
-  for pkg in ${build}; do
-    if ! in_list "${pkg}" "${install_deps}"; then
-      log "build stage package ${pkg} is not in scripts/install-deps.sh"
-      status=1
-    fi
-  done
-
-  # Every package named must exist in the apt lists, where there are lists.
-  # (One apt-cache call: each one reads all the package lists.)
-  local known_to_apt
-  # shellcheck disable=SC2086  # word-split package lists
-  known_to_apt="$(apt-cache show --no-all-versions libc6 ${runtime} ${build} 2>/dev/null |
-    sed -n 's/^Package: //p' | sort -u)"
-  if in_list libc6 "${known_to_apt}"; then
-    for pkg in ${runtime} ${build}; do
-      if ! in_list "${pkg}" "${known_to_apt}"; then
-        log "Dockerfile package ${pkg} is unknown to apt"
-        status=1
-      fi
-    done
-  else
-    log "note: no apt package lists here; package names not looked up (run apt-get update)"
-  fi
-
-  in_list ca-certificates "${runtime}" || {
-    log "runtime stage does not install ca-certificates (TLS to discovery and PostgreSQL)"
+  if ! grep -qiE "^FROM +${DOCKER_BUILD_ENV} +AS " <<<"${build_lines}"; then
+    log "  stage ${build} does not start FROM ${DOCKER_BUILD_ENV}"
     status=1
-  }
+  fi
+  if grep -q 'apt-get install' <<<"${build_lines}"; then
+    log "  stage ${build} installs packages: build packages belong in ${DOCKER_BUILD_ENV}"
+    status=1
+  fi
+  # Tests need GoogleTest, which no image build installs.
+  if ! grep -qE -- '-DBUILD_TESTING=OFF( |$)' <<<"${build_lines}"; then
+    log "  stage ${build} does not configure with -DBUILD_TESTING=OFF"
+    status=1
+  fi
+  want_stub=OFF
+  [[ " ${targets[*]} " == *" discovery-stub "* ]] && want_stub=ON
+  if ! grep -qE -- "-DEC_BUILD_DISCOVERY_STUB=${want_stub}( |\$)" <<<"${build_lines}"; then
+    log "  stage ${build} does not configure with -DEC_BUILD_DISCOVERY_STUB=${want_stub}"
+    status=1
+  fi
+  built="$(grep -oE -- '--target( +[A-Za-z0-9_.-]+)+' <<<"${build_lines}" |
+    sed 's/^--target//' | tr -s ' ' '\n' | sed '/^$/d' | sort -u | tr '\n' ' ')"
+  expected="$(printf '%s\n' "${targets[@]}" | sort -u | tr '\n' ' ')"
+  if [[ "${built}" != "${expected}" ]]; then
+    log "  stage ${build} builds the targets: ${built:-none}; expected: ${expected}"
+    status=1
+  fi
 
   # The binaries the build stage copies out of /build, found in BUILD_DIR.
-  mapfile -t binaries < <(dockerfile_stage build | grep -oE '/build/[A-Za-z0-9_./-]+' | sed 's|^/build/||' | sort -u)
-  if [[ ${#binaries[@]} -ne 3 ]]; then
-    log "expected 3 binaries copied from /build in the build stage, found: ${binaries[*]}"
+  mapfile -t binaries < <(grep -oE '/build/[A-Za-z0-9_./-]+' <<<"${build_lines}" | sed 's|^/build/||' | sort -u)
+  if [[ "$(printf '%s\n' "${binaries[@]}" | sed 's|.*/||' | sort -u | tr '\n' ' ')" != "${expected}" ]]; then
+    log "  stage ${build} copies out of /build: ${binaries[*]}; expected one binary per target: ${expected}"
     status=1
   fi
-  local target
-  for target in enterprise-catalog catalogctl discovery-stub; do
-    if ! dockerfile_stage build | grep -E -- '--target' | grep -qw -- "${target}"; then
-      log "the build stage does not build target ${target}"
+  froms="$(dockerfile_stage "${image}" | grep -oiE -- '--from=[A-Za-z0-9_.-]+' | sed 's/^--from=//I' | sort -u | tr '\n' ' ')"
+  if [[ "${froms}" != "${build} " ]]; then
+    log "  stage ${image} copies from: ${froms:-nothing}; expected only ${build}"
+    status=1
+  fi
+  extras="${DOCKER_IMAGE_EXTRAS[${image}]:-}"
+  for pkg in ${extras}; do
+    in_list "${pkg}" "${packages}" || {
+      log "  stage ${image} does not install ${pkg}"
       status=1
-    fi
+    }
   done
 
-  base="$(base_image_packages)"
   local -A need_by=() lib_users=()
   local missing_lib=0
   for rel in "${binaries[@]}"; do
     bin="${BUILD_DIR}/${rel}"
     if [[ ! -x "${bin}" ]]; then
-      log "${bin} does not exist: build first (scripts/build.sh) or set BUILD_DIR"
+      log "  ${bin} does not exist: build first (scripts/build.sh) or set BUILD_DIR"
       status=1
       continue
     fi
@@ -414,7 +472,7 @@ check_dockerfile() {
   for lib in "${!lib_users[@]}"; do
     pkg="${lib_package[${lib}]:-}"
     if [[ -z "${pkg}" ]]; then
-      log "no Debian package ships ${lib} (loaded by ${lib_users[${lib}]})"
+      log "  no Debian package ships ${lib} (loaded by ${lib_users[${lib}]})"
       status=1
       continue
     fi
@@ -424,17 +482,77 @@ check_dockerfile() {
 
   local count_needed=0 count_base=0
   for pkg in $(printf '%s\n' "${!need_by[@]}" | sort); do
-    if in_list "${pkg}" "${runtime}"; then
+    if in_list "${pkg}" "${packages}"; then
       count_needed=$((count_needed + 1))
-    elif in_list "${pkg}" "${base}"; then
+    elif in_list "${pkg}" "${BASE_PACKAGES}"; then
       count_base=$((count_base + 1))
       log "  in every Debian image (Essential/apt closure): ${pkg}"
     else
-      log "  MISSING from the runtime stage's apt-get install: ${pkg} (loaded by ${need_by[${pkg}]})"
+      log "  MISSING from stage ${image}'s apt-get install: ${pkg} (loaded by ${need_by[${pkg}]})"
       status=1
     fi
   done
-  log "ldd of ${#binaries[@]} binaries in ${BUILD_DIR}: ${#need_by[@]} packages; ${count_needed} installed by the runtime stage, ${count_base} in the base image"
+  # Only a complete ldd run can tell what is not needed.
+  if [[ ${#binaries[@]} -gt 0 && ${status} -eq 0 ]]; then
+    for pkg in ${packages}; do
+      if [[ -z "${need_by[${pkg}]:-}" ]] && ! in_list "${pkg}" "$(tr ' ' '\n' <<<"${extras}")"; then
+        log "  stage ${image} installs ${pkg}, which none of its binaries loads"
+        status=1
+      fi
+    done
+  fi
+  log "  ldd of ${#binaries[@]} binaries in ${BUILD_DIR}: ${#need_by[@]} packages; ${count_needed} installed by stage ${image}, ${count_base} in the base image"
+  return "${status}"
+}
+
+check_dockerfile() {
+  local status=0 build_env install_deps all_packages entry pkg
+  build_env="$(apt_packages_of "${DOCKER_BUILD_ENV}")"
+  if [[ -z "${build_env}" ]]; then
+    log "could not find the apt-get install list of the ${DOCKER_BUILD_ENV} stage in ${DOCKERFILE}"
+    return 1
+  fi
+  log "stage ${DOCKER_BUILD_ENV} installs $(echo "${build_env}" | wc -l) packages"
+
+  # The build packages must be project dependencies, and none test-only.
+  install_deps="$(sed -n '/^PACKAGES=(/,/^)/p' "${REPO_ROOT}/scripts/install-deps.sh" |
+    sed 's/#.*//' | tr -s ' \t' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' | sort -u)"
+  for pkg in ${build_env}; do
+    if ! in_list "${pkg}" "${install_deps}"; then
+      log "build package ${pkg} is not in scripts/install-deps.sh"
+      status=1
+    fi
+    if in_list "${pkg}" "$(tr ' ' '\n' <<<"${TEST_ONLY_PACKAGES}")"; then
+      log "build package ${pkg} is for tests, which no image build compiles"
+      status=1
+    fi
+  done
+
+  BASE_PACKAGES="$(base_image_packages)"
+  all_packages="${build_env}"
+  for entry in "${DOCKER_IMAGES[@]}"; do
+    # shellcheck disable=SC2086  # "IMAGE BUILD TARGET..." splits into words
+    check_image ${entry} || status=1
+    all_packages+=$'\n'"$(apt_packages_of "${entry%% *}")"
+  done
+
+  # Every package named must exist in the apt lists, where there are lists.
+  # (One apt-cache call: each one reads all the package lists.)
+  local known_to_apt
+  all_packages="$(sort -u <<<"${all_packages}" | sed '/^$/d')"
+  # shellcheck disable=SC2086  # word-split package lists
+  known_to_apt="$(apt-cache show --no-all-versions libc6 ${all_packages} 2>/dev/null |
+    sed -n 's/^Package: //p' | sort -u)"
+  if in_list libc6 "${known_to_apt}"; then
+    for pkg in ${all_packages}; do
+      if ! in_list "${pkg}" "${known_to_apt}"; then
+        log "Dockerfile package ${pkg} is unknown to apt"
+        status=1
+      fi
+    done
+  else
+    log "note: no apt package lists here; package names not looked up (run apt-get update)"
+  fi
   return "${status}"
 }
 

@@ -81,7 +81,7 @@ done
 [[ "${FUZZ_JOBS}" =~ ^[0-9]+$ && "${FUZZ_JOBS}" -gt 0 ]] || FUZZ_JOBS=1
 
 # Configure (clang, EC_FUZZ=ON) and build only what the targets need.
-configure=(cmake -S "${REPO_ROOT}" -B "${BUILD_DIR_FUZZ}" -G Ninja -DEC_FUZZ=ON
+configure=(cmake -S "${REPO_ROOT}" -B "${BUILD_DIR_FUZZ}" -G Ninja -DEC_FUZZ=ON -DEC_WERROR=ON
   -DCMAKE_BUILD_TYPE=RelWithDebInfo)
 if [[ ! -f "${BUILD_DIR_FUZZ}/CMakeCache.txt" ]]; then
   configure+=(-DCMAKE_CXX_COMPILER="${CXX:-clang++}"

@@ -8,7 +8,9 @@
 #
 # Env:
 #   EC_PG_PORT                        local cluster port (default 54329)
-#   EC_DISCOVERY_PORT                 stand-in port (default 18381)
+#   EC_DISCOVERY_PORT                 stand-in port (default 18381); its
+#                                     dataset flags are in
+#                                     deploy/sample/quickstart-discovery-stub.flags
 #   ENTERPRISE_CATALOG_DISCOVERY_URL  if set (with ENTERPRISE_CATALOG_OAUTH_*),
 #                                     that discovery is used and no stand-in
 #                                     is started
@@ -25,7 +27,9 @@
 #                                     ready-made tokens
 #
 # The gRPC port is plaintext (ENTERPRISE_CATALOG_PLAINTEXT=true) because it
-# listens on loopback; see README.md "TLS" for certificates.
+# listens on loopback; see docs/security.md "TLS" for certificates. README.md
+# and docs/operations.md describe the quickstart; docs/api.md has examples
+# against exactly the data it creates.
 #
 # Stop the server with Ctrl-C; stop the database with
 #   scripts/pg-cluster.sh stop .data/pg
@@ -38,8 +42,10 @@ PG_STATE_DIR="${REPO_ROOT}/.data/pg"
 PG_PORT="${EC_PG_PORT:-54329}"
 DB_NAME="enterprise_catalog"
 SAMPLE_FILE="${REPO_ROOT}/deploy/sample/quickstart-catalogs.json"
-SERVER="${BUILD_DIR}/server/enterprise-catalog"
+SERVER="${BUILD_DIR}/app/enterprise-catalog"
 STUB="${BUILD_DIR}/tools/discovery_stub/discovery-stub"
+# The stand-in's dataset, shared with the test of docs/api.md's examples.
+STUB_FLAGS_FILE="${REPO_ROOT}/deploy/sample/quickstart-discovery-stub.flags"
 DISCOVERY_PORT="${EC_DISCOVERY_PORT:-18381}"
 DATA_DIR="${REPO_ROOT}/.data"
 CLIENT="${BUILD_DIR}/client/catalogctl"
@@ -70,6 +76,9 @@ log "ENTERPRISE_CATALOG_GRPC_ADDRESS=${ENTERPRISE_CATALOG_GRPC_ADDRESS}"
 log "ENTERPRISE_CATALOG_METRICS_ADDRESS=${ENTERPRISE_CATALOG_METRICS_ADDRESS}"
 
 stub_pid=""
+# A content key for the examples printed below: one the stand-in's dataset
+# has (docs/api.md lists more), or a placeholder with another discovery.
+example_key="<a content_key from GetCatalogMetadata>"
 cleanup() {
   if [[ -n "${stub_pid}" ]]; then kill "${stub_pid}" 2>/dev/null || true; fi
 }
@@ -84,12 +93,13 @@ else
   }
   mkdir -p "${DATA_DIR}"
   log "starting the discovery stand-in on 127.0.0.1:${DISCOVERY_PORT} (log ${DATA_DIR}/discovery-stub.log)"
-  # 300 courses with 700 runs, 30 programs, 5 pathways: about 1,000
-  # documents of 5-25 KB, like real search/all results.
-  "${STUB}" --host 127.0.0.1 --port "${DISCOVERY_PORT}" --seed 42 \
-    --courses 300 --runs 700 --programs 30 --pathways 5 --persons 20 \
+  # About 1,000 generated documents of 5-25 KB (see the flags file).
+  read -r -a stub_flags <<<"$(grep -v '^[[:space:]]*#' "${STUB_FLAGS_FILE}" | tr '\n' ' ')"
+  log "stand-in dataset: ${stub_flags[*]} (${STUB_FLAGS_FILE})"
+  "${STUB}" --host 127.0.0.1 --port "${DISCOVERY_PORT}" "${stub_flags[@]}" \
     >"${DATA_DIR}/discovery-stub.out" 2>"${DATA_DIR}/discovery-stub.log" &
   stub_pid=$!
+  example_key="course-v1:HarvardX+DB4522x+2T2026"
   for _ in $(seq 1 100); do
     grep -q listening "${DATA_DIR}/discovery-stub.out" 2>/dev/null && break
     kill -0 "${stub_pid}" 2>/dev/null || {
@@ -114,8 +124,9 @@ if [[ ! -s "${DATA_DIR}/dev-jwt-secret" ]]; then
   (umask 077 && openssl rand -hex 32 >"${DATA_DIR}/dev-jwt-secret")
   (umask 077 && openssl rand -hex 32 >"${DATA_DIR}/dev-page-token-secret")
 fi
-export ENTERPRISE_CATALOG_JWT_SECRET="$(cat "${DATA_DIR}/dev-jwt-secret")"
-export ENTERPRISE_CATALOG_PAGE_TOKEN_SECRET="$(cat "${DATA_DIR}/dev-page-token-secret")"
+ENTERPRISE_CATALOG_JWT_SECRET="$(cat "${DATA_DIR}/dev-jwt-secret")"
+ENTERPRISE_CATALOG_PAGE_TOKEN_SECRET="$(cat "${DATA_DIR}/dev-page-token-secret")"
+export ENTERPRISE_CATALOG_JWT_SECRET ENTERPRISE_CATALOG_PAGE_TOKEN_SECRET
 export ENTERPRISE_CATALOG_JWT_ISSUER="${ENTERPRISE_CATALOG_JWT_ISSUER:-http://localhost:18000/oauth2}"
 export ENTERPRISE_CATALOG_JWT_AUDIENCE="${ENTERPRISE_CATALOG_JWT_AUDIENCE:-enterprise-catalog}"
 
@@ -129,7 +140,6 @@ else
   log "warning: ${SAMPLE_FILE} not found; skipping sample import"
 fi
 
-# First catalog uuid in the sample data, for the example below.
 # The first sample catalog and its enterprise, for the examples below.
 read -r catalog_uuid enterprise_uuid < <(python3 -c '
 import json, sys
@@ -165,7 +175,7 @@ cat >&2 <<EOT
    ${CLIENT} --address ${addr} RefreshCatalog '{"catalog_uuid":"${catalog_uuid}"}'
    ${CLIENT} --address ${addr} GetRefreshJob '{"job_uuid":"<uuid from RefreshCatalog>"}'
    ${CLIENT} --address ${addr} --token-file .data/admin.token CustomerContainsContentItems \\
-     '{"enterprise_uuid":"${enterprise_uuid}","content_keys":["<a content_key from the metadata>"]}'
+     '{"enterprise_uuid":"${enterprise_uuid}","content_keys":["${example_key}"]}'
  With grpcurl (reflection is on; no .proto files needed):
    grpcurl -plaintext -H "authorization: JWT \$(cat .data/operator.token)" \\
      -d '{"uuid":"${catalog_uuid}"}' ${addr} \\
@@ -175,7 +185,8 @@ cat >&2 <<EOT
    curl -s http://${ENTERPRISE_CATALOG_METRICS_ADDRESS}/readyz
  The workers crawl the stand-in right after start: content_count in
  ListCatalogs goes from 0 to the crawled count within seconds.
- More (and grpcurl equivalents) in README.md.
+ docs/api.md has an example of every RPC against this data (catalogctl and
+ grpcurl), with the answer each gives.
 
  Stop the server, the workers and the stand-in with Ctrl-C.
  The database keeps running; stop it with:

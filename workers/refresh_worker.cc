@@ -326,7 +326,7 @@ void RefreshWorker::Start() {
     threads_.emplace_back([this, i] { CrawlLoop(slots_[i].get()); });
   }
   if (config_.scheduler) threads_.emplace_back([this] { ScheduleLoop(); });
-  metrics::RefreshMetrics::Get().SetCrawlThreads(config_.threads);
+  metrics::RefreshMetrics::Get().SetRefreshThreads(config_.threads);
   common::LogInfo(
       kComponent, "workers started",
       {{"owner", config_.owner},
@@ -343,7 +343,7 @@ void RefreshWorker::Stop() {
     stopping_ = true;
   }
   for (std::thread& t : threads_) t.join();
-  if (!threads_.empty()) metrics::RefreshMetrics::Get().SetCrawlThreads(0);
+  if (!threads_.empty()) metrics::RefreshMetrics::Get().SetRefreshThreads(0);
   if (!threads_.empty()) common::LogInfo(kComponent, "workers stopped", {});
   threads_.clear();
 }

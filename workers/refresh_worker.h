@@ -42,7 +42,7 @@ struct WorkerConfig {
   std::string owner;
 };
 
-// Makes one discovery client per crawl thread. The sleeper it is given
+// Makes one discovery client per refresh thread. The sleeper it is given
 // wakes up early when the worker stops and keeps the lease alive.
 using SourceFactory = std::function<std::unique_ptr<discovery::ContentSource>(
     discovery::Sleeper)>;
@@ -69,7 +69,7 @@ class RefreshWorker {
   // One scheduler pass (see RefreshQueue::Schedule).
   absl::StatusOr<storage::ScheduleResult> ScheduleOnce();
 
-  // Starts `threads` crawl threads and, if enabled, the scheduler thread.
+  // Starts `threads` refresh threads and, if enabled, the scheduler thread.
   void Start();
   // Stops the threads: waits end at once, and a crawl in progress is
   // abandoned with its lease released, so another worker can take the job
@@ -79,7 +79,7 @@ class RefreshWorker {
   const WorkerConfig& config() const { return config_; }
 
  private:
-  // Per crawl thread: its discovery client and the job it holds.
+  // Per refresh thread: its discovery client and the job it holds.
   struct Slot {
     int index = 0;
     std::unique_ptr<discovery::ContentSource> source;

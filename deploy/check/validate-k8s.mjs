@@ -50,7 +50,8 @@ if (files.length === 0) {
   process.exit(2);
 }
 
-// The default of ENTERPRISE_CATALOG_SHUTDOWN_GRACE_SECONDS (server/config.cc).
+// The default of ENTERPRISE_CATALOG_SHUTDOWN_GRACE_SECONDS (server/settings.cc;
+// `enterprise-catalog --help` shows it).
 const kDefaultShutdownGraceSeconds = 15;
 const kMetricsPort = 9464;
 

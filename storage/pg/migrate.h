@@ -16,7 +16,7 @@ struct Migration {
 };
 
 // The migrations compiled into this binary, ascending by version
-// (storage/migrations/NNNN_name.sql).
+// (storage/pg/migrations/NNNN_name.sql, embedded by embed_sql.cmake).
 const std::vector<Migration>& EmbeddedMigrations();
 
 struct MigrateResult {

@@ -1,7 +1,10 @@
 #include "storage/pg/pg_health.h"
 
-#include "storage/pg/pg_internal.h"
+#include <algorithm>
+#include <string>
+
 #include "storage/pg/pg_util.h"
+#include "storage/pg/statements.h"
 
 namespace ec::storage::pg {
 
@@ -10,6 +13,11 @@ absl::StatusOr<pqxx::connection*> PgHealthProbe::Connection() {
   conn_.reset();
   auto opened = PgPool::Connect(config_);
   if (!opened.ok()) return opened.status();
+  try {
+    PrepareStatements(**opened);
+  } catch (const std::exception& e) {
+    return StatusFromException(e, "preparing statements");
+  }
   conn_ = std::move(*opened);
   return conn_.get();
 }
@@ -19,7 +27,7 @@ absl::Status PgHealthProbe::Ping() {
   if (!conn.ok()) return conn.status();
   try {
     pqxx::nontransaction tx(**conn);
-    tx.exec1("SELECT 1");
+    tx.exec_prepared1("health_ping");
     return absl::OkStatus();
   } catch (const std::exception& e) {
     conn_.reset();
@@ -33,16 +41,8 @@ absl::StatusOr<HealthSample> PgHealthProbe::Sample(int worst, Micros now) {
   try {
     pqxx::nontransaction tx(**conn);
     HealthSample out;
-    // Queries no catalog uses are never refreshed, so they do not count.
-    const pqxx::result r = tx.exec_params(
-        "WITH q AS (SELECT content_filter_hash, content_refreshed IS NULL AS "
-        "never, " EC_US("coalesce(content_refreshed, created)") " AS since "
-        "FROM catalog_query q WHERE EXISTS (SELECT 1 FROM enterprise_catalog "
-        "c WHERE c.catalog_query_id = q.id)) "
-        "SELECT content_filter_hash, greatest(0, $2::bigint - since), "
-        "count(*) OVER (), count(*) FILTER (WHERE never) OVER () "
-        "FROM q ORDER BY since, content_filter_hash LIMIT $1",
-        std::max(worst, 1), now);
+    const pqxx::result r =
+        tx.exec_prepared("health_query_ages", std::max(worst, 1), now);
     for (const auto& row : r) {
       const double age = static_cast<double>(row[1].as<int64_t>()) / 1e6;
       if (out.worst.empty()) {
@@ -54,9 +54,7 @@ absl::StatusOr<HealthSample> PgHealthProbe::Sample(int worst, Micros now) {
         out.worst.push_back({row[0].as<std::string>(), age});
       }
     }
-    const pqxx::row q = tx.exec1(
-        "SELECT count(*) FILTER (WHERE state = 'queued'), count(*) FILTER "
-        "(WHERE state = 'running') FROM refresh_job");
+    const pqxx::row q = tx.exec_prepared1("health_job_counts");
     out.jobs_queued = q[0].as<int64_t>();
     out.jobs_running = q[1].as<int64_t>();
     return out;

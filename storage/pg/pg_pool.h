@@ -1,9 +1,13 @@
 #pragma once
 
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -12,6 +16,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "metrics/metrics.h"
+#include "storage/pg/pg_util.h"
+#include "storage/pg/statements.h"
 
 namespace ec::storage::pg {
 
@@ -28,6 +34,9 @@ struct PgConfig {
   // Labels this pool's metrics: "rpc" (the server's) or "worker".
   std::string name = "rpc";
 };
+
+// Whether a call may run twice: see PgPool::WithConnection.
+enum class Idempotent : bool { kNo = false, kYes = true };
 
 // A fixed set of libpqxx connections. libpqxx connections are not
 // thread-safe, so each is leased to one thread at a time. Connections open
@@ -58,8 +67,10 @@ class PgPool {
     bool broken_ = false;
   };
 
-  static absl::StatusOr<std::unique_ptr<PgPool>> Create(PgConfig config,
-                                                        Preparer preparer);
+  // Every connection gets the statements of storage/pg/sql/ unless another
+  // `preparer` is given (tests of the pool alone pass nullptr).
+  static absl::StatusOr<std::unique_ptr<PgPool>> Create(
+      PgConfig config, Preparer preparer = PrepareStatements);
 
   // Blocks until a connection is free (or acquire_timeout passes), opening
   // it if needed. UNAVAILABLE if the database cannot be reached.
@@ -73,6 +84,34 @@ class PgPool {
 
   // Counts a failed statement in the pool's metrics (by class).
   void RecordError(const absl::Status& status) { metrics_.Error(status); }
+
+  // Runs `fn(pqxx::connection&)` on a leased connection and returns what it
+  // returns (a Status or StatusOr), with libpqxx exceptions turned into
+  // statuses (StatusFromException; `what` prefixes the message) and counted
+  // in the metrics. A connection that failed is dropped, not reused.
+  // Idempotent calls (reads) run once more on a fresh connection if the
+  // first one was lost, so that a connection that died while idle (a
+  // database restart) costs a retry instead of a failed call; anything that
+  // writes passes kNo, since its first run may have committed.
+  template <typename Fn>
+  std::invoke_result_t<Fn, pqxx::connection&> WithConnection(
+      std::string_view what, Idempotent idempotent, Fn&& fn) {
+    const int attempts = idempotent == Idempotent::kYes ? 2 : 1;
+    absl::Status last;
+    for (int attempt = 0; attempt < attempts; ++attempt) {
+      auto lease = Acquire();
+      if (!lease.ok()) return lease.status();
+      try {
+        return fn(lease->conn());
+      } catch (const std::exception& e) {
+        last = StatusFromException(e, what);
+        RecordError(last);
+        if (!IsConnectionLoss(last)) return last;
+        lease->MarkBroken();
+      }
+    }
+    return last;
+  }
 
  private:
   PgPool(PgConfig config, Preparer preparer)

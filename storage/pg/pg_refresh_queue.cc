@@ -1,51 +1,21 @@
-// RefreshQueue on PostgreSQL: the refresh_job table (migration 0002).
+#include "storage/pg/pg_refresh_queue.h"
 
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/uuid.h"
-#include "storage/pg/pg_catalog_store.h"
-#include "storage/pg/pg_internal.h"
+#include "storage/pg/content_writer.h"
 #include "storage/pg/pg_util.h"
 
 namespace ec::storage::pg {
 namespace {
 
-constexpr char kJobColumns[] =
-    "j.id, j.uuid::text, j.catalog_query_id, "
-    "(SELECT q.uuid::text FROM catalog_query q WHERE q.id = "
-    "j.catalog_query_id), "
-    "j.state, j.reason, j.force, j.attempts, j.max_attempts, " EC_US(
-        "j.created") ", " EC_US("j.run_after") ", " EC_US(
-        "j.started") ", " EC_US("j.finished") ", "
-                                              "COALESCE(j.lease_owner, ''), "
-                                              "j.last_error, j.pages, "
-                                              "j.discovery_requests, "
-                                              "j.discovery_retries, "
-                                              "j.items_seen, j.members_before, "
-                                              "j.members_after, "
-                                              "j.members_added, "
-                                              "j.members_removed, "
-                                              "j.content_inserted, "
-                                              "j.content_updated, "
-                                              "j.content_unchanged, "
-                                              "j.duration_ms ";
+// Columns a statement returns after the job's own (JobFromRow) start here.
 constexpr int kJobColumnCount = 27;
-
-// Assigns the twelve figures from $first on.
-std::string SetCounts(int first) {
-  const char* names[] = {
-      "pages",           "discovery_requests", "discovery_retries",
-      "items_seen",      "members_before",     "members_after",
-      "members_added",   "members_removed",    "content_inserted",
-      "content_updated", "content_unchanged",  "duration_ms"};
-  std::string out;
-  for (int i = 0; i < 12; ++i) {
-    absl::StrAppend(&out, i == 0 ? "" : ", ", names[i], " = $", first + i,
-                    "::bigint");
-  }
-  return out;
-}
 
 JobState StateFromName(std::string_view name) {
   if (name == "queued") return JobState::kQueued;
@@ -62,6 +32,7 @@ JobReason ReasonFromName(std::string_view name) {
   return JobReason::kRequested;
 }
 
+// The job columns of get_job.sql, which every job statement returns first.
 RefreshJobRow JobFromRow(const pqxx::row& r) {
   RefreshJobRow j;
   j.id = r[0].as<int64_t>();
@@ -96,130 +67,8 @@ absl::Status LeaseLost(const LeasedJob& lease) {
                    "job was deleted)"));
 }
 
-}  // namespace
-
-void PrepareRefreshQueue(pqxx::connection& c) {
-  const std::string cols = kJobColumns;
-  // A request joins the active job; an explicit request also pulls a
-  // backed-off retry forward, since someone is waiting for it.
-  c.prepare("enqueue_for_catalog",
-            "INSERT INTO refresh_job AS j (uuid, catalog_query_id, state, "
-            "reason, force, max_attempts, created, run_after) "
-            "SELECT $1::uuid, c.catalog_query_id, 'queued', $3, $4::boolean, "
-            "$5::int, " EC_TS("$6") ", " EC_TS("$6") " "
-            "FROM enterprise_catalog c WHERE c.uuid = $2::uuid "
-            "ON CONFLICT (catalog_query_id) "
-            "  WHERE state IN ('queued', 'running') "
-            "DO UPDATE SET force = j.force OR EXCLUDED.force, "
-            "run_after = CASE WHEN j.state = 'queued' AND EXCLUDED.reason = "
-            "'requested' THEN LEAST(j.run_after, EXCLUDED.run_after) "
-            "ELSE j.run_after END "
-            "RETURNING " +
-                cols + ", j.uuid = $1::uuid");
-  c.prepare(
-      "get_job",
-      "SELECT " + cols +
-          ", array_to_json(ARRAY(SELECT DISTINCT c.enterprise_uuid::text "
-          "FROM enterprise_catalog c "
-          "WHERE c.catalog_query_id = j.catalog_query_id ORDER BY 1))::text "
-          "FROM refresh_job j WHERE j.uuid = $1::uuid");
-  // Queued and due, or running under a lease that expired before its last
-  // allowed attempt (the scheduler fails the ones at their last attempt).
-  c.prepare("lease_job",
-            "WITH next AS ("
-            "  SELECT id, state AS prev_state, lease_owner AS prev_owner "
-            "  FROM refresh_job "
-            "  WHERE (state = 'queued' AND run_after <= " EC_TS("$3") ") "
-            "     OR (state = 'running' AND lease_expires < " EC_TS("$3") " "
-            "         AND attempts < max_attempts) "
-            "  ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-            "UPDATE refresh_job j SET state = 'running', "
-            "attempts = j.attempts + 1, started = " EC_TS("$3") ", "
-            "lease_token = $1::uuid, lease_owner = $2, "
-            "lease_expires = " EC_TS("$4") " "
-            "FROM next WHERE j.id = next.id "
-            "RETURNING " +
-                cols +
-                ", (SELECT q.content_filter FROM catalog_query q "
-                "   WHERE q.id = j.catalog_query_id), "
-                "next.prev_state, COALESCE(next.prev_owner, '')");
-  c.prepare("heartbeat_job",
-            "UPDATE refresh_job SET lease_expires = " EC_TS("$3") " "
-            "WHERE id = $1 AND lease_token = $2::uuid AND state = 'running'");
-  c.prepare("release_job",
-            "UPDATE refresh_job SET state = 'queued', "
-            "attempts = GREATEST(attempts - 1, 0), "
-            "run_after = " EC_TS("$3") ", lease_token = NULL, "
-            "lease_owner = NULL, lease_expires = NULL "
-            "WHERE id = $1 AND lease_token = $2::uuid AND state = 'running'");
-  c.prepare("fail_attempt",
-            "UPDATE refresh_job j SET "
-            "state = CASE WHEN j.attempts >= j.max_attempts THEN 'failed' "
-            "ELSE 'queued' END, "
-            "finished = CASE WHEN j.attempts >= j.max_attempts THEN " EC_TS(
-                "$5") " ELSE NULL END, "
-                      "run_after = " EC_TS("$4") ", last_error = $3, "
-                                                 "lease_token = NULL, "
-                                                 "lease_owner = NULL, "
-                                                 "lease_expires = NULL, " +
-                SetCounts(6) +
-                " WHERE j.id = $1 AND j.lease_token = $2::uuid "
-                "AND j.state = 'running' RETURNING " +
-                cols);
-  c.prepare("lock_leased_job",
-            "SELECT force, catalog_query_id FROM refresh_job "
-            "WHERE id = $1 AND lease_token = $2::uuid AND state = 'running' "
-            "FOR UPDATE");
-  c.prepare("lock_query_count",
-            "SELECT content_count FROM catalog_query WHERE id = $1 "
-            "FOR UPDATE");
-  c.prepare("count_removed",
-            "SELECT count(*) FROM catalog_query_content "
-            "WHERE catalog_query_id = $1 "
-            "AND content_key NOT IN (SELECT unnest($2::text[]))");
-  c.prepare("finish_job",
-            "UPDATE refresh_job j SET state = $2, finished = " EC_TS(
-                "$3") ", last_error = $4, lease_token = NULL, "
-                      "lease_owner = NULL, lease_expires = NULL, " +
-                SetCounts(5) + " WHERE j.id = $1 RETURNING " + cols);
-  c.prepare("schedule_stale",
-            "INSERT INTO refresh_job (uuid, catalog_query_id, state, reason, "
-            "max_attempts, created, run_after) "
-            "SELECT gen_random_uuid(), q.id, 'queued', 'scheduled', $4::int, "
-            "" EC_TS("$3") ", " EC_TS("$3") " FROM catalog_query q "
-            "WHERE EXISTS (SELECT 1 FROM enterprise_catalog c "
-            "              WHERE c.catalog_query_id = q.id) "
-            "AND (q.content_refreshed IS NULL "
-            "     OR q.content_refreshed < " EC_TS("$1") ") "
-            "AND NOT EXISTS (SELECT 1 FROM refresh_job j "
-            "  WHERE j.catalog_query_id = q.id "
-            "  AND j.state IN ('failed', 'held') "
-            "  AND j.finished >= " EC_TS("$2") ") "
-            "ORDER BY q.content_refreshed NULLS FIRST, q.id "
-            "ON CONFLICT (catalog_query_id) "
-            "  WHERE state IN ('queued', 'running') DO NOTHING");
-  c.prepare("expire_last_attempts",
-            "UPDATE refresh_job SET state = 'failed', "
-            "finished = " EC_TS("$1") ", "
-            "last_error = 'the lease of ' || COALESCE(lease_owner, '?') || "
-            "' expired during the last allowed attempt (' || attempts || "
-            "' of ' || max_attempts || '); the worker stopped or died', "
-            "lease_token = NULL, lease_owner = NULL, lease_expires = NULL "
-            "WHERE state = 'running' AND lease_expires < " EC_TS("$1") " "
-            "AND attempts >= max_attempts");
-  c.prepare("prune_jobs",
-            "DELETE FROM refresh_job WHERE finished < " EC_TS("$1") " "
-            "AND state IN ('succeeded', 'failed', 'held')");
-  c.prepare("freshness",
-            "SELECT count(*), count(*) FILTER (WHERE content_refreshed IS "
-            "NULL), " EC_US("min(content_refreshed)") " "
-            "FROM catalog_query q WHERE EXISTS (SELECT 1 FROM "
-            "enterprise_catalog c WHERE c.catalog_query_id = q.id)");
-}
-
-namespace {
-
-// Binds the twelve figures after `args`.
+// Binds the twelve figures after `args`: the statements that record them
+// (fail_attempt.sql, finish_job.sql) take them last, in refresh_job's order.
 template <typename... Args>
 pqxx::result ExecWithCounts(pqxx::transaction_base& tx, const char* statement,
                             const RefreshCounts& c, Args&&... args) {
@@ -232,11 +81,11 @@ pqxx::result ExecWithCounts(pqxx::transaction_base& tx, const char* statement,
 
 }  // namespace
 
-absl::StatusOr<EnqueueResult> PgCatalogStore::EnqueueForCatalog(
+absl::StatusOr<EnqueueResult> PgRefreshQueue::EnqueueForCatalog(
     std::string_view catalog_uuid, JobReason reason, bool force,
     int max_attempts, Micros now) {
-  return WithConnection(
-      "queueing refresh job", false,
+  return pool_->WithConnection(
+      "queueing refresh job", Idempotent::kNo,
       [&](pqxx::connection& conn) -> absl::StatusOr<EnqueueResult> {
         pqxx::nontransaction tx(conn);
         const pqxx::result r = tx.exec_prepared(
@@ -252,10 +101,10 @@ absl::StatusOr<EnqueueResult> PgCatalogStore::EnqueueForCatalog(
       });
 }
 
-absl::StatusOr<RefreshJobRow> PgCatalogStore::GetJob(
+absl::StatusOr<RefreshJobRow> PgRefreshQueue::GetJob(
     std::string_view job_uuid) {
-  return WithConnection(
-      "reading refresh job", true,
+  return pool_->WithConnection(
+      "reading refresh job", Idempotent::kYes,
       [&](pqxx::connection& conn) -> absl::StatusOr<RefreshJobRow> {
         pqxx::nontransaction tx(conn);
         const pqxx::result r =
@@ -272,10 +121,10 @@ absl::StatusOr<RefreshJobRow> PgCatalogStore::GetJob(
       });
 }
 
-absl::StatusOr<std::optional<LeasedJob>> PgCatalogStore::Lease(
+absl::StatusOr<std::optional<LeasedJob>> PgRefreshQueue::Lease(
     std::string_view owner, Micros lease_duration, Micros now) {
-  return WithConnection(
-      "leasing refresh job", false,
+  return pool_->WithConnection(
+      "leasing refresh job", Idempotent::kNo,
       [&](pqxx::connection& conn) -> absl::StatusOr<std::optional<LeasedJob>> {
         pqxx::nontransaction tx(conn);
         const std::string token = common::NewUuidV4();
@@ -294,38 +143,40 @@ absl::StatusOr<std::optional<LeasedJob>> PgCatalogStore::Lease(
       });
 }
 
-absl::Status PgCatalogStore::Heartbeat(const LeasedJob& lease,
+absl::Status PgRefreshQueue::Heartbeat(const LeasedJob& lease,
                                        Micros new_expiry) {
-  return WithConnection("extending lease", false,
-                        [&](pqxx::connection& conn) -> absl::Status {
-                          pqxx::nontransaction tx(conn);
-                          if (tx.exec_prepared("heartbeat_job", lease.job.id,
-                                               lease.lease_token, new_expiry)
-                                  .affected_rows() == 0) {
-                            return LeaseLost(lease);
-                          }
-                          return absl::OkStatus();
-                        });
+  return pool_->WithConnection(
+      "extending lease", Idempotent::kNo,
+      [&](pqxx::connection& conn) -> absl::Status {
+        pqxx::nontransaction tx(conn);
+        if (tx.exec_prepared("heartbeat_job", lease.job.id, lease.lease_token,
+                             new_expiry)
+                .affected_rows() == 0) {
+          return LeaseLost(lease);
+        }
+        return absl::OkStatus();
+      });
 }
 
-absl::Status PgCatalogStore::Release(const LeasedJob& lease, Micros now) {
-  return WithConnection("releasing lease", false,
-                        [&](pqxx::connection& conn) -> absl::Status {
-                          pqxx::nontransaction tx(conn);
-                          if (tx.exec_prepared("release_job", lease.job.id,
-                                               lease.lease_token, now)
-                                  .affected_rows() == 0) {
-                            return LeaseLost(lease);
-                          }
-                          return absl::OkStatus();
-                        });
+absl::Status PgRefreshQueue::Release(const LeasedJob& lease, Micros now) {
+  return pool_->WithConnection(
+      "releasing lease", Idempotent::kNo,
+      [&](pqxx::connection& conn) -> absl::Status {
+        pqxx::nontransaction tx(conn);
+        if (tx.exec_prepared("release_job", lease.job.id, lease.lease_token,
+                             now)
+                .affected_rows() == 0) {
+          return LeaseLost(lease);
+        }
+        return absl::OkStatus();
+      });
 }
 
-absl::StatusOr<RefreshJobRow> PgCatalogStore::FailAttempt(
+absl::StatusOr<RefreshJobRow> PgRefreshQueue::FailAttempt(
     const LeasedJob& lease, std::string_view error, const RefreshCounts& counts,
     Micros retry_at, Micros now) {
-  return WithConnection(
-      "recording failed attempt", false,
+  return pool_->WithConnection(
+      "recording failed attempt", Idempotent::kNo,
       [&](pqxx::connection& conn) -> absl::StatusOr<RefreshJobRow> {
         pqxx::nontransaction tx(conn);
         const pqxx::result r = ExecWithCounts(
@@ -336,16 +187,17 @@ absl::StatusOr<RefreshJobRow> PgCatalogStore::FailAttempt(
       });
 }
 
-absl::StatusOr<RefreshJobRow> PgCatalogStore::CompleteWithCrawl(
+absl::StatusOr<RefreshJobRow> PgRefreshQueue::CompleteWithCrawl(
     const LeasedJob& lease, const std::vector<domain::ContentRecord>& records,
     const RefreshCounts& crawl_counts, const domain::GuardrailPolicy& guardrail,
     Micros now) {
-  const UniqueRecords unique(records);
-  return WithConnection(
-      "applying crawl", false,
+  const ContentWriter writer(records);
+  return pool_->WithConnection(
+      "applying crawl", Idempotent::kNo,
       [&](pqxx::connection& conn) -> absl::StatusOr<RefreshJobRow> {
         pqxx::work tx(conn);
-        // Job first, then query: the only lock order used on these rows.
+        // Job first, then query: the only lock order used on these rows
+        // (lock_leased_job.sql).
         const pqxx::result job = tx.exec_prepared(
             "lock_leased_job", lease.job.id, lease.lease_token);
         if (job.empty()) return LeaseLost(lease);
@@ -359,10 +211,8 @@ absl::StatusOr<RefreshJobRow> PgCatalogStore::CompleteWithCrawl(
         }
         RefreshCounts counts = crawl_counts;
         counts.members_before = query[0][0].as<int64_t>();
-        const int64_t would_remove =
-            tx.exec_prepared1("count_removed", query_id, unique.member_array)[0]
-                .as<int64_t>();
-        const int64_t new_members = static_cast<int64_t>(unique.members.size());
+        const int64_t would_remove = writer.CountRemoved(tx, query_id);
+        const int64_t new_members = writer.member_count();
         const domain::GuardrailDecision guard = domain::DecideGuardrail(
             guardrail, counts.members_before, would_remove, force);
         std::string state = "succeeded";
@@ -375,8 +225,7 @@ absl::StatusOr<RefreshJobRow> PgCatalogStore::CompleteWithCrawl(
               new_members - (counts.members_before - would_remove);
           note = guard.note;
         } else {
-          const ReplaceResult applied =
-              ApplyContentIn(tx, query_id, unique, now);
+          const ReplaceResult applied = writer.Write(tx, query_id, now);
           counts.members_after = applied.members;
           counts.members_added = applied.members_added;
           counts.members_removed = applied.members_removed;
@@ -391,13 +240,13 @@ absl::StatusOr<RefreshJobRow> PgCatalogStore::CompleteWithCrawl(
       });
 }
 
-absl::StatusOr<ScheduleResult> PgCatalogStore::Schedule(Micros stale_before,
+absl::StatusOr<ScheduleResult> PgRefreshQueue::Schedule(Micros stale_before,
                                                         Micros cooldown_before,
                                                         Micros prune_before,
                                                         int max_attempts,
                                                         Micros now) {
-  return WithConnection(
-      "scheduling refreshes", false,
+  return pool_->WithConnection(
+      "scheduling refreshes", Idempotent::kNo,
       [&](pqxx::connection& conn) -> absl::StatusOr<ScheduleResult> {
         pqxx::nontransaction tx(conn);
         ScheduleResult out;
@@ -413,9 +262,9 @@ absl::StatusOr<ScheduleResult> PgCatalogStore::Schedule(Micros stale_before,
       });
 }
 
-absl::StatusOr<Freshness> PgCatalogStore::GetFreshness() {
-  return WithConnection(
-      "reading freshness", true,
+absl::StatusOr<Freshness> PgRefreshQueue::GetFreshness() {
+  return pool_->WithConnection(
+      "reading freshness", Idempotent::kYes,
       [&](pqxx::connection& conn) -> absl::StatusOr<Freshness> {
         pqxx::nontransaction tx(conn);
         const pqxx::row r = tx.exec_prepared1("freshness");

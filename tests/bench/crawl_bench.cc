@@ -73,8 +73,8 @@ int Run(int repeat) {
         &filter);
     catalog.filter = *domain::CanonicalizeFilter(filter);
     catalog.enabled_course_modes = {"verified"};
-    storage::pg::PgCatalogStore* store = (*env)->store();
-    if (!store->CreateCatalog(catalog).ok()) return 1;
+    if (!(*env)->store()->CreateCatalog(catalog).ok()) return 1;
+    storage::pg::PgRefreshQueue* queue = (*env)->queue();
 
     discovery::DiscoveryConfig dc;
     dc.discovery_url = (*discovery)->discovery_url();
@@ -85,7 +85,7 @@ int Run(int repeat) {
     wc.owner = "bench";
     wc.policy.guardrail.max_removal_share = 1.0;
     workers::RefreshWorker worker(
-        store,
+        queue,
         [dc](discovery::Sleeper s) {
           return discovery::NewDiscoveryClient(dc, std::move(s));
         },
@@ -93,7 +93,7 @@ int Run(int repeat) {
     for (int kind = 0; kind < 3; ++kind) {
       if (kind == 2) (*discovery)->MutateFraction(0.01, 7 + r);
       auto queued =
-          store->EnqueueForCatalog(catalog.uuid, storage::JobReason::kRequested,
+          queue->EnqueueForCatalog(catalog.uuid, storage::JobReason::kRequested,
                                    false, 1, common::SystemNowMicros());
       if (!queued.ok()) return 1;
       const auto start = std::chrono::steady_clock::now();

@@ -1,9 +1,11 @@
 #include "domain/content.h"
 
+#include <algorithm>
 #include <string>
 
 #include "common/limits.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 namespace ec {
 namespace {
@@ -17,11 +19,32 @@ void ExpectInvalid(
                       std::string(records.status().message()));
 }
 
+// Parses `json` both ways a document arrives: as text, and already parsed
+// by a crawl's page parser. Both must give the same records.
 std::vector<domain::ContentRecord> ParseOk(std::string_view json) {
   absl::StatusOr<std::vector<domain::ContentRecord>> records =
       domain::ParseDiscoveryDocument(json);
   EXPECT_TRUE(records.ok()) << records.status();
-  return records.ok() ? *records : std::vector<domain::ContentRecord>();
+  if (!records.ok()) return {};
+  const absl::StatusOr<std::vector<domain::ContentRecord>> from_object =
+      domain::DiscoveryDocumentRecords(nlohmann::ordered_json::parse(json));
+  EXPECT_TRUE(from_object.ok()) << from_object.status();
+  if (from_object.ok()) {
+    EXPECT_EQ(from_object->size(), records->size());
+    for (size_t i = 0; i < std::min(records->size(), from_object->size());
+         ++i) {
+      const domain::ContentRecord& a = (*records)[i];
+      const domain::ContentRecord& b = (*from_object)[i];
+      EXPECT_EQ(a.content_key, b.content_key);
+      EXPECT_EQ(a.content_type, b.content_type);
+      EXPECT_EQ(a.content_uuid, b.content_uuid);
+      EXPECT_EQ(a.parent_content_key, b.parent_content_key);
+      EXPECT_EQ(a.title, b.title);
+      EXPECT_EQ(a.json_metadata, b.json_metadata);
+      EXPECT_EQ(a.derived, b.derived);
+    }
+  }
+  return *records;
 }
 
 TEST(IsKnownContentTypeTest, AcceptsOnlyTheFourTypes) {

@@ -233,7 +233,7 @@ class AuthTest : public testing::SharedStoreTest<> {
     options.shutdown_grace = std::chrono::seconds(2);
     options.auth.jwt = testing::TestJwtConfig();
     auto server =
-        server::CatalogServer::Start(options, env_->store(), env_->store());
+        server::CatalogServer::Start(options, env_->store(), env_->queue());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
     channel_ = new std::shared_ptr<grpc::Channel>(
@@ -277,7 +277,7 @@ class AuthTest : public testing::SharedStoreTest<> {
                     ->ReplaceQueryContent(
                         *id, testing::Records({testing::CourseDoc(key, "C")}))
                     .ok());
-    auto job = env_->store()->EnqueueForCatalog(
+    auto job = env_->queue()->EnqueueForCatalog(
         row.uuid, storage::JobReason::kRequested, false, 3,
         common::SystemNowMicros());
     EXPECT_TRUE(job.ok()) << job.status();
@@ -552,7 +552,7 @@ TEST_F(AuthTest, ReflectionCanBeTurnedOff) {
   options.auth.jwt = testing::TestJwtConfig();
   options.reflection = false;
   auto server =
-      server::CatalogServer::Start(options, env_->store(), env_->store());
+      server::CatalogServer::Start(options, env_->store(), env_->queue());
   ASSERT_TRUE(server.ok()) << server.status();
   auto channel =
       grpc::CreateChannel("127.0.0.1:" + std::to_string((*server)->port()),

@@ -186,7 +186,7 @@ class CatalogctlTest : public testing::SharedStoreTest<> {
     SharedStoreTest::SetUpTestSuite();
     if (env_ == nullptr) return;
     auto server = server::CatalogServer::Start(TestServerOptions("127.0.0.1:0"),
-                                               env_->store(), env_->store());
+                                               env_->store(), env_->queue());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
   }
@@ -245,7 +245,7 @@ class CatalogctlTest : public testing::SharedStoreTest<> {
   // for one to be queued.
   storage::LeasedJob LeaseJob() {
     for (int i = 0; i < 200; ++i) {
-      auto lease = env_->store()->Lease("test-worker", 60'000'000,
+      auto lease = env_->queue()->Lease("test-worker", 60'000'000,
                                         common::SystemNowMicros());
       if (!lease.ok()) {
         ADD_FAILURE() << lease.status();
@@ -493,7 +493,7 @@ TEST_F(CatalogctlTest, RefreshWaitReportsHowTheJobEnded) {
       CreateCatalog("A", R"({"a": 1})")["uuid"].get<std::string>();
   // Finish the job that creating the catalog queued, so that the next job is
   // the one catalogctl's refresh queues: leasing waits for it.
-  ASSERT_TRUE(env_->store()
+  ASSERT_TRUE(env_->queue()
                   ->CompleteWithCrawl(LeaseJob(), testing::Records(two), {}, {},
                                       common::SystemNowMicros())
                   .ok());
@@ -508,7 +508,7 @@ TEST_F(CatalogctlTest, RefreshWaitReportsHowTheJobEnded) {
 
   // SUCCEEDED: exit 0 and the finished job.
   auto waiting = start();
-  ASSERT_TRUE(env_->store()
+  ASSERT_TRUE(env_->queue()
                   ->CompleteWithCrawl(LeaseJob(), testing::Records(two), {}, {},
                                       common::SystemNowMicros())
                   .ok());
@@ -523,7 +523,7 @@ TEST_F(CatalogctlTest, RefreshWaitReportsHowTheJobEnded) {
   domain::GuardrailPolicy strict;
   strict.max_removal_share = 0;
   strict.min_members = 0;
-  ASSERT_TRUE(env_->store()
+  ASSERT_TRUE(env_->queue()
                   ->CompleteWithCrawl(
                       LeaseJob(),
                       testing::Records({testing::CourseDoc("edX+One", "One")}),
@@ -538,7 +538,7 @@ TEST_F(CatalogctlTest, RefreshWaitReportsHowTheJobEnded) {
   // FAILED (the server allows one attempt per job): 10, ABORTED, with the
   // job's last error.
   waiting = start();
-  ASSERT_TRUE(env_->store()
+  ASSERT_TRUE(env_->queue()
                   ->FailAttempt(LeaseJob(), "discovery said 503", {},
                                 common::SystemNowMicros(),
                                 common::SystemNowMicros())
@@ -571,7 +571,7 @@ TEST_F(CatalogctlTest, ReadsRetryUntilTheServerIsUpAndWritesDoNot) {
   std::this_thread::sleep_for(std::chrono::seconds(1));
   auto late = server::CatalogServer::Start(
       TestServerOptions("127.0.0.1:" + std::to_string(port)), env_->store(),
-      env_->store());
+      env_->queue());
   ASSERT_TRUE(late.ok()) << late.status();
 
   RunResult write_result = write.Wait();

@@ -702,13 +702,13 @@ TEST_F(GrpcTest, ReflectionListsTheService) {
 
 TEST(GrpcUnavailableTest, UnreachableDatabaseIsUnavailable) {
   const storage::pg::PgConfig config = testing::UnreachableDatabaseConfig();
-  auto store = storage::pg::PgCatalogStore::Create(config);
-  ASSERT_TRUE(store.ok());
+  auto opened = storage::pg::PgStorage::Open(config);
+  ASSERT_TRUE(opened.ok());
   server::ServerOptions options;
   options.address = "127.0.0.1:0";
   options.rpc_threads = 1;
   options.auth.disabled = true;
-  auto server = server::CatalogServer::Start(options, store->get());
+  auto server = server::CatalogServer::Start(options, (*opened)->store());
   ASSERT_TRUE(server.ok()) << server.status();
   auto stub = v1::EnterpriseCatalogService::NewStub(
       grpc::CreateChannel("127.0.0.1:" + std::to_string((*server)->port()),

@@ -97,7 +97,7 @@ class ObservabilityTest : public testing::SharedStoreTest<> {
     options.auth.disabled = true;
     options.call_log_level = spdlog::level::info;
     auto server =
-        server::CatalogServer::Start(options, env_->store(), env_->store());
+        server::CatalogServer::Start(options, env_->store(), env_->queue());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     channel_ =

@@ -61,7 +61,7 @@ class RefreshTest : public testing::SharedStoreTest<4> {
     config_.policy.max_age = std::chrono::hours(12);
     config_.owner = "test";
     core_ = std::make_unique<core::CatalogCore>(
-        env_->store(), env_->store(), config_.policy,
+        env_->store(), env_->queue(), config_.policy,
         common::PageTokenCodec::WithRandomSecret(),
         [this] { return now_.load(); });
   }
@@ -97,7 +97,7 @@ class RefreshTest : public testing::SharedStoreTest<4> {
   // are recorded, then really waited.
   std::unique_ptr<workers::RefreshWorker> NewWorker() {
     return std::make_unique<workers::RefreshWorker>(
-        env_->store(),
+        env_->queue(),
         [this](discovery::Sleeper sleeper) {
           return discovery::NewDiscoveryClient(
               discovery_, [this, sleeper](std::chrono::milliseconds d) {
@@ -294,7 +294,7 @@ TEST_F(RefreshTest, AJobWhoseLeaseExpiredIsTakenOverAndCounted) {
   const double expired = metrics::RefreshMetrics::Get().LeasesExpiredTotal();
   const v1::Catalog a = Create(kCourses);
   // A worker that leased the job and died: its lease runs out.
-  auto dead = env_->store()->Lease("dead-worker", 30 * kSecond, now_.load());
+  auto dead = env_->queue()->Lease("dead-worker", 30 * kSecond, now_.load());
   ASSERT_TRUE(dead.ok() && dead->has_value()) << dead.status();
   Advance(31 * kSecond);
   const storage::RefreshJobRow job = RunOne();
@@ -322,7 +322,7 @@ TEST_F(RefreshTest, FailureAtPageThreeOfFiveChangesNothingThenRetries) {
   const v1::Catalog a = Create(kCourses);
   ASSERT_EQ(Drain().size(), 1u);
   ASSERT_EQ(Members(a), 100);
-  const auto first_job = env_->store()->GetJob(
+  const auto first_job = env_->queue()->GetJob(
       env_->QueryText("SELECT uuid::text FROM refresh_job").value_or(""));
   ASSERT_TRUE(first_job.ok());
   EXPECT_EQ(first_job->counts.pages, 5);
@@ -618,7 +618,7 @@ TEST_F(RefreshTest, NoInUseQueryIsEverOlderThanADayWhileDiscoveryIsUp) {
     }
     ASSERT_TRUE(worker().ScheduleOnce().ok());
     Drain();
-    auto fresh = env_->store()->GetFreshness();
+    auto fresh = env_->queue()->GetFreshness();
     ASSERT_TRUE(fresh.ok());
     EXPECT_EQ(fresh->never_refreshed, 0) << "step " << step;
     ASSERT_TRUE(fresh->oldest_refreshed.has_value());

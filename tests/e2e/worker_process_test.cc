@@ -68,7 +68,7 @@ std::vector<std::string> WorkerEnv(
 // A catalog of courses and a requested refresh job for it, on the real clock
 // the worker processes use. Returns the job's uuid.
 absl::StatusOr<std::string> CreateCatalogAndJob(
-    storage::pg::PgCatalogStore& store, const std::string& title,
+    testing::StoreEnv& env, const std::string& title,
     const std::vector<std::string>& enabled_course_modes = {}) {
   storage::NewCatalog catalog;
   catalog.uuid = common::NewUuidV4();
@@ -76,12 +76,12 @@ absl::StatusOr<std::string> CreateCatalogAndJob(
   catalog.enterprise_uuid = "11111111-1111-4111-8111-111111111111";
   catalog.filter = testing::Filter(R"({"content_type": "course"})");
   catalog.enabled_course_modes = enabled_course_modes;
-  if (auto created = store.CreateCatalog(catalog); !created.ok()) {
+  if (auto created = env.store()->CreateCatalog(catalog); !created.ok()) {
     return created.status();
   }
-  auto job =
-      store.EnqueueForCatalog(catalog.uuid, storage::JobReason::kRequested,
-                              false, 3, common::SystemNowMicros());
+  auto job = env.queue()->EnqueueForCatalog(
+      catalog.uuid, storage::JobReason::kRequested, false, 3,
+      common::SystemNowMicros());
   if (!job.ok()) return job.status();
   return job->job.uuid;
 }
@@ -90,11 +90,11 @@ absl::StatusOr<std::string> CreateCatalogAndJob(
 // `pages` search pages, polling until `deadline`. Returns the job's lease
 // owner then, or "" if that did not happen in time.
 absl::StatusOr<std::string> WaitUntilRunning(
-    storage::pg::PgCatalogStore& store, const stub::DiscoveryStub& discovery,
+    storage::RefreshQueue& queue, const stub::DiscoveryStub& discovery,
     const std::string& job_uuid, int pages,
     std::chrono::steady_clock::time_point deadline) {
   while (std::chrono::steady_clock::now() < deadline) {
-    auto read = store.GetJob(job_uuid);
+    auto read = queue.GetJob(job_uuid);
     if (!read.ok()) return read.status();
     if (read->state == storage::JobState::kRunning &&
         discovery.stats().search_ok >= pages) {
@@ -108,7 +108,7 @@ absl::StatusOr<std::string> WaitUntilRunning(
 TEST(WorkerProcessTest, KilledWorkersJobIsFinishedByAnother) {
   auto env = testing::StoreEnv::Create(2);
   ASSERT_TRUE(env.ok()) << env.status();
-  storage::pg::PgCatalogStore* store = (*env)->store();
+  storage::pg::PgRefreshQueue* queue = (*env)->queue();
 
   stub::DiscoveryStub::Options options;
   options.dataset.seed = 11;
@@ -128,14 +128,13 @@ TEST(WorkerProcessTest, KilledWorkersJobIsFinishedByAnother) {
   ASSERT_GT(a.pid(), 0);
   ASSERT_GT(b.pid(), 0);
 
-  const auto job =
-      CreateCatalogAndJob(*store, "Killed mid-crawl", {"verified"});
+  const auto job = CreateCatalogAndJob(**env, "Killed mid-crawl", {"verified"});
   ASSERT_TRUE(job.ok()) << job.status();
 
   // Wait until one of them is a few pages into the crawl.
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  const auto owner = WaitUntilRunning(*store, **discovery, *job, 3, deadline);
+  const auto owner = WaitUntilRunning(*queue, **discovery, *job, 3, deadline);
   ASSERT_TRUE(owner.ok()) << owner.status();
   ASSERT_FALSE(owner->empty()) << "no worker started the job";
   ChildProcess* holder =
@@ -152,7 +151,7 @@ TEST(WorkerProcessTest, KilledWorkersJobIsFinishedByAnother) {
   storage::RefreshJobRow final_job;
   while (std::chrono::steady_clock::now() <
          deadline + std::chrono::seconds(20)) {
-    auto read = store->GetJob(*job);
+    auto read = queue->GetJob(*job);
     ASSERT_TRUE(read.ok());
     final_job = *read;
     if (final_job.state == storage::JobState::kSucceeded) break;
@@ -175,7 +174,7 @@ TEST(WorkerProcessTest, KilledWorkersJobIsFinishedByAnother) {
 TEST(WorkerProcessTest, SigtermMidCrawlReleasesTheLeaseAndExitsZero) {
   auto env = testing::StoreEnv::Create(1);
   ASSERT_TRUE(env.ok()) << env.status();
-  storage::pg::PgCatalogStore* store = (*env)->store();
+  storage::pg::PgRefreshQueue* queue = (*env)->queue();
   stub::DiscoveryStub::Options options;
   options.dataset.seed = 12;
   options.dataset.courses = 100;
@@ -186,10 +185,10 @@ TEST(WorkerProcessTest, SigtermMidCrawlReleasesTheLeaseAndExitsZero) {
                       WorkerEnv(**env, **discovery, options));
   ASSERT_GT(worker.pid(), 0);
 
-  const auto job = CreateCatalogAndJob(*store, "Stopped mid-crawl");
+  const auto job = CreateCatalogAndJob(**env, "Stopped mid-crawl");
   ASSERT_TRUE(job.ok()) << job.status();
   const auto owner = WaitUntilRunning(
-      *store, **discovery, *job, 2,
+      *queue, **discovery, *job, 2,
       std::chrono::steady_clock::now() + std::chrono::seconds(20));
   ASSERT_TRUE(owner.ok()) << owner.status();
   ASSERT_FALSE(owner->empty()) << "the worker never started the job";
@@ -200,7 +199,7 @@ TEST(WorkerProcessTest, SigtermMidCrawlReleasesTheLeaseAndExitsZero) {
   // Well inside the lease (60 s) and a pod's termination grace period.
   EXPECT_LT(std::chrono::steady_clock::now() - signalled,
             std::chrono::seconds(5));
-  auto after = store->GetJob(*job);
+  auto after = queue->GetJob(*job);
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->state, storage::JobState::kQueued);
   EXPECT_EQ(after->lease_owner, "");

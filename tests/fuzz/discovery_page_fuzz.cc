@@ -1,6 +1,7 @@
 // course-discovery search/all pages: ec::discovery::ParseSearchPage on the
-// raw body, then ec::ParseDiscoveryDocument on every result, as a crawl
-// does. Everything here is untrusted input from another service.
+// raw body, then ec::domain::DiscoveryDocumentRecords on every parsed
+// result, as a crawl does. Everything here is untrusted input from another
+// service.
 //
 // Properties, beyond "no crash, no sanitizer report, no exception":
 //   - refusals are INVALID_ARGUMENT;
@@ -27,9 +28,8 @@
 
 namespace {
 
-void CheckDocument(const std::string& document) {
-  const absl::StatusOr<std::vector<ec::domain::ContentRecord>> records =
-      ec::domain::ParseDiscoveryDocument(document);
+void CheckRecords(
+    const absl::StatusOr<std::vector<ec::domain::ContentRecord>>& records) {
   if (!records.ok()) {
     EC_FUZZ_CHECK(records.status().code() == absl::StatusCode::kInvalidArgument,
                   "a refused document must be INVALID_ARGUMENT");
@@ -106,10 +106,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   EC_FUZZ_CHECK(page->bytes == static_cast<int64_t>(size),
                 "page size misreported");
   EC_FUZZ_CHECK(page->count >= 0, "negative count accepted");
-  for (const std::string& document : page->documents) {
-    EC_FUZZ_CHECK(!document.empty() && document.front() == '{',
-                  "a result is not a JSON object");
-    CheckDocument(document);
+  for (const nlohmann::ordered_json& document : page->documents) {
+    EC_FUZZ_CHECK(document.is_object(), "a result is not a JSON object");
+    CheckRecords(ec::domain::DiscoveryDocumentRecords(document));
+    // From text, the same rules.
+    CheckRecords(ec::domain::ParseDiscoveryDocument(document.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace)));
   }
   return 0;
 }

@@ -18,9 +18,9 @@ absl::StatusOr<std::unique_ptr<StoreEnv>> StoreEnv::Create(int pool_size) {
   env->db_ = std::move(*db);
   auto migrated = storage::pg::Migrate(env->config());
   if (!migrated.ok()) return migrated.status();
-  auto store = storage::pg::PgCatalogStore::Create(env->config());
-  if (!store.ok()) return store.status();
-  env->store_ = std::move(*store);
+  auto storage = storage::pg::PgStorage::Open(env->config());
+  if (!storage.ok()) return storage.status();
+  env->storage_ = std::move(*storage);
   return env;
 }
 

@@ -9,17 +9,19 @@
 #include "domain/canonical_json.h"
 #include "domain/content.h"
 #include "gtest/gtest.h"
-#include "storage/pg/pg_catalog_store.h"
+#include "storage/pg/pg_storage.h"
 #include "tests/support/pg_test_db.h"
 
 namespace ec::testing {
 
-// A throwaway, migrated database with a storage::pg::PgCatalogStore on it.
+// A throwaway, migrated database with the PostgreSQL storage on it: the
+// catalog store and the refresh queue, sharing one pool as in the server.
 class StoreEnv {
  public:
   static absl::StatusOr<std::unique_ptr<StoreEnv>> Create(int pool_size = 2);
 
-  storage::pg::PgCatalogStore* store() { return store_.get(); }
+  storage::pg::PgCatalogStore* store() { return storage_->store(); }
+  storage::pg::PgRefreshQueue* queue() { return storage_->queue(); }
   const std::string& dsn() const { return db_->dsn(); }
   storage::pg::PgConfig config() const;
 
@@ -33,7 +35,7 @@ class StoreEnv {
  private:
   StoreEnv() = default;
   std::unique_ptr<PgTestDatabase> db_;
-  std::unique_ptr<storage::pg::PgCatalogStore> store_;
+  std::unique_ptr<storage::pg::PgStorage> storage_;
   int pool_size_ = 2;
 };
 

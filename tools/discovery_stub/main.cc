@@ -22,7 +22,7 @@ constexpr char kUsage[] =
     "\n"
     "A course-discovery stand-in: POST /oauth2/access_token and\n"
     "GET|POST /api/v1/search/all/ over a generated catalog, plus /_stub/\n"
-    "control endpoints (see tests/discovery_stub/README.md). Prints\n"
+    "control endpoints (see tools/discovery_stub/README.md). Prints\n"
     "{\"listening\": \"http://HOST:PORT\"} once ready; runs until SIGTERM or\n"
     "SIGINT.\n"
     "\n"

@@ -1,5 +1,10 @@
 #pragma once
 
+// search/all over one dataset snapshot. The Searcher (search.cc) filters
+// (filter.h) and ranks (ranking.h) and caches the result of each query;
+// PlanSearch and RenderSearchPage (search_page.cc) page it and render the
+// envelope.
+
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -14,11 +19,6 @@
 #include "tools/discovery_stub/params.h"
 
 namespace ec::stub {
-
-// Parses an Elasticsearch date or date-math value ("2025-01-01",
-// "2025-01-01T05:00:00Z", "2025-01-01T05:00:00+02:00", epoch milliseconds,
-// "now-30d", "now+1M/d") to Unix seconds, with `now` as the clock.
-std::optional<double> ParseEsDate(std::string_view text, int64_t now);
 
 // Answers search/all queries over one immutable Dataset, caching the
 // filtered and sorted result list of each distinct query. Thread-safe.

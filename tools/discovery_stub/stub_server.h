@@ -4,7 +4,9 @@
 // real HTTP/1.1 on loopback, serving a generated catalog, with injectable
 // faults. For tests (in-process) and the quickstart (the discovery-stub
 // binary). Behaviour follows /work/shared/reference/discovery-api.md; see
-// tests/discovery_stub/README.md for what is and is not reproduced.
+// tools/discovery_stub/README.md for what is and is not reproduced. The
+// fault rules are in faults.h; stub_server_impl.h lists the files that
+// implement the server.
 
 #include <cstddef>
 #include <cstdint>
@@ -16,41 +18,9 @@
 
 #include "absl/status/statusor.h"
 #include "tools/discovery_stub/dataset.h"
+#include "tools/discovery_stub/faults.h"
 
 namespace ec::stub {
-
-enum class FaultTarget { kSearch, kToken };
-
-enum class FaultKind {
-  kStatus,          // an error status with a JSON {"detail": ...} body
-  kHtml200,         // an HTML page with status 200
-  kTruncatedJson,   // the real page cut in the middle, 200, honest length
-  kDropConnection,  // the socket closes without a response
-  kLatency,         // answers normally after latency_ms
-  kDuplicateItems,  // page N starts with the last `items` of page N-1
-  kMissingItems,    // page N lacks its first `items` results
-};
-
-struct FaultRule {
-  FaultTarget target = FaultTarget::kSearch;
-  FaultKind kind = FaultKind::kStatus;
-  int page = 0;       // search page it applies to; 0 = every page
-  double rate = 1.0;  // probability per matching request (seeded RNG)
-  int times = -1;     // how many times it fires; -1 = unlimited
-  int status = 500;   // kStatus: 5xx, 429, 401, 400...
-  int retry_after_seconds = -1;  // kStatus: Retry-After header when >= 0
-  int latency_ms = 0;            // kLatency: delay before answering
-  int items = 5;                 // kDuplicateItems / kMissingItems
-  // Only requests whose body contains this substring ("" = all).
-  std::string body_contains;
-};
-
-// Parses one rule from JSON, e.g. {"target":"search","kind":"status",
-// "page":3,"status":500,"times":1}. Kinds: "status", "html200",
-// "truncated_json", "drop_connection", "latency", "duplicate_items",
-// "missing_items"; targets "search", "token". INVALID_ARGUMENT on unknown
-// names or fields.
-absl::StatusOr<FaultRule> FaultRuleFromJson(std::string_view json);
 
 struct StubStats {
   int64_t token_requests = 0;

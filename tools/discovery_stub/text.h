@@ -12,41 +12,40 @@
 #include "absl/strings/string_view.h"
 
 namespace ec::stub {
-namespace text_internal {
 
-inline void AppendPiece(std::string* out, std::string_view piece) {
+// The pieces Cat and Append accept, one overload per type.
+inline void AppendTextPiece(std::string* out, std::string_view piece) {
   out->append(piece);
 }
-inline void AppendPiece(std::string* out, const char* piece) {
+inline void AppendTextPiece(std::string* out, const char* piece) {
   out->append(piece);
 }
-inline void AppendPiece(std::string* out, const std::string& piece) {
+inline void AppendTextPiece(std::string* out, const std::string& piece) {
   out->append(piece);
 }
 #ifndef ABSL_USES_STD_STRING_VIEW
-inline void AppendPiece(std::string* out, absl::string_view piece) {
+inline void AppendTextPiece(std::string* out, absl::string_view piece) {
   out->append(piece.data(), piece.size());
 }
 #endif
 template <typename T>
 requires(std::is_integral_v<T> && !std::is_same_v<T, bool> &&
-         !std::is_same_v<T, char>) void AppendPiece(std::string* out, T value) {
+         !std::is_same_v<T, char>) void AppendTextPiece(std::string* out,
+                                                        T value) {
   out->append(std::to_string(value));
 }
-
-}  // namespace text_internal
 
 // Concatenates strings and integers, like absl::StrCat.
 template <typename... Args>
 std::string Cat(const Args&... args) {
   std::string out;
-  (text_internal::AppendPiece(&out, args), ...);
+  (AppendTextPiece(&out, args), ...);
   return out;
 }
 
 template <typename... Args>
 void Append(std::string* out, const Args&... args) {
-  (text_internal::AppendPiece(out, args), ...);
+  (AppendTextPiece(out, args), ...);
 }
 
 // Splits on every occurrence of `delimiter` (non-empty); keeps empty parts.

@@ -1,18 +1,22 @@
 #pragma once
 
 // Fixed word lists the generator draws from. Plain constexpr arrays of
-// string_view, so there are no static initializers.
+// string_view, so there are no static initializers. Every name starts with
+// Vocab / kVocab: they share the ec::stub namespace with the rest of the
+// stand-in, and the prefix says where a value comes from.
 
+#include <cstddef>
+#include <iterator>
 #include <string_view>
 
-namespace ec::stub::vocab {
+namespace ec::stub {
 
-struct Org {
+struct VocabOrg {
   std::string_view key, name, uuid, partner;
   int weight;
 };
 
-inline constexpr Org kOrgs[] = {
+inline constexpr VocabOrg kVocabOrgs[] = {
     {"HarvardX", "Harvard University", "bdd640fb-0667-4ad1-9c80-317fa3b1799d",
      "edx", 12},
     {"MITx", "Massachusetts Institute of Technology",
@@ -45,11 +49,11 @@ inline constexpr Org kOrgs[] = {
      3},
 };
 
-struct Subject {
+struct VocabSubject {
   std::string_view name, uuid;
 };
 
-inline constexpr Subject kSubjects[] = {
+inline constexpr VocabSubject kVocabSubjects[] = {
     {"Computer Science", "ec1b8ca1-f91e-4d4c-9ff4-9b7889463e85"},
     {"Data Analysis & Statistics", "4b0dbb41-8d52-48f1-942c-3fe860e7a113"},
     {"Math", "e2acf72f-9e57-4f7a-a0ee-89aed453dd32"},
@@ -68,13 +72,13 @@ inline constexpr Subject kSubjects[] = {
     {"Design", "5304317f-af42-412f-b838-b3268e944239"},
 };
 
-struct Topic {
+struct VocabTopic {
   std::string_view name;
-  int subject;              // index into kSubjects
+  int subject;              // index into kVocabSubjects
   std::string_view prefix;  // course number prefix
 };
 
-inline constexpr Topic kTopics[] = {
+inline constexpr VocabTopic kVocabTopics[] = {
     {"Python", 0, "PY"},
     {"Data Science", 1, "DS"},
     {"Machine Learning", 0, "ML"},
@@ -123,7 +127,7 @@ inline constexpr Topic kTopics[] = {
     {"Computer Science", 0, "CS"},
 };
 
-inline constexpr std::string_view kTitleSuffixes[] = {
+inline constexpr std::string_view kVocabTitleSuffixes[] = {
     "Foundations",
     "Principles and Practice",
     "A Hands-on Approach",
@@ -133,12 +137,12 @@ inline constexpr std::string_view kTitleSuffixes[] = {
     "Tools and Techniques",
 };
 
-inline constexpr std::string_view kAudiences[] = {
+inline constexpr std::string_view kVocabAudiences[] = {
     "Business Leaders",         "Data Analysts", "Engineers", "Beginners",
     "Healthcare Professionals", "Educators",     "Everyone",
 };
 
-inline constexpr std::string_view kSkillNames[] = {
+inline constexpr std::string_view kVocabSkillNames[] = {
     "Python (Programming Language)",
     "Machine Learning",
     "Data Analysis",
@@ -241,12 +245,14 @@ inline constexpr std::string_view kSkillNames[] = {
     "International Relations",
 };
 
-inline constexpr std::string_view kSkillCategories[] = {
+inline constexpr size_t kVocabSkillCount = std::size(kVocabSkillNames);
+
+inline constexpr std::string_view kVocabSkillCategories[] = {
     "Information Technology", "Analysis",      "Business", "Health Care",
     "Science and Research",   "Communication",
 };
 
-inline constexpr std::string_view kWords[] = {
+inline constexpr std::string_view kVocabWords[] = {
     "learners",
     "will",
     "explore",
@@ -389,24 +395,24 @@ inline constexpr std::string_view kWords[] = {
     "visualization",
 };
 
-inline constexpr std::string_view kGivenNames[] = {
+inline constexpr std::string_view kVocabGivenNames[] = {
     "Anant", "David",  "Maria", "Wei",    "Fatima", "John",  "Priya",
     "Luis",  "Sophie", "Kenji", "Amara",  "Olga",   "Rahul", "Elena",
     "Tomas", "Grace",  "Ahmed", "Ingrid", "Chen",   "Laura",
 };
 
-inline constexpr std::string_view kFamilyNames[] = {
+inline constexpr std::string_view kVocabFamilyNames[] = {
     "Agarwal", "Malan",  "Garcia", "Zhang",  "Khan",    "Smith",   "Patel",
     "Moreno",  "Dubois", "Tanaka", "Okafor", "Ivanova", "Sharma",  "Rossi",
     "Novak",   "Hopper", "Hassan", "Larsen", "Li",      "Bianchi",
 };
 
-inline constexpr std::string_view kPositions[] = {
+inline constexpr std::string_view kVocabPositions[] = {
     "Professor",         "Associate Professor", "Lecturer",
     "Senior Instructor", "Research Scientist",  "Director of Online Learning",
 };
 
-inline constexpr std::string_view kPathwayRoles[] = {
+inline constexpr std::string_view kVocabPathwayRoles[] = {
     "Data Engineer",     "Machine Learning Engineer",
     "Cloud Architect",   "Software Developer",
     "Data Analyst",      "Cybersecurity Analyst",
@@ -415,15 +421,15 @@ inline constexpr std::string_view kPathwayRoles[] = {
     "Financial Analyst", "Public Health Analyst",
 };
 
-struct Language {
+struct VocabLanguage {
   std::string_view name, code;
   int weight;
 };
 
-inline constexpr Language kLanguages[] = {
+inline constexpr VocabLanguage kVocabLanguages[] = {
     {"English", "en-us", 85}, {"Spanish", "es-es", 6},
     {"French", "fr-fr", 3},   {"Chinese - Mandarin", "zh-cmn", 2},
     {"Arabic", "ar-ar", 2},   {"Portuguese", "pt-br", 2},
 };
 
-}  // namespace ec::stub::vocab
+}  // namespace ec::stub

@@ -569,12 +569,13 @@ TEST_F(StoreTest, ListCatalogsPagesByCreationAndFiltersByEnterprise) {
 
 TEST(UnreachableDatabaseTest, CallsFailUnavailable) {
   const storage::pg::PgConfig config = testing::UnreachableDatabaseConfig();
-  auto store = storage::pg::PgCatalogStore::Create(config);
-  ASSERT_TRUE(store.ok());
-  auto result = (*store)->GetCatalog(common::NewUuidV4());
+  auto opened = storage::pg::PgStorage::Open(config);
+  ASSERT_TRUE(opened.ok());
+  storage::pg::PgCatalogStore* store = (*opened)->store();
+  auto result = store->GetCatalog(common::NewUuidV4());
   EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable)
       << result.status();
-  auto contained = (*store)->ContainedKeys(common::NewUuidV4(), {"k"});
+  auto contained = store->ContainedKeys(common::NewUuidV4(), {"k"});
   EXPECT_EQ(contained.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(storage::pg::Migrate(config).status().code(),
             absl::StatusCode::kUnavailable);

@@ -11,15 +11,12 @@
 #include <gtest/gtest.h>
 
 #include "common/uuid.h"
-#include "core/catalog_core.h"
 #include "domain/canonical_json.h"
 #include "google/protobuf/util/json_util.h"
 #include "tests/support/test_env.h"
 
 namespace ec {
 namespace {
-
-namespace v1 = ::enterprise_catalog::v1;
 
 using storage::JobReason;
 using storage::JobState;
@@ -44,7 +41,8 @@ std::vector<std::string> CourseDocs(int n, const std::string& prefix = "C") {
 
 class QueueTest : public testing::SharedStoreTest<4> {
  protected:
-  storage::pg::PgCatalogStore& db() { return *env_->store(); }
+  storage::CatalogStore& store() { return *env_->store(); }
+  storage::RefreshQueue& queue() { return *env_->queue(); }
 
   storage::CatalogRow Create(const std::string& filter_json,
                              const std::string& enterprise = kEnterprise) {
@@ -54,7 +52,7 @@ class QueueTest : public testing::SharedStoreTest<4> {
     c.enterprise_uuid = enterprise;
     c.filter = Filter(filter_json);
     c.enabled_course_modes = {"verified"};
-    auto row = db().CreateCatalog(c);
+    auto row = store().CreateCatalog(c);
     EXPECT_TRUE(row.ok()) << row.status();
     return row.ok() ? *row : storage::CatalogRow{};
   }
@@ -62,8 +60,8 @@ class QueueTest : public testing::SharedStoreTest<4> {
   storage::EnqueueResult Enqueue(const storage::CatalogRow& catalog,
                                  Micros now = kT0, bool force = false,
                                  int max_attempts = 3) {
-    auto r = db().EnqueueForCatalog(catalog.uuid, JobReason::kRequested, force,
-                                    max_attempts, now);
+    auto r = queue().EnqueueForCatalog(catalog.uuid, JobReason::kRequested,
+                                       force, max_attempts, now);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : storage::EnqueueResult{};
   }
@@ -71,7 +69,7 @@ class QueueTest : public testing::SharedStoreTest<4> {
   std::optional<storage::LeasedJob> Lease(Micros now,
                                           const std::string& owner = "w1",
                                           Micros lease = 10 * kSecond) {
-    auto r = db().Lease(owner, lease, now);
+    auto r = queue().Lease(owner, lease, now);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : std::nullopt;
   }
@@ -79,8 +77,8 @@ class QueueTest : public testing::SharedStoreTest<4> {
   storage::RefreshJobRow Complete(const storage::LeasedJob& lease,
                                   const std::vector<std::string>& docs,
                                   Micros now) {
-    auto r = db().CompleteWithCrawl(lease, testing::Records(docs), {},
-                                    domain::GuardrailPolicy{}, now);
+    auto r = queue().CompleteWithCrawl(lease, testing::Records(docs), {},
+                                       domain::GuardrailPolicy{}, now);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : storage::RefreshJobRow{};
   }
@@ -117,7 +115,7 @@ TEST_F(QueueTest, ConcurrentRequestsForOneQueryMakeOneJob) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 16; ++i) {
     threads.emplace_back([&, i] {
-      auto r = env_->store()->EnqueueForCatalog(
+      auto r = env_->queue()->EnqueueForCatalog(
           (i % 2 ? a : b).uuid, JobReason::kRequested, false, 3, kT0);
       ASSERT_TRUE(r.ok()) << r.status();
       uuids[i] = r->job.uuid;
@@ -131,10 +129,10 @@ TEST_F(QueueTest, ConcurrentRequestsForOneQueryMakeOneJob) {
 }
 
 TEST_F(QueueTest, UnknownCatalogIsNotFound) {
-  auto r = db().EnqueueForCatalog(common::NewUuidV4(), JobReason::kRequested,
-                                  false, 3, kT0);
+  auto r = queue().EnqueueForCatalog(common::NewUuidV4(), JobReason::kRequested,
+                                     false, 3, kT0);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(db().GetJob(common::NewUuidV4()).status().code(),
+  EXPECT_EQ(queue().GetJob(common::NewUuidV4()).status().code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -147,7 +145,7 @@ TEST_F(QueueTest, GetJobNamesTheEnterprisesUsingItsQuery) {
   Create(R"({"content_type": "program"})",
          "77777777-7777-4777-8777-777777777777");
   const auto job = Enqueue(a).job;
-  auto read = db().GetJob(job.uuid);
+  auto read = queue().GetJob(job.uuid);
   ASSERT_TRUE(read.ok()) << read.status();
   std::vector<std::string> expected = {kEnterprise, other};
   std::sort(expected.begin(), expected.end());
@@ -173,7 +171,7 @@ TEST_F(QueueTest, OnlyOneWorkerGetsAJob) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&, i] {
-      auto r = env_->store()->Lease("w" + std::to_string(i), 10 * kSecond, kT0);
+      auto r = env_->queue()->Lease("w" + std::to_string(i), 10 * kSecond, kT0);
       ASSERT_TRUE(r.ok()) << r.status();
       if (r->has_value()) ++got;
     });
@@ -201,14 +199,15 @@ TEST_F(QueueTest, ExpiredLeaseIsTakenOverAndTheOldHolderIsFenced) {
   EXPECT_EQ(second->job.attempts, 2);
   // The first worker wakes up: every write with its token is refused and
   // changes nothing.
-  EXPECT_EQ(db().Heartbeat(*first, kT0 + 2 * kHour).code(),
+  EXPECT_EQ(queue().Heartbeat(*first, kT0 + 2 * kHour).code(),
             absl::StatusCode::kAborted);
-  auto late = db().CompleteWithCrawl(*first, testing::Records(CourseDocs(1)),
-                                     {}, {}, kT0 + kHour + 12 * kSecond);
+  auto late = queue().CompleteWithCrawl(*first, testing::Records(CourseDocs(1)),
+                                        {}, {}, kT0 + kHour + 12 * kSecond);
   EXPECT_EQ(late.status().code(), absl::StatusCode::kAborted);
   EXPECT_EQ(Members(a), 3);
   EXPECT_EQ(
-      db().FailAttempt(*first, "late", {}, kT0 + 2 * kHour, kT0 + 2 * kHour)
+      queue()
+          .FailAttempt(*first, "late", {}, kT0 + 2 * kHour, kT0 + 2 * kHour)
           .status()
           .code(),
       absl::StatusCode::kAborted);
@@ -223,7 +222,7 @@ TEST_F(QueueTest, HeartbeatKeepsTheLease) {
   Enqueue(a);
   auto lease = Lease(kT0);
   ASSERT_TRUE(lease.has_value());
-  ASSERT_TRUE(db().Heartbeat(*lease, kT0 + 30 * kSecond).ok());
+  ASSERT_TRUE(queue().Heartbeat(*lease, kT0 + 30 * kSecond).ok());
   EXPECT_FALSE(Lease(kT0 + 20 * kSecond, "w2").has_value());
   EXPECT_TRUE(Lease(kT0 + 31 * kSecond, "w2").has_value());
 }
@@ -234,8 +233,8 @@ TEST_F(QueueTest, FailedAttemptsBackOffThenFailAndDataStays) {
   const std::string job = Enqueue(a, kT0 + kHour, false, 2).job.uuid;
   auto lease = Lease(kT0 + kHour);
   ASSERT_TRUE(lease.has_value());
-  auto failed = db().FailAttempt(*lease, "UNAVAILABLE: page 3", {},
-                                 kT0 + kHour + 60 * kSecond, kT0 + kHour);
+  auto failed = queue().FailAttempt(*lease, "UNAVAILABLE: page 3", {},
+                                    kT0 + kHour + 60 * kSecond, kT0 + kHour);
   ASSERT_TRUE(failed.ok()) << failed.status();
   EXPECT_EQ(failed->state, JobState::kQueued);
   EXPECT_EQ(failed->last_error, "UNAVAILABLE: page 3");
@@ -245,12 +244,13 @@ TEST_F(QueueTest, FailedAttemptsBackOffThenFailAndDataStays) {
   auto again = Lease(kT0 + kHour + 61 * kSecond);
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->job.attempts, 2);
-  auto final_fail = db().FailAttempt(*again, "UNAVAILABLE: still down", {},
-                                     kT0 + 2 * kHour, kT0 + kHour + kHour / 2);
+  auto final_fail =
+      queue().FailAttempt(*again, "UNAVAILABLE: still down", {},
+                          kT0 + 2 * kHour, kT0 + kHour + kHour / 2);
   ASSERT_TRUE(final_fail.ok());
   EXPECT_EQ(final_fail->state, JobState::kFailed);
   EXPECT_TRUE(final_fail->finished.has_value());
-  auto read = db().GetJob(job);
+  auto read = queue().GetJob(job);
   ASSERT_TRUE(read.ok());
   EXPECT_EQ(read->state, JobState::kFailed);
   EXPECT_EQ(read->attempts, 2);
@@ -265,7 +265,7 @@ TEST_F(QueueTest, ExplicitRequestPullsABackedOffRetryForward) {
   auto lease = Lease(kT0);
   ASSERT_TRUE(lease.has_value());
   ASSERT_TRUE(
-      db().FailAttempt(*lease, "x", {}, kT0 + kHour, kT0 + kSecond).ok());
+      queue().FailAttempt(*lease, "x", {}, kT0 + kHour, kT0 + kSecond).ok());
   auto joined = Enqueue(a, kT0 + 2 * kSecond, /*force=*/true);
   EXPECT_FALSE(joined.created);
   EXPECT_TRUE(joined.job.force);
@@ -277,7 +277,7 @@ TEST_F(QueueTest, ReleaseDoesNotCountTheAttempt) {
   Enqueue(a);
   auto lease = Lease(kT0);
   ASSERT_TRUE(lease.has_value());
-  ASSERT_TRUE(db().Release(*lease, kT0 + kSecond).ok());
+  ASSERT_TRUE(queue().Release(*lease, kT0 + kSecond).ok());
   auto again = Lease(kT0 + kSecond, "w2");
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->job.attempts, 1);
@@ -299,8 +299,8 @@ TEST_F(QueueTest, CompleteAppliesAndRecordsCounts) {
   storage::RefreshCounts crawl;
   crawl.pages = 1;
   crawl.items_seen = 3;
-  auto done = db().CompleteWithCrawl(*lease, testing::Records(docs), crawl, {},
-                                     kT0 + kHour + kSecond);
+  auto done = queue().CompleteWithCrawl(*lease, testing::Records(docs), crawl,
+                                        {}, kT0 + kHour + kSecond);
   ASSERT_TRUE(done.ok()) << done.status();
   EXPECT_EQ(done->state, JobState::kSucceeded);
   EXPECT_EQ(done->counts.pages, 1);
@@ -311,7 +311,7 @@ TEST_F(QueueTest, CompleteAppliesAndRecordsCounts) {
   EXPECT_EQ(done->counts.content_inserted, 1);
   EXPECT_EQ(done->counts.content_updated, 1);
   EXPECT_EQ(done->counts.content_unchanged, 1);
-  auto row = db().GetCatalog(a.uuid);
+  auto row = store().GetCatalog(a.uuid);
   ASSERT_TRUE(row.ok());
   EXPECT_EQ(row->content_refreshed, kT0 + kHour + kSecond);
   // Content no query uses is unlinked, not deleted.
@@ -334,8 +334,8 @@ TEST_F(QueueTest, GuardrailHoldsADrasticShrinkAndForceAppliesIt) {
   // 90 of 100 would go; and one survivor's document changed.
   std::vector<std::string> docs = CourseDocs(10);
   docs[0] = testing::CourseDoc("edX+C0", "Changed");
-  auto held = db().CompleteWithCrawl(*lease, testing::Records(docs), {}, {},
-                                     kT0 + kHour);
+  auto held = queue().CompleteWithCrawl(*lease, testing::Records(docs), {}, {},
+                                        kT0 + kHour);
   ASSERT_TRUE(held.ok()) << held.status();
   EXPECT_EQ(held->state, JobState::kHeld);
   EXPECT_EQ(held->counts.members_before, 100);
@@ -348,7 +348,7 @@ TEST_F(QueueTest, GuardrailHoldsADrasticShrinkAndForceAppliesIt) {
                             "',' ORDER BY content_key) FROM content_metadata")
                 .value_or("x"),
             before);
-  EXPECT_EQ(db().GetCatalog(a.uuid)->content_refreshed, kT0);
+  EXPECT_EQ(store().GetCatalog(a.uuid)->content_refreshed, kT0);
 
   // An admin forces it through.
   auto forced = Enqueue(a, kT0 + 2 * kHour, /*force=*/true);
@@ -389,19 +389,19 @@ TEST_F(QueueTest, SchedulerQueuesStaleInUseQueriesOnly) {
   Fill(fresh, 2, kT0 + 10 * kHour);
   // A query no catalog uses any more is not crawled.
   auto orphan = Create(R"({"content_type": "course", "org": "orphan"})");
-  ASSERT_TRUE(db().DeleteCatalog(orphan.uuid).ok());
+  ASSERT_TRUE(store().DeleteCatalog(orphan.uuid).ok());
 
   const Micros now = kT0 + 13 * kHour;
-  auto pass =
-      db().Schedule(now - 12 * kHour, now - kHour, now - 100 * kHour, 3, now);
+  auto pass = queue().Schedule(now - 12 * kHour, now - kHour, now - 100 * kHour,
+                               3, now);
   ASSERT_TRUE(pass.ok()) << pass.status();
   EXPECT_EQ(pass->jobs_created, 2);
   EXPECT_EQ(Int("SELECT count(*) FROM refresh_job WHERE state = 'queued' AND "
                 "reason = 'scheduled'"),
             2);
   // Idempotent: a second pass (or a second worker process) adds nothing.
-  auto again =
-      db().Schedule(now - 12 * kHour, now - kHour, now - 100 * kHour, 3, now);
+  auto again = queue().Schedule(now - 12 * kHour, now - kHour,
+                                now - 100 * kHour, 3, now);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->jobs_created, 0);
   (void)never;
@@ -412,14 +412,14 @@ TEST_F(QueueTest, SchedulerCoolsDownAfterFailureAndFailsDeadLastAttempts) {
   Enqueue(a, kT0, false, 1);
   auto lease = Lease(kT0);
   ASSERT_TRUE(lease.has_value());
-  ASSERT_TRUE(db().FailAttempt(*lease, "down", {}, kT0, kT0).ok());
+  ASSERT_TRUE(queue().FailAttempt(*lease, "down", {}, kT0, kT0).ok());
   // Failed 10 minutes ago, cooldown 15 minutes: left alone.
   Micros now = kT0 + 10 * 60 * kSecond;
-  auto pass = db().Schedule(now, now - 15 * 60 * kSecond, 0, 1, now);
+  auto pass = queue().Schedule(now, now - 15 * 60 * kSecond, 0, 1, now);
   ASSERT_TRUE(pass.ok());
   EXPECT_EQ(pass->jobs_created, 0);
   now = kT0 + 16 * 60 * kSecond;
-  pass = db().Schedule(now, now - 15 * 60 * kSecond, 0, 1, now);
+  pass = queue().Schedule(now, now - 15 * 60 * kSecond, 0, 1, now);
   ASSERT_TRUE(pass.ok());
   EXPECT_EQ(pass->jobs_created, 1);
 
@@ -428,10 +428,10 @@ TEST_F(QueueTest, SchedulerCoolsDownAfterFailureAndFailsDeadLastAttempts) {
   auto dying = Lease(now);
   ASSERT_TRUE(dying.has_value());
   EXPECT_FALSE(Lease(now + 11 * kSecond, "w2").has_value());
-  pass = db().Schedule(0, 0, 0, 1, now + 11 * kSecond);
+  pass = queue().Schedule(0, 0, 0, 1, now + 11 * kSecond);
   ASSERT_TRUE(pass.ok());
   EXPECT_EQ(pass->jobs_expired_failed, 1);
-  auto job = db().GetJob(dying->job.uuid);
+  auto job = queue().GetJob(dying->job.uuid);
   ASSERT_TRUE(job.ok());
   EXPECT_EQ(job->state, JobState::kFailed);
   EXPECT_THAT(job->last_error, ::testing::HasSubstr("expired"));
@@ -440,7 +440,7 @@ TEST_F(QueueTest, SchedulerCoolsDownAfterFailureAndFailsDeadLastAttempts) {
 TEST_F(QueueTest, SchedulerPrunesOldFinishedJobs) {
   auto a = Create(R"({"content_type": "course"})");
   Fill(a, 1, kT0);
-  auto pass = db().Schedule(0, 0, kT0 + kSecond, 3, kT0 + 200 * kHour);
+  auto pass = queue().Schedule(0, 0, kT0 + kSecond, 3, kT0 + 200 * kHour);
   ASSERT_TRUE(pass.ok());
   EXPECT_EQ(pass->jobs_pruned, 1);
   EXPECT_EQ(Int("SELECT count(*) FROM refresh_job"), 0);
@@ -450,82 +450,11 @@ TEST_F(QueueTest, FreshnessReportsInUseQueries) {
   auto a = Create(R"({"content_type": "course", "org": "a"})");
   Create(R"({"content_type": "course", "org": "b"})");
   Fill(a, 1, kT0 + 5 * kHour);
-  auto f = db().GetFreshness();
+  auto f = queue().GetFreshness();
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->queries_in_use, 2);
   EXPECT_EQ(f->never_refreshed, 1);
   EXPECT_EQ(f->oldest_refreshed, kT0 + 5 * kHour);
-}
-
-TEST_F(QueueTest, CatalogChangesQueueARefreshWhenDataIsNotFresh) {
-  Micros now = kT0;
-  domain::RefreshPolicy policy;
-  policy.max_age = std::chrono::hours(12);
-  policy.max_attempts = 4;
-  core::CatalogCore core(env_->store(), env_->store(), policy,
-                         common::PageTokenCodec::WithRandomSecret(),
-                         [&now] { return now; });
-  const auth::Principal admin = auth::Principal::FromRoles(
-      "admin", {std::string("enterprise_catalog_admin:") + kEnterprise});
-
-  v1::CreateCatalogRequest create;
-  create.mutable_catalog()->set_title("t");
-  create.mutable_catalog()->set_enterprise_uuid(kEnterprise);
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
-                  R"({"content_type": "course"})",
-                  create.mutable_catalog()->mutable_content_filter())
-                  .ok());
-  v1::Catalog first;
-  ASSERT_TRUE(core.CreateCatalog(admin, create, &first).ok());
-  EXPECT_EQ(Int("SELECT count(*) FROM refresh_job WHERE reason = 'created' "
-                "AND max_attempts = 4"),
-            1);
-  // A second catalog on the same (not yet fetched) query joins that job.
-  v1::Catalog second;
-  ASSERT_TRUE(core.CreateCatalog(admin, create, &second).ok());
-  EXPECT_EQ(Int("SELECT count(*) FROM refresh_job"), 1);
-
-  // Once the query is fresh, a new catalog on it queues nothing.
-  auto lease = Lease(now);
-  ASSERT_TRUE(lease.has_value());
-  Complete(*lease, CourseDocs(1), now);
-  v1::Catalog third;
-  ASSERT_TRUE(core.CreateCatalog(admin, create, &third).ok());
-  EXPECT_EQ(Int("SELECT count(*) FROM refresh_job WHERE state = 'queued'"), 0);
-
-  // Moving a catalog to a new filter queues that query's first crawl.
-  v1::UpdateCatalogRequest update;
-  update.mutable_catalog()->set_uuid(third.uuid());
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
-                  R"({"content_type": "program"})",
-                  update.mutable_catalog()->mutable_content_filter())
-                  .ok());
-  update.mutable_update_mask()->add_paths("content_filter");
-  v1::Catalog updated;
-  ASSERT_TRUE(core.UpdateCatalog(admin, update, &updated).ok());
-  EXPECT_EQ(Int("SELECT count(*) FROM refresh_job WHERE state = 'queued' AND "
-                "reason = 'updated'"),
-            1);
-
-  // RefreshCatalog returns the job; GetRefreshJob reads it back.
-  v1::RefreshCatalogRequest refresh;
-  refresh.set_catalog_uuid(updated.uuid());
-  v1::RefreshJob job;
-  ASSERT_TRUE(core.RefreshCatalog(admin, refresh, &job).ok());
-  EXPECT_EQ(job.state(), v1::RefreshJob::QUEUED);
-  EXPECT_EQ(job.reason(), v1::RefreshJob::CATALOG_UPDATED);
-  EXPECT_EQ(job.catalog_query_uuid(), updated.catalog_query_uuid());
-  v1::GetRefreshJobRequest get;
-  get.set_job_uuid(job.uuid());
-  v1::RefreshJob read;
-  ASSERT_TRUE(core.GetRefreshJob(admin, get, &read).ok());
-  EXPECT_EQ(read.uuid(), job.uuid());
-  get.set_job_uuid("not-a-uuid");
-  EXPECT_EQ(core.GetRefreshJob(admin, get, &read).code(),
-            absl::StatusCode::kInvalidArgument);
-  refresh.set_catalog_uuid(common::NewUuidV4());
-  EXPECT_EQ(core.RefreshCatalog(admin, refresh, &job).code(),
-            absl::StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -1,0 +1,27 @@
+#pragma once
+
+#include "absl/status/status.h"
+#include "enterprise_catalog/v1/catalog.pb.h"
+#include "enterprise_catalog/v1/catalog_service.pb.h"
+#include "storage/refresh_queue.h"
+#include "storage/types.h"
+
+namespace ec::core {
+
+// Storage rows as API messages: the one place where a stored field becomes
+// a response field.
+
+// INTERNAL if the stored filter is not a JSON object (it always is, unless
+// the database was edited by hand).
+absl::Status CatalogToProto(const storage::CatalogRow& row,
+                            ::enterprise_catalog::v1::Catalog* out);
+
+// Moves the row's strings: a stored document is served as it is, never
+// re-encoded.
+void ContentToProto(storage::ContentRow&& row,
+                    ::enterprise_catalog::v1::ContentMetadata* out);
+
+void JobToProto(const storage::RefreshJobRow& job,
+                ::enterprise_catalog::v1::RefreshJob* out);
+
+}  // namespace ec::core

@@ -1,0 +1,66 @@
+-- Queues a refresh job for a catalog's query, or joins the queued or
+-- running one (one active job per query: a partial unique index).
+-- $1 new job uuid, $2 catalog uuid, $3 reason, $4 force, $5 max attempts,
+-- $6 now (microseconds since the epoch, the caller's clock).
+-- No row: no such catalog. Otherwise the job's columns (as get_job.sql,
+-- without the enterprises), then whether this call created it.
+-- Joining ORs force into the job; an explicit request also pulls a
+-- backed-off retry forward, since someone is waiting for it.
+INSERT INTO refresh_job AS j (
+  uuid,
+  catalog_query_id,
+  state,
+  reason,
+  force,
+  max_attempts,
+  created,
+  run_after)
+SELECT
+  $1::uuid,
+  c.catalog_query_id,
+  'queued',
+  $3,
+  $4::boolean,
+  $5::int,
+  ('epoch'::timestamptz + $6::bigint * interval '1 microsecond'),
+  ('epoch'::timestamptz + $6::bigint * interval '1 microsecond')
+FROM enterprise_catalog c
+WHERE c.uuid = $2::uuid
+ON CONFLICT (catalog_query_id) WHERE state IN ('queued', 'running')
+DO UPDATE
+SET
+  force = j.force OR EXCLUDED.force,
+  run_after = CASE
+    WHEN j.state = 'queued' AND EXCLUDED.reason = 'requested'
+      THEN LEAST(j.run_after, EXCLUDED.run_after)
+    ELSE j.run_after
+  END
+RETURNING
+  j.id,
+  j.uuid::text,
+  j.catalog_query_id,
+  (SELECT q.uuid::text FROM catalog_query q WHERE q.id = j.catalog_query_id),
+  j.state,
+  j.reason,
+  j.force,
+  j.attempts,
+  j.max_attempts,
+  (extract(epoch from j.created) * 1000000)::bigint,
+  (extract(epoch from j.run_after) * 1000000)::bigint,
+  (extract(epoch from j.started) * 1000000)::bigint,
+  (extract(epoch from j.finished) * 1000000)::bigint,
+  COALESCE(j.lease_owner, ''),
+  j.last_error,
+  j.pages,
+  j.discovery_requests,
+  j.discovery_retries,
+  j.items_seen,
+  j.members_before,
+  j.members_after,
+  j.members_added,
+  j.members_removed,
+  j.content_inserted,
+  j.content_updated,
+  j.content_unchanged,
+  j.duration_ms,
+  j.uuid = $1::uuid;

@@ -1,0 +1,59 @@
+-- A page of a catalog's content filtered by keys and/or types, in content
+-- key order. $1 catalog uuid, $2 content keys (text[] literal; empty: any,
+-- otherwise matched with course/run expansion), $3 content types (empty:
+-- any), $4 content key after which the page starts, $5 rows to return
+-- (page size + 1). Rows as metadata_page.sql, the total counting matches.
+-- Matching keys are collected once (keys only, so no document is read
+-- twice), counted, and the page joined from them.
+WITH
+  cat AS (
+    SELECT uuid, title, enterprise_uuid, catalog_query_id
+    FROM enterprise_catalog
+    WHERE uuid = $1::uuid
+  ),
+  asked AS (SELECT DISTINCT k FROM unnest($2::text[]) AS k),
+  -- The keys the requested keys stand for (contained_keys.sql).
+  expanded AS (
+    SELECT a.k AS asked, a.k AS member FROM asked a
+    UNION ALL
+    SELECT a.k, cm.parent_content_key FROM asked a
+      JOIN content_metadata cm ON cm.content_key = a.k
+      WHERE cm.parent_content_key IS NOT NULL
+    UNION ALL
+    SELECT a.k, cm.content_key FROM asked a
+      JOIN content_metadata cm ON cm.parent_content_key = a.k
+  ),
+  matched AS MATERIALIZED (
+    SELECT qc.content_key
+    FROM cat
+    JOIN catalog_query_content qc
+      ON qc.catalog_query_id = cat.catalog_query_id
+    JOIN content_metadata cm ON cm.content_key = qc.content_key
+    WHERE (cardinality($2::text[]) = 0
+           OR qc.content_key IN (SELECT member FROM expanded))
+      AND (cardinality($3::text[]) = 0
+           OR cm.content_type = ANY($3::text[]))
+  )
+SELECT
+  cat.uuid::text,
+  cat.title,
+  cat.enterprise_uuid::text,
+  (SELECT count(*) FROM matched),
+  p.*
+FROM cat
+LEFT JOIN LATERAL (
+  SELECT
+    cm.content_key,
+    cm.content_type,
+    COALESCE(cm.content_uuid::text, ''),
+    COALESCE(cm.parent_content_key, ''),
+    cm.title,
+    (extract(epoch from cm.modified) * 1000000)::bigint,
+    cm.json_metadata
+  FROM matched m
+  JOIN content_metadata cm ON cm.content_key = m.content_key
+  WHERE m.content_key > $4
+  ORDER BY m.content_key
+  LIMIT $5
+) p ON true
+ORDER BY p.content_key;

@@ -1,0 +1,395 @@
+// Who may call what, decided by the core alone: every RPC for every kind of
+// caller, against a catalog of the caller's own enterprise and one of
+// another's, on the in-memory fakes. tests/e2e/auth_e2e_test.cc runs the
+// same matrix over gRPC with real tokens on PostgreSQL.
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "auth/principal.h"
+#include "common/page_token.h"
+#include "common/uuid.h"
+#include "core/catalog_core.h"
+#include "domain/canonical_json.h"
+#include "google/protobuf/util/json_util.h"
+#include "tests/fakes/fake_catalog_store.h"
+#include "tests/fakes/fake_content_source.h"
+#include "tests/fakes/fake_refresh_queue.h"
+
+namespace ec::core {
+namespace {
+
+namespace v1 = ::enterprise_catalog::v1;
+using absl::StatusCode;
+
+constexpr char kEnterpriseA[] = "6a5f3c1e-8b2d-4e7a-9c0f-1d3b5e7a9c24";
+constexpr char kEnterpriseB[] = "b8e2d4f6-0a1c-4e3b-8d5f-7a9c1e3b5d46";
+
+// What one enterprise has, for the calls to aim at.
+struct Side {
+  std::string enterprise;
+  std::string catalog;
+  std::string job;
+  std::string key;
+};
+
+domain::CanonicalFilter Filter(const std::string& json) {
+  google::protobuf::Struct s;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &s).ok());
+  auto filter = domain::CanonicalizeFilter(s);
+  EXPECT_TRUE(filter.ok()) << filter.status();
+  return filter.ok() ? *filter : domain::CanonicalFilter{};
+}
+
+// One RPC aimed at a side; `disposable` is a fresh catalog of that side's
+// enterprise for the destructive call.
+using Call = std::function<absl::Status(CatalogCore&, const auth::Principal&,
+                                        const Side&, const std::string&)>;
+struct Rpc {
+  std::string name;
+  Call call;
+};
+
+const std::vector<Rpc>& AllRpcs() {
+  static const auto* rpcs = new std::vector<Rpc>{
+      {"CreateCatalog",
+       [](CatalogCore& core, const auth::Principal& p, const Side& side,
+          const std::string&) {
+         v1::CreateCatalogRequest req;
+         req.mutable_catalog()->set_title("New");
+         req.mutable_catalog()->set_enterprise_uuid(side.enterprise);
+         (*req.mutable_catalog()
+               ->mutable_content_filter()
+               ->mutable_fields())["content_type"]
+             .set_string_value("course");
+         v1::Catalog out;
+         return core.CreateCatalog(p, req, &out);
+       }},
+      {"GetCatalog",
+       [](CatalogCore& core, const auth::Principal& p, const Side& side,
+          const std::string&) {
+         v1::GetCatalogRequest req;
+         req.set_uuid(side.catalog);
+         v1::Catalog out;
+         return core.GetCatalog(p, req, &out);
+       }},
+      {"ListCatalogs",
+       [](CatalogCore& core, const auth::Principal& p, const Side& side,
+          const std::string&) {
+         v1::ListCatalogsRequest req;
+         req.set_enterprise_uuid(side.enterprise);
+         v1::ListCatalogsResponse out;
+         return core.ListCatalogs(p, req, &out);
+       }},
+      {"UpdateCatalog",
+       [](CatalogCore& core, const auth::Principal& p, const Side& side,
+          const std::string&) {
+         v1::UpdateCatalogRequest req;
+         req.mutable_catalog()->set_uuid(side.catalog);
+         req.mutable_catalog()->set_title("Renamed");
+         req.mutable_update_mask()->add_paths("title");
+         v1::Catalog out;
+         return core.UpdateCatalog(p, req, &out);
+       }},
+      {"DeleteCatalog",
+       [](CatalogCore& core, const auth::Principal& p, const Side&,
+          const std::string& disposable) {
+         v1::DeleteCatalogRequest req;
+         req.set_uuid(disposable);
+         v1::DeleteCatalogResponse out;
+         return core.DeleteCatalog(p, req, &out);
+       }},
+      {"ContainsContentItems",
+       [](CatalogCore& core, const auth::Principal& p, const Side& side,
+          const std::string&) {
+         v1::ContainsContentItemsRequest req;
+         req.set_catalog_uuid(side.catalog);
+         req.add_content_keys(side.key);
+         v1::ContainsContentItemsResponse out;
+         return core.ContainsContentItems(p, req, &out);
+       }},
+      {"CustomerContainsContentItems",
+       [](CatalogCore& core, const auth::Principal& p, const Side& side,
+          const std::string&) {
+         v1::CustomerContainsContentItemsRequest req;
+         req.set_enterprise_uuid(side.enterprise);
+         req.add_content_keys(side.key);
+         v1::CustomerContainsContentItemsResponse out;
+         return core.CustomerContainsContentItems(p, req, &out);
+       }},
+      {"GetCatalogMetadata",
+       [](CatalogCore& core, const auth::Principal& p, const Side& side,
+          const std::string&) {
+         v1::GetCatalogMetadataRequest req;
+         req.set_catalog_uuid(side.catalog);
+         v1::GetCatalogMetadataResponse out;
+         return core.GetCatalogMetadata(p, req, &out);
+       }},
+      {"GetContentMetadata",
+       [](CatalogCore& core, const auth::Principal& p, const Side& side,
+          const std::string&) {
+         v1::GetContentMetadataRequest req;
+         req.add_content_keys(side.key);
+         v1::GetContentMetadataResponse out;
+         return core.GetContentMetadata(p, req, &out);
+       }},
+      {"RefreshCatalog",
+       [](CatalogCore& core, const auth::Principal& p, const Side& side,
+          const std::string&) {
+         v1::RefreshCatalogRequest req;
+         req.set_catalog_uuid(side.catalog);
+         v1::RefreshJob out;
+         return core.RefreshCatalog(p, req, &out);
+       }},
+      {"GetRefreshJob",
+       [](CatalogCore& core, const auth::Principal& p, const Side& side,
+          const std::string&) {
+         v1::GetRefreshJobRequest req;
+         req.set_job_uuid(side.job);
+         v1::RefreshJob out;
+         return core.GetRefreshJob(p, req, &out);
+       }},
+  };
+  return *rpcs;
+}
+
+// Expected codes per RPC, for (own enterprise's target, other's target).
+using Expectations = std::map<std::string, std::pair<StatusCode, StatusCode>>;
+
+constexpr StatusCode OK = StatusCode::kOk;
+constexpr StatusCode NF = StatusCode::kNotFound;
+constexpr StatusCode PD = StatusCode::kPermissionDenied;
+
+Expectations Uniform(StatusCode code) {
+  Expectations out;
+  for (const Rpc& rpc : AllRpcs()) out[rpc.name] = {code, code};
+  return out;
+}
+
+// Reading another enterprise's catalog answers NOT_FOUND, as for one that
+// does not exist; naming another enterprise (create, list, customer
+// contains) is PERMISSION_DENIED.
+Expectations LearnerOfOwn() {
+  return {{"CreateCatalog", {PD, PD}},
+          {"GetCatalog", {OK, NF}},
+          {"ListCatalogs", {OK, PD}},
+          {"UpdateCatalog", {PD, NF}},
+          {"DeleteCatalog", {PD, NF}},
+          {"ContainsContentItems", {OK, NF}},
+          {"CustomerContainsContentItems", {OK, PD}},
+          {"GetCatalogMetadata", {OK, NF}},
+          {"GetContentMetadata", {PD, PD}},
+          {"RefreshCatalog", {PD, NF}},
+          {"GetRefreshJob", {NF, NF}}};
+}
+
+Expectations AdminOfOwn() {
+  return {{"CreateCatalog", {OK, PD}},
+          {"GetCatalog", {OK, NF}},
+          {"ListCatalogs", {OK, PD}},
+          {"UpdateCatalog", {OK, NF}},
+          {"DeleteCatalog", {OK, NF}},
+          {"ContainsContentItems", {OK, NF}},
+          {"CustomerContainsContentItems", {OK, PD}},
+          {"GetCatalogMetadata", {OK, NF}},
+          {"GetContentMetadata", {PD, PD}},
+          {"RefreshCatalog", {OK, NF}},
+          {"GetRefreshJob", {OK, NF}}};
+}
+
+// Reads everything, changes nothing.
+Expectations Service() {
+  return {{"CreateCatalog", {PD, PD}},
+          {"GetCatalog", {OK, OK}},
+          {"ListCatalogs", {OK, OK}},
+          {"UpdateCatalog", {PD, PD}},
+          {"DeleteCatalog", {PD, PD}},
+          {"ContainsContentItems", {OK, OK}},
+          {"CustomerContainsContentItems", {OK, OK}},
+          {"GetCatalogMetadata", {OK, OK}},
+          {"GetContentMetadata", {OK, OK}},
+          {"RefreshCatalog", {PD, PD}},
+          {"GetRefreshJob", {OK, OK}}};
+}
+
+class AuthorizationTest : public ::testing::Test {
+ protected:
+  AuthorizationTest()
+      : queue_(&store_),
+        core_(&store_, &queue_, domain::RefreshPolicy{},
+              common::PageTokenCodec::WithRandomSecret()) {}
+
+  void SetUp() override {
+    // Filters no other catalog of the test uses (CreateCatalog makes
+    // {"content_type": "course"} ones): a shared query would let one
+    // enterprise's admin watch the other's job.
+    a_ = MakeSide(kEnterpriseA, "edX+A101",
+                  R"({"content_type": "course", "a": 1})");
+    b_ = MakeSide(kEnterpriseB, "edX+B202",
+                  R"({"content_type": "course", "b": 1})");
+  }
+
+  std::string StoreCatalog(const std::string& enterprise,
+                           const std::string& filter) {
+    storage::NewCatalog c;
+    c.uuid = common::NewUuidV4();
+    c.title = "Catalog";
+    c.enterprise_uuid = enterprise;
+    c.filter = Filter(filter);
+    c.enabled_course_modes = {"verified"};
+    auto row = store_.CreateCatalog(c);
+    EXPECT_TRUE(row.ok()) << row.status();
+    return row.ok() ? row->uuid : "";
+  }
+
+  Side MakeSide(const std::string& enterprise, const std::string& key,
+                const std::string& filter) {
+    const std::string catalog = StoreCatalog(enterprise, filter);
+    auto query_id = store_.QueryIdOf(catalog);
+    EXPECT_TRUE(query_id.ok());
+    EXPECT_TRUE(
+        store_.ReplaceQueryContent(*query_id, fakes::CourseRecords({key}))
+            .ok());
+    auto job = queue_.EnqueueForCatalog(catalog, storage::JobReason::kRequested,
+                                        false, 3, 1);
+    EXPECT_TRUE(job.ok()) << job.status();
+    return Side{enterprise, catalog, job.ok() ? job->job.uuid : "", key};
+  }
+
+  // Runs every RPC against both sides and compares each code.
+  void CheckRow(const std::string& caller, const auth::Principal& principal,
+                const Side& own, const Side& other,
+                const Expectations& expected) {
+    for (const Rpc& rpc : AllRpcs()) {
+      const auto& [own_code, other_code] = expected.at(rpc.name);
+      const absl::Status on_own =
+          rpc.call(core_, principal, own,
+                   StoreCatalog(own.enterprise, R"({"content_type": "x"})"));
+      EXPECT_EQ(on_own.code(), own_code)
+          << caller << " " << rpc.name
+          << " on own enterprise's target: " << on_own;
+      const absl::Status on_other =
+          rpc.call(core_, principal, other,
+                   StoreCatalog(other.enterprise, R"({"content_type": "x"})"));
+      EXPECT_EQ(on_other.code(), other_code)
+          << caller << " " << rpc.name
+          << " on the other's target: " << on_other;
+    }
+  }
+
+  static auth::Principal Roles(std::vector<std::string> roles) {
+    return auth::Principal::FromRoles("tester", std::move(roles));
+  }
+
+  fakes::FakeCatalogStore store_;
+  fakes::FakeRefreshQueue queue_;
+  CatalogCore core_;
+  Side a_;
+  Side b_;
+};
+
+TEST_F(AuthorizationTest, NoRolesGrantNothing) {
+  // A verified token without roles: every catalog looks missing, and naming
+  // an enterprise is refused.
+  CheckRow("no roles", Roles({}), a_, b_,
+           {{"CreateCatalog", {PD, PD}},
+            {"GetCatalog", {NF, NF}},
+            {"ListCatalogs", {PD, PD}},
+            {"UpdateCatalog", {NF, NF}},
+            {"DeleteCatalog", {NF, NF}},
+            {"ContainsContentItems", {NF, NF}},
+            {"CustomerContainsContentItems", {PD, PD}},
+            {"GetCatalogMetadata", {NF, NF}},
+            {"GetContentMetadata", {PD, PD}},
+            {"RefreshCatalog", {NF, NF}},
+            {"GetRefreshJob", {NF, NF}}});
+}
+
+TEST_F(AuthorizationTest, LearnerOfA) {
+  CheckRow("learner of A",
+           Roles({std::string(auth::kLearnerRole) + ":" + kEnterpriseA}), a_,
+           b_, LearnerOfOwn());
+}
+
+TEST_F(AuthorizationTest, AdminOfA) {
+  CheckRow("catalog admin of A",
+           Roles({std::string(auth::kCatalogAdminRole) + ":" + kEnterpriseA}),
+           a_, b_, AdminOfOwn());
+  CheckRow(
+      "enterprise admin of A",
+      Roles({std::string(auth::kEnterpriseAdminRole) + ":" + kEnterpriseA}), a_,
+      b_, AdminOfOwn());
+}
+
+TEST_F(AuthorizationTest, AdminOfBMirrorsAdminOfA) {
+  CheckRow("catalog admin of B",
+           Roles({std::string(auth::kCatalogAdminRole) + ":" + kEnterpriseB}),
+           b_, a_, AdminOfOwn());
+}
+
+TEST_F(AuthorizationTest, OperatorMayDoEverything) {
+  CheckRow("operator", Roles({std::string(auth::kOperatorRole) + ":*"}), a_, b_,
+           Uniform(OK));
+}
+
+TEST_F(AuthorizationTest, ServiceReadsEverythingAndChangesNothing) {
+  CheckRow("service", Roles({std::string(auth::kServiceRole) + ":*"}), a_, b_,
+           Service());
+}
+
+TEST_F(AuthorizationTest, AForeignCatalogLooksExactlyLikeAMissingOne) {
+  const auth::Principal admin =
+      Roles({std::string(auth::kCatalogAdminRole) + ":" + kEnterpriseA});
+  for (const std::string& uuid : {b_.catalog, common::NewUuidV4()}) {
+    v1::GetCatalogMetadataRequest req;
+    req.set_catalog_uuid(uuid);
+    v1::GetCatalogMetadataResponse out;
+    const absl::Status status = core_.GetCatalogMetadata(admin, req, &out);
+    EXPECT_EQ(status.code(), NF);
+    EXPECT_EQ(status.message(), "catalog " + uuid + " not found");
+  }
+}
+
+TEST_F(AuthorizationTest, ARefusedChangeChangesNothing) {
+  const auth::Principal learner =
+      Roles({std::string(auth::kLearnerRole) + ":" + kEnterpriseA});
+  v1::UpdateCatalogRequest update;
+  update.mutable_catalog()->set_uuid(a_.catalog);
+  update.mutable_catalog()->set_title("Renamed");
+  update.mutable_update_mask()->add_paths("title");
+  v1::Catalog out;
+  EXPECT_EQ(core_.UpdateCatalog(learner, update, &out).code(), PD);
+  v1::DeleteCatalogRequest del;
+  del.set_uuid(a_.catalog);
+  v1::DeleteCatalogResponse deleted;
+  EXPECT_EQ(core_.DeleteCatalog(learner, del, &deleted).code(), PD);
+  const size_t jobs = queue_.Jobs().size();
+  v1::RefreshCatalogRequest refresh;
+  refresh.set_catalog_uuid(a_.catalog);
+  v1::RefreshJob job;
+  EXPECT_EQ(core_.RefreshCatalog(learner, refresh, &job).code(), PD);
+
+  auto row = store_.GetCatalog(a_.catalog);
+  ASSERT_TRUE(row.ok()) << row.status();
+  EXPECT_EQ(row->title, "Catalog");
+  EXPECT_EQ(queue_.Jobs().size(), jobs);
+}
+
+TEST_F(AuthorizationTest, ListingShowsOnlyTheCallersEnterprises) {
+  const auth::Principal learner =
+      Roles({std::string(auth::kLearnerRole) + ":" + kEnterpriseA});
+  v1::ListCatalogsRequest all;
+  v1::ListCatalogsResponse out;
+  ASSERT_TRUE(core_.ListCatalogs(learner, all, &out).ok());
+  ASSERT_EQ(out.catalogs_size(), 1);
+  EXPECT_EQ(out.catalogs(0).uuid(), a_.catalog);
+  EXPECT_EQ(out.catalogs(0).enterprise_uuid(), kEnterpriseA);
+}
+
+}  // namespace
+}  // namespace ec::core

@@ -1,0 +1,408 @@
+#include "tests/fakes/fake_catalog_store.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "common/uuid.h"
+#include "domain/canonical_json.h"
+
+namespace ec::fakes {
+namespace {
+
+absl::Status CatalogNotFound(std::string_view uuid) {
+  return absl::NotFoundError(
+      absl::StrCat("catalog ", std::string(uuid), " not found"));
+}
+
+}  // namespace
+
+FakeCatalogStore::FakeCatalogStore(common::Clock clock)
+    : clock_(std::move(clock)) {}
+
+common::Micros FakeCatalogStore::Now() {
+  if (clock_) return clock_();
+  return ++counter_;
+}
+
+void FakeCatalogStore::FailEveryCall(absl::Status status) {
+  absl::MutexLock lock(&mu_);
+  injected_ = std::move(status);
+}
+
+storage::CatalogRow FakeCatalogStore::Read(const Catalog& catalog) const {
+  storage::CatalogRow row = catalog.row;
+  const QueryRow& query = queries_.at(catalog.query_id);
+  row.content_filter_json = query.filter.json;
+  row.content_filter_hash = query.filter.hash;
+  row.catalog_query_uuid = query.uuid;
+  row.content_count = static_cast<int64_t>(query.members.size());
+  row.content_refreshed = query.refreshed;
+  if (!query.refreshed) row.content_count = 0;
+  return row;
+}
+
+int64_t FakeCatalogStore::EnsureQuery(const domain::CanonicalFilter& filter) {
+  for (const auto& [id, query] : queries_) {
+    if (query.filter.hash == filter.hash) return id;
+  }
+  QueryRow query;
+  query.id = next_query_id_++;
+  query.uuid = common::NewUuidV4();
+  query.filter = filter;
+  query.created = Now();
+  const int64_t id = query.id;
+  queries_.emplace(id, std::move(query));
+  return id;
+}
+
+absl::StatusOr<storage::CatalogRow> FakeCatalogStore::CreateCatalog(
+    const storage::NewCatalog& catalog) {
+  absl::MutexLock lock(&mu_);
+  if (!injected_.ok()) return injected_;
+  if (catalogs_.count(catalog.uuid) > 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("a catalog with uuid ", catalog.uuid, " already exists"));
+  }
+  Catalog stored;
+  stored.query_id = EnsureQuery(catalog.filter);
+  storage::CatalogRow& row = stored.row;
+  row.uuid = catalog.uuid;
+  row.title = catalog.title;
+  row.enterprise_uuid = catalog.enterprise_uuid;
+  row.enterprise_name = catalog.enterprise_name;
+  row.enabled_course_modes = catalog.enabled_course_modes;
+  row.publish_audit_enrollment_urls = catalog.publish_audit_enrollment_urls;
+  row.created = row.modified = Now();
+  auto [it, inserted] = catalogs_.emplace(catalog.uuid, std::move(stored));
+  return Read(it->second);
+}
+
+absl::StatusOr<storage::CatalogRow> FakeCatalogStore::GetCatalog(
+    std::string_view uuid) {
+  absl::MutexLock lock(&mu_);
+  if (!injected_.ok()) return injected_;
+  const auto it = catalogs_.find(uuid);
+  if (it == catalogs_.end()) return CatalogNotFound(uuid);
+  return Read(it->second);
+}
+
+absl::StatusOr<storage::CatalogPage> FakeCatalogStore::ListCatalogs(
+    const storage::ListCatalogsQuery& query) {
+  absl::MutexLock lock(&mu_);
+  if (!injected_.ok()) return injected_;
+  std::vector<storage::CatalogRow> rows;
+  for (const auto& [uuid, catalog] : catalogs_) {
+    const storage::CatalogRow& row = catalog.row;
+    if (query.enterprise_uuids &&
+        std::find(query.enterprise_uuids->begin(),
+                  query.enterprise_uuids->end(),
+                  row.enterprise_uuid) == query.enterprise_uuids->end()) {
+      continue;
+    }
+    if (query.after && std::tie(row.created, row.uuid) <=
+                           std::tie(query.after->created, query.after->uuid)) {
+      continue;
+    }
+    rows.push_back(Read(catalog));
+  }
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.created, a.uuid) < std::tie(b.created, b.uuid);
+  });
+  storage::CatalogPage page;
+  page.has_more = static_cast<int>(rows.size()) > query.limit;
+  if (page.has_more) rows.resize(query.limit);
+  page.catalogs = std::move(rows);
+  return page;
+}
+
+absl::StatusOr<storage::CatalogRow> FakeCatalogStore::UpdateCatalog(
+    const storage::CatalogUpdate& update) {
+  absl::MutexLock lock(&mu_);
+  if (!injected_.ok()) return injected_;
+  const auto it = catalogs_.find(update.uuid);
+  if (it == catalogs_.end()) return CatalogNotFound(update.uuid);
+  Catalog& catalog = it->second;
+  if (update.title) catalog.row.title = *update.title;
+  if (update.enterprise_name) {
+    catalog.row.enterprise_name = *update.enterprise_name;
+  }
+  if (update.filter) catalog.query_id = EnsureQuery(*update.filter);
+  if (update.enabled_course_modes) {
+    catalog.row.enabled_course_modes = *update.enabled_course_modes;
+  }
+  if (update.publish_audit_enrollment_urls) {
+    catalog.row.publish_audit_enrollment_urls =
+        *update.publish_audit_enrollment_urls;
+  }
+  catalog.row.modified = Now();
+  return Read(catalog);
+}
+
+absl::Status FakeCatalogStore::DeleteCatalog(std::string_view uuid) {
+  absl::MutexLock lock(&mu_);
+  if (!injected_.ok()) return injected_;
+  const auto it = catalogs_.find(uuid);
+  if (it == catalogs_.end()) return CatalogNotFound(uuid);
+  catalogs_.erase(it);
+  return absl::OkStatus();
+}
+
+std::vector<std::pair<std::string, std::string>> FakeCatalogStore::Expand(
+    const std::vector<std::string>& keys) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::set<std::string> asked(keys.begin(), keys.end());
+  for (const std::string& key : asked) {
+    out.emplace_back(key, key);
+    if (const auto it = content_.find(key);
+        it != content_.end() && !it->second.row.parent_content_key.empty()) {
+      out.emplace_back(key, it->second.row.parent_content_key);
+    }
+    for (const auto& [member, content] : content_) {
+      if (content.row.parent_content_key == key) out.emplace_back(key, member);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<storage::ContainedResult> FakeCatalogStore::ContainedKeys(
+    std::string_view catalog_uuid, const std::vector<std::string>& keys) {
+  absl::MutexLock lock(&mu_);
+  if (!injected_.ok()) return injected_;
+  const auto it = catalogs_.find(catalog_uuid);
+  if (it == catalogs_.end()) return CatalogNotFound(catalog_uuid);
+  const QueryRow& query = queries_.at(it->second.query_id);
+  storage::ContainedResult result;
+  result.enterprise_uuid = it->second.row.enterprise_uuid;
+  std::set<std::string> hits;
+  for (const auto& [asked, member] : Expand(keys)) {
+    if (query.members.count(member) > 0) hits.insert(asked);
+  }
+  result.keys.assign(hits.begin(), hits.end());
+  return result;
+}
+
+absl::StatusOr<std::vector<std::string>>
+FakeCatalogStore::CatalogsContainingAny(std::string_view enterprise_uuid,
+                                        const std::vector<std::string>& keys) {
+  absl::MutexLock lock(&mu_);
+  if (!injected_.ok()) return injected_;
+  const auto expanded = Expand(keys);
+  std::vector<const Catalog*> hits;
+  for (const auto& [uuid, catalog] : catalogs_) {
+    if (catalog.row.enterprise_uuid != enterprise_uuid) continue;
+    const QueryRow& query = queries_.at(catalog.query_id);
+    for (const auto& [asked, member] : expanded) {
+      if (query.members.count(member) > 0) {
+        hits.push_back(&catalog);
+        break;
+      }
+    }
+  }
+  std::sort(hits.begin(), hits.end(), [](const Catalog* a, const Catalog* b) {
+    return std::tie(a->row.created, a->row.uuid) <
+           std::tie(b->row.created, b->row.uuid);
+  });
+  std::vector<std::string> uuids;
+  for (const Catalog* catalog : hits) uuids.push_back(catalog->row.uuid);
+  return uuids;
+}
+
+absl::StatusOr<storage::MetadataPage> FakeCatalogStore::GetCatalogMetadata(
+    const storage::MetadataQuery& query) {
+  absl::MutexLock lock(&mu_);
+  if (!injected_.ok()) return injected_;
+  const auto it = catalogs_.find(query.catalog_uuid);
+  if (it == catalogs_.end()) return CatalogNotFound(query.catalog_uuid);
+  const QueryRow& q = queries_.at(it->second.query_id);
+  std::set<std::string> wanted;
+  for (const auto& [asked, member] : Expand(query.content_keys)) {
+    wanted.insert(member);
+  }
+  std::vector<const storage::ContentRow*> matched;
+  for (const std::string& member : q.members) {
+    const auto content = content_.find(member);
+    if (content == content_.end()) continue;
+    if (!query.content_keys.empty() && wanted.count(member) == 0) continue;
+    if (!query.content_types.empty() &&
+        std::find(query.content_types.begin(), query.content_types.end(),
+                  content->second.row.content_type) ==
+            query.content_types.end()) {
+      continue;
+    }
+    matched.push_back(&content->second.row);
+  }
+  storage::MetadataPage page;
+  page.catalog_uuid = it->second.row.uuid;
+  page.catalog_title = it->second.row.title;
+  page.enterprise_uuid = it->second.row.enterprise_uuid;
+  const bool filtered =
+      !query.content_keys.empty() || !query.content_types.empty();
+  page.total_count =
+      filtered ? static_cast<int64_t>(matched.size())
+               : (q.refreshed ? static_cast<int64_t>(q.members.size()) : 0);
+  for (const storage::ContentRow* row : matched) {
+    if (row->content_key <= query.after_key) continue;
+    if (static_cast<int>(page.items.size()) == query.limit) {
+      page.has_more = true;
+      break;
+    }
+    page.items.push_back(*row);
+  }
+  return page;
+}
+
+absl::StatusOr<std::vector<storage::ContentRow>>
+FakeCatalogStore::GetContentMetadata(const std::vector<std::string>& keys) {
+  absl::MutexLock lock(&mu_);
+  if (!injected_.ok()) return injected_;
+  std::vector<storage::ContentRow> rows;
+  for (const std::string& key :
+       std::set<std::string>(keys.begin(), keys.end())) {
+    if (const auto it = content_.find(key); it != content_.end()) {
+      rows.push_back(it->second.row);
+    }
+  }
+  return rows;
+}
+
+absl::StatusOr<storage::CatalogQueryRef> FakeCatalogStore::EnsureCatalogQuery(
+    const domain::CanonicalFilter& filter) {
+  absl::MutexLock lock(&mu_);
+  if (!injected_.ok()) return injected_;
+  const int64_t id = EnsureQuery(filter);
+  return storage::CatalogQueryRef{id, queries_.at(id).uuid};
+}
+
+absl::StatusOr<storage::ReplaceResult> FakeCatalogStore::ReplaceQueryContent(
+    int64_t query_id, const std::vector<domain::ContentRecord>& records) {
+  absl::MutexLock lock(&mu_);
+  if (!injected_.ok()) return injected_;
+  if (queries_.count(query_id) == 0) {
+    return absl::NotFoundError(
+        absl::StrCat("catalog query ", query_id, " not found"));
+  }
+  return ApplyLocked(query_id, records, Now());
+}
+
+storage::ReplaceResult FakeCatalogStore::Apply(
+    int64_t query_id, const std::vector<domain::ContentRecord>& records,
+    common::Micros now) {
+  absl::MutexLock lock(&mu_);
+  return ApplyLocked(query_id, records, now);
+}
+
+storage::ReplaceResult FakeCatalogStore::ApplyLocked(
+    int64_t query_id, const std::vector<domain::ContentRecord>& records,
+    common::Micros now) {
+  // One record per key: a full document beats a run known only from its
+  // course; otherwise the first occurrence wins (as the PostgreSQL store).
+  std::map<std::string, const domain::ContentRecord*> unique;
+  for (const domain::ContentRecord& rec : records) {
+    auto [it, inserted] = unique.emplace(rec.content_key, &rec);
+    if (!inserted && it->second->derived && !rec.derived) it->second = &rec;
+  }
+  storage::ReplaceResult result;
+  std::set<std::string> members;
+  for (const auto& [key, rec] : unique) {
+    if (!rec->derived) members.insert(key);
+    const std::string hash = domain::Md5Hex(rec->json_metadata);
+    const auto existing = content_.find(key);
+    if (existing != content_.end()) {
+      const Content& old = existing->second;
+      const bool changed =
+          old.document_hash != hash || old.derived != rec->derived;
+      if (!changed || (!old.derived && rec->derived)) {
+        ++result.content_unchanged;
+        continue;
+      }
+      ++result.content_updated;
+    } else {
+      ++result.content_inserted;
+    }
+    Content& row = content_[key];
+    row.row.content_key = key;
+    row.row.content_type = rec->content_type;
+    row.row.content_uuid = rec->content_uuid;
+    row.row.parent_content_key = rec->parent_content_key;
+    row.row.title = rec->title;
+    row.row.json_metadata = rec->json_metadata;
+    row.row.modified = now;
+    row.document_hash = hash;
+    row.derived = rec->derived;
+  }
+  QueryRow& query = queries_.at(query_id);
+  for (const std::string& key : query.members) {
+    if (members.count(key) == 0) ++result.members_removed;
+  }
+  for (const std::string& key : members) {
+    if (query.members.count(key) == 0) ++result.members_added;
+  }
+  result.members = static_cast<int64_t>(members.size());
+  query.members = std::move(members);
+  query.refreshed = now;
+  return result;
+}
+
+absl::StatusOr<int64_t> FakeCatalogStore::QueryIdOf(
+    std::string_view catalog_uuid) const {
+  absl::MutexLock lock(&mu_);
+  const auto it = catalogs_.find(catalog_uuid);
+  if (it == catalogs_.end()) return CatalogNotFound(catalog_uuid);
+  return it->second.query_id;
+}
+
+absl::StatusOr<FakeCatalogStore::QueryInfo> FakeCatalogStore::Query(
+    int64_t query_id) const {
+  absl::MutexLock lock(&mu_);
+  const auto it = queries_.find(query_id);
+  if (it == queries_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("catalog query ", query_id, " not found"));
+  }
+  QueryInfo info;
+  info.uuid = it->second.uuid;
+  info.content_filter = it->second.filter.json;
+  info.members = static_cast<int64_t>(it->second.members.size());
+  info.refreshed = it->second.refreshed;
+  info.created = it->second.created;
+  for (const auto& [uuid, catalog] : catalogs_) {
+    if (catalog.query_id == query_id) info.in_use = true;
+  }
+  return info;
+}
+
+std::vector<int64_t> FakeCatalogStore::QueryIds() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<int64_t> ids;
+  for (const auto& [id, query] : queries_) ids.push_back(id);
+  return ids;
+}
+
+std::vector<std::string> FakeCatalogStore::EnterprisesOf(
+    int64_t query_id) const {
+  absl::MutexLock lock(&mu_);
+  std::set<std::string> enterprises;
+  for (const auto& [uuid, catalog] : catalogs_) {
+    if (catalog.query_id == query_id) {
+      enterprises.insert(catalog.row.enterprise_uuid);
+    }
+  }
+  return {enterprises.begin(), enterprises.end()};
+}
+
+int64_t FakeCatalogStore::WouldRemove(
+    int64_t query_id, const std::vector<domain::ContentRecord>& records) const {
+  absl::MutexLock lock(&mu_);
+  std::set<std::string> members;
+  for (const domain::ContentRecord& rec : records) {
+    if (!rec.derived) members.insert(rec.content_key);
+  }
+  int64_t removed = 0;
+  for (const std::string& key : queries_.at(query_id).members) {
+    if (members.count(key) == 0) ++removed;
+  }
+  return removed;
+}
+
+}  // namespace ec::fakes

@@ -1,0 +1,162 @@
+// The gRPC adapter on its own: the real server on a loopback port over the
+// in-memory fakes. What the adapter adds to the core (authentication from
+// metadata, the one status mapping, request ids, health, draining) without a
+// database; tests/e2e/ has the same server on PostgreSQL.
+#include "server/grpc_service.h"
+
+#include <memory>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
+#include "server/catalog_server.h"
+#include "tests/fakes/fake_catalog_store.h"
+#include "tests/fakes/fake_refresh_queue.h"
+#include "tests/support/grpc_health.h"
+#include "tests/support/test_tokens.h"
+
+namespace ec::server {
+namespace {
+
+namespace v1 = ::enterprise_catalog::v1;
+using ::testing::HasSubstr;
+
+constexpr char kEnterprise[] = "6a5f3c1e-8b2d-4e7a-9c0f-1d3b5e7a9c24";
+
+class GrpcServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerOptions options;
+    options.address = "127.0.0.1:0";
+    options.rpc_threads = 2;
+    options.shutdown_grace = std::chrono::seconds(1);
+    options.auth.jwt = testing::TestJwtConfig();
+    auto started = CatalogServer::Start(options, &store_, &queue_);
+    ASSERT_TRUE(started.ok()) << started.status();
+    server_ = std::move(*started);
+    channel_ =
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                            grpc::InsecureChannelCredentials());
+    stub_ = v1::EnterpriseCatalogService::NewStub(channel_);
+  }
+
+  std::unique_ptr<grpc::ClientContext> Context(
+      const std::vector<std::string>& roles) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(std::chrono::system_clock::now() +
+                      std::chrono::seconds(5));
+    testing::TokenSpec spec;
+    spec.roles = roles;
+    ctx->AddMetadata("authorization", "JWT " + testing::Hs256Token(spec));
+    return ctx;
+  }
+
+  grpc::Status CreateCatalog(grpc::ClientContext* ctx, v1::Catalog* out) {
+    v1::CreateCatalogRequest req;
+    req.mutable_catalog()->set_title("Catalog");
+    req.mutable_catalog()->set_enterprise_uuid(kEnterprise);
+    (*req.mutable_catalog()
+          ->mutable_content_filter()
+          ->mutable_fields())["content_type"]
+        .set_string_value("course");
+    return stub_->CreateCatalog(ctx, req, out);
+  }
+
+  fakes::FakeCatalogStore store_;
+  fakes::FakeRefreshQueue queue_{&store_};
+  std::unique_ptr<CatalogServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::EnterpriseCatalogService::Stub> stub_;
+};
+
+TEST_F(GrpcServiceTest, TheCoreAnswersThroughTheAdapter) {
+  auto ctx = Context({"enterprise_openedx_operator:*"});
+  v1::Catalog created;
+  ASSERT_TRUE(CreateCatalog(ctx.get(), &created).ok());
+  EXPECT_EQ(created.enterprise_uuid(), kEnterprise);
+  // Creating it queued the first refresh of its query.
+  ASSERT_EQ(queue_.Jobs().size(), 1u);
+
+  auto get_ctx = Context({std::string("enterprise_learner:") + kEnterprise});
+  v1::GetCatalogRequest get;
+  get.set_uuid(created.uuid());
+  v1::Catalog read;
+  ASSERT_TRUE(stub_->GetCatalog(get_ctx.get(), get, &read).ok());
+  EXPECT_EQ(read.title(), "Catalog");
+}
+
+TEST_F(GrpcServiceTest, NoTokenIsUnauthenticatedWithAnActionableMessage) {
+  grpc::ClientContext ctx;
+  v1::GetCatalogRequest req;
+  req.set_uuid("6a5f3c1e-8b2d-4e7a-9c0f-1d3b5e7a9c24");
+  v1::Catalog out;
+  const grpc::Status status = stub_->GetCatalog(&ctx, req, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(status.error_message(), HasSubstr("authorization: JWT"));
+}
+
+TEST_F(GrpcServiceTest, CoreStatusesKeepTheirCodeAndMessage) {
+  auto ctx = Context({"enterprise_openedx_operator:*"});
+  v1::GetCatalogRequest req;
+  req.set_uuid("not-a-uuid");
+  v1::Catalog out;
+  const grpc::Status invalid = stub_->GetCatalog(ctx.get(), req, &out);
+  EXPECT_EQ(invalid.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(invalid.error_message(), HasSubstr("uuid"));
+
+  store_.FailEveryCall(absl::UnavailableError("database is restarting"));
+  auto down_ctx = Context({"enterprise_openedx_operator:*"});
+  req.set_uuid(kEnterprise);
+  const grpc::Status down = stub_->GetCatalog(down_ctx.get(), req, &out);
+  EXPECT_EQ(down.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(down.error_message(), "database is restarting");
+}
+
+TEST_F(GrpcServiceTest, EveryAbslCodeMapsToTheSameGrpcCode) {
+  for (int code = 0; code <= 16; ++code) {
+    const absl::Status status(static_cast<absl::StatusCode>(code),
+                              code == 0 ? "" : "why");
+    const grpc::Status mapped = ToGrpcStatus(status);
+    EXPECT_EQ(static_cast<int>(mapped.error_code()), code);
+    EXPECT_EQ(mapped.error_message(), code == 0 ? "" : "why");
+  }
+}
+
+TEST_F(GrpcServiceTest, RequestIdsAreEchoedOrMade) {
+  for (const std::string& sent :
+       {std::string("caller-id-42"), std::string("bad id with spaces"),
+        std::string()}) {
+    grpc::ClientContext ctx;
+    if (!sent.empty()) ctx.AddMetadata("x-request-id", sent);
+    v1::GetCatalogRequest req;
+    v1::Catalog out;
+    stub_->GetCatalog(&ctx, req, &out);
+    const auto& headers = ctx.GetServerInitialMetadata();
+    const auto it = headers.find("x-request-id");
+    ASSERT_NE(it, headers.end()) << sent;
+    const std::string echoed(it->second.data(), it->second.size());
+    if (sent == "caller-id-42") {
+      EXPECT_EQ(echoed, sent);
+    } else {
+      EXPECT_THAT(echoed, ::testing::MatchesRegex("[0-9a-f]{32}")) << sent;
+    }
+  }
+}
+
+TEST_F(GrpcServiceTest, HealthFollowsTheDatabaseAndShutdown) {
+  int serving = -1;
+  ASSERT_TRUE(testing::HealthCheck(channel_, &serving).ok());
+  EXPECT_EQ(serving, 1);
+  server_->SetDatabaseHealthy(false);
+  ASSERT_TRUE(testing::HealthCheck(channel_, &serving).ok());
+  EXPECT_EQ(serving, 2);
+  server_->SetDatabaseHealthy(true);
+  ASSERT_TRUE(testing::HealthCheck(channel_, &serving).ok());
+  EXPECT_EQ(serving, 1);
+}
+
+}  // namespace
+}  // namespace ec::server
