@@ -146,7 +146,7 @@ class DbPoolMetrics {
   prometheus::Family<prometheus::Counter>& errors_;
 };
 
-// What the periodic database sample found (see server/monitor.h).
+// What the periodic database sample found (see app/monitor.h).
 struct QueryAge {
   std::string query_hash;
   double age_seconds = 0;

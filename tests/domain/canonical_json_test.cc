@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/strings/str_cat.h"
 #include "common/limits.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -153,8 +154,8 @@ TEST(CanonicalizeFilterTest, KeyInsertionOrderDoesNotMatter) {
   Struct forward;
   Struct backward;
   for (int i = 0; i < 50; ++i) {
-    (*forward.mutable_fields())["k" + std::to_string(i)].set_number_value(i);
-    (*backward.mutable_fields())["k" + std::to_string(49 - i)].set_number_value(
+    (*forward.mutable_fields())[absl::StrCat("k", i)].set_number_value(i);
+    (*backward.mutable_fields())[absl::StrCat("k", 49 - i)].set_number_value(
         49 - i);
   }
   absl::StatusOr<domain::CanonicalFilter> a =

@@ -1,5 +1,5 @@
 // Content filters: JSON text -> google.protobuf.Struct (as the gRPC JSON
-// gateway and catalogctl produce it) -> ec::CanonicalizeFilter.
+// gateway and catalogctl produce it) -> ec::domain::CanonicalizeFilter.
 //
 // Properties, beyond "no crash, no sanitizer report":
 //   - a successful canonicalization fits kMaxFilterBytes and its hash is the

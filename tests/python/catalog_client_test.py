@@ -3,7 +3,7 @@
 
 Run with Debian's interpreter (/usr/bin/python3, which has python3-grpcio and
 python3-protobuf), with the stubs from scripts/gen-python-stubs.sh on
-PYTHONPATH. tests/refresh/python_stubs_test.cc starts a server and the
+PYTHONPATH. tests/e2e/python_stubs_test.cc starts a server and the
 discovery stand-in and runs this file; by hand:
 
     scripts/gen-python-stubs.sh /tmp/ec-stubs

@@ -30,7 +30,7 @@ std::string ReadFile(const std::string& path);
 // be told its port in advance; 0 if none could be found.
 int FreePort();
 
-// The port in enterprise-catalog's "serving" log line (server/main.cc), as
+// The port in enterprise-catalog's "serving" log line (app/main.cc), as
 // the first capture of the pattern, for ChildProcess::WaitForLogMatch.
 inline constexpr char kServingPortPattern[] =
     R"("msg":"serving".*"port":(\d+))";

@@ -21,7 +21,7 @@ TEST(PgArrayTest, EncodesEveryElementQuotedAndEscaped) {
 
 TEST(PgArrayTest, ParsesArrayToJsonOutput) {
   // As array_to_json prints them (round trips through the database are in
-  // tests/pg/hostile_input_pgtest.cc).
+  // tests/storage/pg/hostile_*_pgtest.cc).
   auto parsed = storage::pg::ParseJsonTextArray(
       R"(["plain","q\"uote","back\\slash","'",";","{,}",null,"caf\u00e9"])");
   ASSERT_TRUE(parsed.ok()) << parsed.status();

@@ -10,6 +10,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "common/uuid.h"
 #include "domain/canonical_json.h"
 #include "google/protobuf/util/json_util.h"
@@ -171,7 +172,7 @@ TEST_F(QueueTest, OnlyOneWorkerGetsAJob) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&, i] {
-      auto r = env_->queue()->Lease("w" + std::to_string(i), 10 * kSecond, kT0);
+      auto r = env_->queue()->Lease(absl::StrCat("w", i), 10 * kSecond, kT0);
       ASSERT_TRUE(r.ok()) << r.status();
       if (r->has_value()) ++got;
     });
