@@ -45,7 +45,8 @@ PACKAGES=(
   libclang-rt-14-dev
   # Tests generate throwaway TLS certificates; the README's dev-token recipe.
   openssl
-  # The quickstart reads the sample file with it.
+  # The architecture check (scripts/check-architecture.py); the quickstart
+  # reads the sample file with it.
   python3
   # pg-cluster.sh runs the server as postgres through runuser.
   util-linux
