@@ -20,6 +20,7 @@
 #include "tests/fakes/fake_catalog_store.h"
 #include "tests/fakes/fake_content_source.h"
 #include "tests/fakes/fake_refresh_queue.h"
+#include "tests/support/authorization_matrix.h"
 
 namespace ec::core {
 namespace {
@@ -158,64 +159,10 @@ const std::vector<Rpc>& AllRpcs() {
   return *rpcs;
 }
 
-// Expected codes per RPC, for (own enterprise's target, other's target).
-using Expectations = std::map<std::string, std::pair<StatusCode, StatusCode>>;
-
+using Expectations = testing::AuthzExpectations;
 constexpr StatusCode OK = StatusCode::kOk;
 constexpr StatusCode NF = StatusCode::kNotFound;
 constexpr StatusCode PD = StatusCode::kPermissionDenied;
-
-Expectations Uniform(StatusCode code) {
-  Expectations out;
-  for (const Rpc& rpc : AllRpcs()) out[rpc.name] = {code, code};
-  return out;
-}
-
-// Reading another enterprise's catalog answers NOT_FOUND, as for one that
-// does not exist; naming another enterprise (create, list, customer
-// contains) is PERMISSION_DENIED.
-Expectations LearnerOfOwn() {
-  return {{"CreateCatalog", {PD, PD}},
-          {"GetCatalog", {OK, NF}},
-          {"ListCatalogs", {OK, PD}},
-          {"UpdateCatalog", {PD, NF}},
-          {"DeleteCatalog", {PD, NF}},
-          {"ContainsContentItems", {OK, NF}},
-          {"CustomerContainsContentItems", {OK, PD}},
-          {"GetCatalogMetadata", {OK, NF}},
-          {"GetContentMetadata", {PD, PD}},
-          {"RefreshCatalog", {PD, NF}},
-          {"GetRefreshJob", {NF, NF}}};
-}
-
-Expectations AdminOfOwn() {
-  return {{"CreateCatalog", {OK, PD}},
-          {"GetCatalog", {OK, NF}},
-          {"ListCatalogs", {OK, PD}},
-          {"UpdateCatalog", {OK, NF}},
-          {"DeleteCatalog", {OK, NF}},
-          {"ContainsContentItems", {OK, NF}},
-          {"CustomerContainsContentItems", {OK, PD}},
-          {"GetCatalogMetadata", {OK, NF}},
-          {"GetContentMetadata", {PD, PD}},
-          {"RefreshCatalog", {OK, NF}},
-          {"GetRefreshJob", {OK, NF}}};
-}
-
-// Reads everything, changes nothing.
-Expectations Service() {
-  return {{"CreateCatalog", {PD, PD}},
-          {"GetCatalog", {OK, OK}},
-          {"ListCatalogs", {OK, OK}},
-          {"UpdateCatalog", {PD, PD}},
-          {"DeleteCatalog", {PD, PD}},
-          {"ContainsContentItems", {OK, OK}},
-          {"CustomerContainsContentItems", {OK, OK}},
-          {"GetCatalogMetadata", {OK, OK}},
-          {"GetContentMetadata", {OK, OK}},
-          {"RefreshCatalog", {PD, PD}},
-          {"GetRefreshJob", {OK, OK}}};
-}
 
 class AuthorizationTest : public ::testing::Test {
  protected:
@@ -293,53 +240,58 @@ class AuthorizationTest : public ::testing::Test {
   Side b_;
 };
 
+// The table covers the whole service: a new RPC cannot be added without
+// deciding who may call it.
+TEST(AuthorizationMatrixTest, CoversEveryRpcOfTheService) {
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          "enterprise_catalog.v1.EnterpriseCatalogService");
+  ASSERT_NE(service, nullptr);
+  std::vector<std::string> methods;
+  for (int i = 0; i < service->method_count(); ++i) {
+    methods.push_back(service->method(i)->name());
+  }
+  std::vector<std::string> tested;
+  for (const Rpc& rpc : AllRpcs()) tested.push_back(rpc.name);
+  EXPECT_THAT(tested, ::testing::UnorderedElementsAreArray(methods));
+  EXPECT_THAT(testing::CatalogRpcNames(),
+              ::testing::UnorderedElementsAreArray(methods));
+}
+
 TEST_F(AuthorizationTest, NoRolesGrantNothing) {
-  // A verified token without roles: every catalog looks missing, and naming
-  // an enterprise is refused.
-  CheckRow("no roles", Roles({}), a_, b_,
-           {{"CreateCatalog", {PD, PD}},
-            {"GetCatalog", {NF, NF}},
-            {"ListCatalogs", {PD, PD}},
-            {"UpdateCatalog", {NF, NF}},
-            {"DeleteCatalog", {NF, NF}},
-            {"ContainsContentItems", {NF, NF}},
-            {"CustomerContainsContentItems", {PD, PD}},
-            {"GetCatalogMetadata", {NF, NF}},
-            {"GetContentMetadata", {PD, PD}},
-            {"RefreshCatalog", {NF, NF}},
-            {"GetRefreshJob", {NF, NF}}});
+  CheckRow("no roles", Roles({}), a_, b_, testing::NoRolesExpectations());
 }
 
 TEST_F(AuthorizationTest, LearnerOfA) {
   CheckRow("learner of A",
            Roles({std::string(auth::kLearnerRole) + ":" + kEnterpriseA}), a_,
-           b_, LearnerOfOwn());
+           b_, testing::LearnerOfOwnExpectations());
 }
 
 TEST_F(AuthorizationTest, AdminOfA) {
   CheckRow("catalog admin of A",
            Roles({std::string(auth::kCatalogAdminRole) + ":" + kEnterpriseA}),
-           a_, b_, AdminOfOwn());
+           a_, b_, testing::AdminOfOwnExpectations());
   CheckRow(
       "enterprise admin of A",
       Roles({std::string(auth::kEnterpriseAdminRole) + ":" + kEnterpriseA}), a_,
-      b_, AdminOfOwn());
+      b_, testing::AdminOfOwnExpectations());
 }
 
 TEST_F(AuthorizationTest, AdminOfBMirrorsAdminOfA) {
   CheckRow("catalog admin of B",
            Roles({std::string(auth::kCatalogAdminRole) + ":" + kEnterpriseB}),
-           b_, a_, AdminOfOwn());
+           b_, a_, testing::AdminOfOwnExpectations());
 }
 
 TEST_F(AuthorizationTest, OperatorMayDoEverything) {
   CheckRow("operator", Roles({std::string(auth::kOperatorRole) + ":*"}), a_, b_,
-           Uniform(OK));
+           testing::UniformExpectations(OK));
 }
 
 TEST_F(AuthorizationTest, ServiceReadsEverythingAndChangesNothing) {
   CheckRow("service", Roles({std::string(auth::kServiceRole) + ":*"}), a_, b_,
-           Service());
+           testing::ServiceExpectations());
 }
 
 TEST_F(AuthorizationTest, AForeignCatalogLooksExactlyLikeAMissingOne) {

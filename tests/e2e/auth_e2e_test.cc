@@ -20,6 +20,7 @@
 #include "server/catalog_server.h"
 #include "spdlog/sinks/ostream_sink.h"
 #include "spdlog/spdlog.h"
+#include "tests/support/authorization_matrix.h"
 #include "tests/support/grpc_health.h"
 #include "tests/support/test_env.h"
 #include "tests/support/test_tokens.h"
@@ -163,64 +164,7 @@ const std::vector<Rpc>& AllRpcs() {
   return *rpcs;
 }
 
-// Expected codes per RPC, for (own enterprise's target, other's target).
-using Expectations = std::map<std::string, std::pair<Code, Code>>;
-
-Expectations Uniform(Code code) {
-  Expectations out;
-  for (const Rpc& rpc : AllRpcs()) out[rpc.name] = {code, code};
-  return out;
-}
-
-constexpr Code OK = Code::OK;
-constexpr Code NF = Code::NOT_FOUND;
-constexpr Code PD = Code::PERMISSION_DENIED;
-
-// A learner of the first enterprise. Reading the other's catalogs answers
-// NOT_FOUND, as for a catalog that does not exist; naming the other
-// enterprise (create, list, customer contains) is PERMISSION_DENIED.
-Expectations LearnerOfOwn() {
-  return {{"CreateCatalog", {PD, PD}},
-          {"GetCatalog", {OK, NF}},
-          {"ListCatalogs", {OK, PD}},
-          {"UpdateCatalog", {PD, NF}},
-          {"DeleteCatalog", {PD, NF}},
-          {"ContainsContentItems", {OK, NF}},
-          {"CustomerContainsContentItems", {OK, PD}},
-          {"GetCatalogMetadata", {OK, NF}},
-          {"GetContentMetadata", {PD, PD}},
-          {"RefreshCatalog", {PD, NF}},
-          {"GetRefreshJob", {NF, NF}}};
-}
-
-Expectations AdminOfOwn() {
-  return {{"CreateCatalog", {OK, PD}},
-          {"GetCatalog", {OK, NF}},
-          {"ListCatalogs", {OK, PD}},
-          {"UpdateCatalog", {OK, NF}},
-          {"DeleteCatalog", {OK, NF}},
-          {"ContainsContentItems", {OK, NF}},
-          {"CustomerContainsContentItems", {OK, PD}},
-          {"GetCatalogMetadata", {OK, NF}},
-          {"GetContentMetadata", {PD, PD}},
-          {"RefreshCatalog", {OK, NF}},
-          {"GetRefreshJob", {OK, NF}}};
-}
-
-// Reads everything, changes nothing.
-Expectations Service() {
-  return {{"CreateCatalog", {PD, PD}},
-          {"GetCatalog", {OK, OK}},
-          {"ListCatalogs", {OK, OK}},
-          {"UpdateCatalog", {PD, PD}},
-          {"DeleteCatalog", {PD, PD}},
-          {"ContainsContentItems", {OK, OK}},
-          {"CustomerContainsContentItems", {OK, OK}},
-          {"GetCatalogMetadata", {OK, OK}},
-          {"GetContentMetadata", {OK, OK}},
-          {"RefreshCatalog", {PD, PD}},
-          {"GetRefreshJob", {OK, OK}}};
-}
+using Expectations = testing::AuthzExpectations;
 
 class AuthTest : public testing::SharedStoreTest<> {
  protected:
@@ -303,11 +247,11 @@ class AuthTest : public testing::SharedStoreTest<> {
     for (const Rpc& rpc : AllRpcs()) {
       const auto& [own_code, other_code] = expected.at(rpc.name);
       const grpc::Status on_own = Invoke(rpc, own, authorization);
-      EXPECT_EQ(on_own.error_code(), own_code)
+      EXPECT_EQ(on_own.error_code(), static_cast<Code>(own_code))
           << caller << " " << rpc.name
           << " on own enterprise's target: " << on_own.error_message();
       const grpc::Status on_other = Invoke(rpc, other, authorization);
-      EXPECT_EQ(on_other.error_code(), other_code)
+      EXPECT_EQ(on_other.error_code(), static_cast<Code>(other_code))
           << caller << " " << rpc.name
           << " on the other's target: " << on_other.error_message();
     }
@@ -330,7 +274,8 @@ server::CatalogServer* AuthTest::server_ = nullptr;
 std::shared_ptr<grpc::Channel>* AuthTest::channel_ = nullptr;
 
 TEST_F(AuthTest, NoTokenIsUnauthenticated) {
-  CheckRow("no token", std::nullopt, a_, b_, Uniform(Code::UNAUTHENTICATED));
+  CheckRow("no token", std::nullopt, a_, b_,
+           testing::UniformExpectations(absl::StatusCode::kUnauthenticated));
 }
 
 TEST_F(AuthTest, ExpiredTokenIsUnauthenticated) {
@@ -338,7 +283,7 @@ TEST_F(AuthTest, ExpiredTokenIsUnauthenticated) {
   spec.roles = {"enterprise_openedx_operator:*"};
   spec.expires_in_seconds = -3600;
   CheckRow("expired", "JWT " + testing::Hs256Token(spec), a_, b_,
-           Uniform(Code::UNAUTHENTICATED));
+           testing::UniformExpectations(absl::StatusCode::kUnauthenticated));
 }
 
 TEST_F(AuthTest, WrongSignatureIsUnauthenticated) {
@@ -346,7 +291,8 @@ TEST_F(AuthTest, WrongSignatureIsUnauthenticated) {
   spec.roles = {"enterprise_openedx_operator:*"};
   CheckRow("wrong signature",
            "JWT " + testing::Hs256Token(spec, "not-the-servers-secret-at-all"),
-           a_, b_, Uniform(Code::UNAUTHENTICATED));
+           a_, b_,
+           testing::UniformExpectations(absl::StatusCode::kUnauthenticated));
 }
 
 TEST_F(AuthTest, WrongAudienceIsUnauthenticated) {
@@ -354,39 +300,40 @@ TEST_F(AuthTest, WrongAudienceIsUnauthenticated) {
   spec.roles = {"enterprise_openedx_operator:*"};
   spec.audience = "another-service";
   CheckRow("wrong audience", "Bearer " + testing::Hs256Token(spec), a_, b_,
-           Uniform(Code::UNAUTHENTICATED));
+           testing::UniformExpectations(absl::StatusCode::kUnauthenticated));
 }
 
 TEST_F(AuthTest, LearnerOfA) {
   CheckRow("learner of A",
            Jwt({std::string("enterprise_learner:") + kEnterpriseA}), a_, b_,
-           LearnerOfOwn());
+           testing::LearnerOfOwnExpectations());
 }
 
 TEST_F(AuthTest, AdminOfA) {
   CheckRow("admin of A",
            Jwt({std::string("enterprise_catalog_admin:") + kEnterpriseA}), a_,
-           b_, AdminOfOwn());
+           b_, testing::AdminOfOwnExpectations());
   // enterprise_admin carries the same rights.
   CheckRow("enterprise_admin of A",
            Jwt({std::string("enterprise_admin:") + kEnterpriseA}), a_, b_,
-           AdminOfOwn());
+           testing::AdminOfOwnExpectations());
 }
 
 TEST_F(AuthTest, AdminOfB) {
   // Mirror image: B's admin against B's catalogs (own) and A's (other).
   CheckRow("admin of B",
            Jwt({std::string("enterprise_catalog_admin:") + kEnterpriseB}), b_,
-           a_, AdminOfOwn());
+           a_, testing::AdminOfOwnExpectations());
 }
 
 TEST_F(AuthTest, Operator) {
   CheckRow("operator", Jwt({"enterprise_openedx_operator:*"}), a_, b_,
-           Uniform(Code::OK));
+           testing::UniformExpectations(absl::StatusCode::kOk));
 }
 
 TEST_F(AuthTest, ServiceRole) {
-  CheckRow("service", Jwt({"enterprise_catalog_service:*"}), a_, b_, Service());
+  CheckRow("service", Jwt({"enterprise_catalog_service:*"}), a_, b_,
+           testing::ServiceExpectations());
 }
 
 TEST_F(AuthTest, ForeignCatalogLooksExactlyLikeAMissingOne) {
