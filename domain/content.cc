@@ -161,6 +161,16 @@ absl::StatusOr<std::vector<ContentRecord>> ParseDocument(const Json& doc) {
 
 }  // namespace
 
+UniqueContent::UniqueContent(const std::vector<ContentRecord>& records) {
+  for (const ContentRecord& rec : records) {
+    auto [it, inserted] = by_key.emplace(rec.content_key, &rec);
+    if (!inserted && it->second->derived && !rec.derived) it->second = &rec;
+  }
+  for (const auto& [key, rec] : by_key) {
+    if (!rec->derived) members.emplace_back(key);
+  }
+}
+
 bool IsKnownContentType(std::string_view type) {
   return std::find(std::begin(kContentTypes), std::end(kContentTypes), type) !=
          std::end(kContentTypes);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,17 @@ struct ContentRecord {
   // True for course runs that appeared only nested in a course's
   // "course_runs". Such rows never overwrite a full run document.
   bool derived = false;
+};
+
+// A crawl's records as they are stored: one record per content key, in key
+// order, and the keys that become the query's members. A full document beats
+// a run known only from its course's course_runs; otherwise the first
+// occurrence wins. Derived runs become content rows but not members. Holds
+// pointers into the records, which must outlive it.
+struct UniqueContent {
+  explicit UniqueContent(const std::vector<ContentRecord>& records);
+  std::map<std::string_view, const ContentRecord*> by_key;
+  std::vector<std::string> members;  // sorted
 };
 
 // One search/all result document (a JSON object) as its record, followed by

@@ -11,21 +11,8 @@ constexpr size_t kUpsertBatch = 200;
 
 }  // namespace
 
-ContentWriter::ContentWriter(
-    const std::vector<domain::ContentRecord>& records) {
-  // One record per key: a full document beats a run known only from its
-  // course; otherwise the first occurrence wins. Sorted by key so that
-  // concurrent replacements sharing rows lock them in the same order and
-  // cannot deadlock.
-  for (const domain::ContentRecord& rec : records) {
-    auto [it, inserted] = by_key_.emplace(rec.content_key, &rec);
-    if (!inserted && it->second->derived && !rec.derived) it->second = &rec;
-  }
-  for (const auto& [key, rec] : by_key_) {
-    if (!rec->derived) members_.emplace_back(key);
-  }
-  member_array_ = ToPgTextArray(members_);
-}
+ContentWriter::ContentWriter(const std::vector<domain::ContentRecord>& records)
+    : content_(records), member_array_(ToPgTextArray(content_.members)) {}
 
 int64_t ContentWriter::CountRemoved(pqxx::work& tx, int64_t query_id) const {
   return tx.exec_prepared1("count_removed", query_id, member_array_)[0]
@@ -56,7 +43,7 @@ ReplaceResult ContentWriter::Write(pqxx::work& tx, int64_t query_id,
     for (auto& col : cols) col.clear();
     derived.clear();
   };
-  for (const auto& [key, rec] : by_key_) {
+  for (const auto& [key, rec] : content_.by_key) {
     cols[0].push_back(rec->content_key);
     cols[1].push_back(rec->content_type);
     cols[2].push_back(rec->content_uuid);

@@ -1,9 +1,7 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -27,7 +25,9 @@ class ContentWriter {
   explicit ContentWriter(const std::vector<domain::ContentRecord>& records);
 
   // Members the crawl makes (derived runs are content rows, not members).
-  int64_t member_count() const { return static_cast<int64_t>(members_.size()); }
+  int64_t member_count() const {
+    return static_cast<int64_t>(content_.members.size());
+  }
 
   // How many of the query's current members the crawl would remove (the
   // guardrail's input), writing nothing.
@@ -38,10 +38,10 @@ class ContentWriter {
   ReplaceResult Write(pqxx::work& tx, int64_t query_id, Micros now) const;
 
  private:
-  // One record per key, in key order.
-  std::map<std::string_view, const domain::ContentRecord*> by_key_;
-  std::vector<std::string> members_;
-  // `members_` as a text[] literal, built once: CountRemoved and both halves
+  // One record per key, in key order: concurrent writers sharing rows lock
+  // them in the same order and cannot deadlock.
+  const domain::UniqueContent content_;
+  // The members as a text[] literal, built once: CountRemoved and both halves
   // of the membership diff send it.
   std::string member_array_;
 };

@@ -265,3 +265,32 @@ TEST(ParseDiscoveryDocumentTest, RejectsDeepNestingWithoutCrashing) {
 
 }  // namespace
 }  // namespace ec
+
+namespace ec {
+namespace {
+
+domain::ContentRecord Record(const std::string& key, bool derived,
+                             const std::string& json) {
+  domain::ContentRecord r;
+  r.content_key = key;
+  r.derived = derived;
+  r.json_metadata = json;
+  return r;
+}
+
+TEST(UniqueContentTest, OneRecordPerKeyFullDocumentsWinAndOnlyTheyAreMembers) {
+  const std::vector<domain::ContentRecord> records = {
+      Record("run:b", true, "nested"), Record("course:a", false, "first"),
+      Record("run:b", false, "full"),  Record("course:a", false, "second"),
+      Record("run:c", true, "nested"), Record("run:c", true, "again")};
+  const domain::UniqueContent unique(records);
+  ASSERT_EQ(unique.by_key.size(), 3u);
+  EXPECT_EQ(unique.by_key.at("course:a")->json_metadata, "first");
+  EXPECT_EQ(unique.by_key.at("run:b")->json_metadata, "full");
+  EXPECT_EQ(unique.by_key.at("run:c")->json_metadata, "nested");
+  EXPECT_EQ(unique.members,
+            (std::vector<std::string>{"course:a", "run:b"}));  // sorted
+}
+
+}  // namespace
+}  // namespace ec

@@ -295,17 +295,11 @@ storage::ReplaceResult FakeCatalogStore::Apply(
 storage::ReplaceResult FakeCatalogStore::ApplyLocked(
     int64_t query_id, const std::vector<domain::ContentRecord>& records,
     common::Micros now) {
-  // One record per key: a full document beats a run known only from its
-  // course; otherwise the first occurrence wins (as the PostgreSQL store).
-  std::map<std::string, const domain::ContentRecord*> unique;
-  for (const domain::ContentRecord& rec : records) {
-    auto [it, inserted] = unique.emplace(rec.content_key, &rec);
-    if (!inserted && it->second->derived && !rec.derived) it->second = &rec;
-  }
+  const domain::UniqueContent unique(records);
   storage::ReplaceResult result;
-  std::set<std::string> members;
-  for (const auto& [key, rec] : unique) {
-    if (!rec->derived) members.insert(key);
+  std::set<std::string> members(unique.members.begin(), unique.members.end());
+  for (const auto& [key_view, rec] : unique.by_key) {
+    const std::string key(key_view);
     const std::string hash = domain::Md5Hex(rec->json_metadata);
     const auto existing = content_.find(key);
     if (existing != content_.end()) {
@@ -394,10 +388,9 @@ std::vector<std::string> FakeCatalogStore::EnterprisesOf(
 int64_t FakeCatalogStore::WouldRemove(
     int64_t query_id, const std::vector<domain::ContentRecord>& records) const {
   absl::MutexLock lock(&mu_);
-  std::set<std::string> members;
-  for (const domain::ContentRecord& rec : records) {
-    if (!rec.derived) members.insert(rec.content_key);
-  }
+  const domain::UniqueContent unique(records);
+  const std::set<std::string> members(unique.members.begin(),
+                                      unique.members.end());
   int64_t removed = 0;
   for (const std::string& key : queries_.at(query_id).members) {
     if (members.count(key) == 0) ++removed;

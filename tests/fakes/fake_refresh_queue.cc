@@ -1,7 +1,6 @@
 #include "tests/fakes/fake_refresh_queue.h"
 
 #include <algorithm>
-#include <set>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -192,13 +191,10 @@ absl::StatusOr<storage::RefreshJobRow> FakeRefreshQueue::CompleteWithCrawl(
   const domain::GuardrailDecision guard = domain::DecideGuardrail(
       guardrail, counts.members_before, would_remove, job->row.force);
   if (guard.held) {
-    std::set<std::string> members;
-    for (const domain::ContentRecord& rec : records) {
-      if (!rec.derived) members.insert(rec.content_key);
-    }
+    const domain::UniqueContent unique(records);
     counts.members_after = counts.members_before;
     counts.members_removed = would_remove;
-    counts.members_added = static_cast<int64_t>(members.size()) -
+    counts.members_added = static_cast<int64_t>(unique.members.size()) -
                            (counts.members_before - would_remove);
   } else {
     const storage::ReplaceResult applied =
