@@ -174,7 +174,7 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
     worker_storage = std::move(*opened);
     const discovery::DiscoveryConfig discovery_config = config.discovery;
     worker = std::make_unique<workers::RefreshWorker>(
-        worker_storage->queue(),
+        worker_storage->queue(), worker_storage->full_metadata(),
         [discovery_config](discovery::Sleeper sleeper) {
           return discovery::NewDiscoveryClient(discovery_config,
                                                std::move(sleeper));

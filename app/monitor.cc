@@ -78,6 +78,9 @@ absl::Status ServiceMonitor::CheckNow() {
           sample->oldest_age_seconds, worst);
       metrics::HealthMetrics::Get().SetQueue(sample->jobs_queued,
                                              sample->jobs_running);
+      metrics::ContentMetrics::Get().SetFullFreshness(
+          sample->full_in_use, sample->full_never_fetched,
+          sample->full_oldest_age_seconds);
     } else {
       common::LogWarn(kComponent, "freshness sample failed",
                       {{"error", std::string(sample.status().message())}});

@@ -15,7 +15,8 @@ inline constexpr char kOperatorRole[] = "enterprise_openedx_operator";
 inline constexpr char kEnterpriseAdminRole[] = "enterprise_admin";
 inline constexpr char kLearnerRole[] = "enterprise_learner";
 // Ours: other services (edx-enterprise, license-manager, ...) that read any
-// enterprise's catalogs and the global content metadata, and change nothing.
+// enterprise's catalogs and the global content metadata, and change no
+// catalog; they may relay publish events (NotifyContentChanged).
 inline constexpr char kServiceRole[] = "enterprise_catalog_service";
 
 // Who is calling and what their roles allow. Built once per call from a
@@ -42,6 +43,10 @@ class Principal {
   // Content that belongs to no enterprise (GetContentMetadata) and refresh
   // jobs of any query: operators and the service role.
   bool CanReadGlobal() const { return global_read_; }
+  // Report that content changed upstream (NotifyContentChanged). Content
+  // belongs to no enterprise, so this is for whoever sees all of it: the
+  // platform's operators and its services, which relay publish events.
+  bool CanNotifyContentChanged() const { return global_read_; }
 
   // The enterprises whose catalogs this caller may read, sorted; nullopt
   // means all of them.

@@ -157,6 +157,8 @@ constexpr JsonInvoker kJson = &MethodDispatch::CallJson<kMethod>;
 // RefreshCatalog is idempotent: the server joins the job that is queued or
 // running for the catalog's query (RefreshQueue::EnqueueForCatalog) instead of
 // queuing another, so a repeat after a lost reply returns the same job.
+// NotifyContentChanged likewise: a repeat flags the same content again and
+// joins the crawls and the full-metadata job the first call queued.
 constexpr std::array kMethods = {
     MethodEntry{"CreateCatalog", false, kJson<&StubInterface::CreateCatalog>},
     MethodEntry{"GetCatalog", true, kJson<&StubInterface::GetCatalog>},
@@ -173,6 +175,8 @@ constexpr std::array kMethods = {
                 kJson<&StubInterface::GetContentMetadata>},
     MethodEntry{"RefreshCatalog", true, kJson<&StubInterface::RefreshCatalog>},
     MethodEntry{"GetRefreshJob", true, kJson<&StubInterface::GetRefreshJob>},
+    MethodEntry{"NotifyContentChanged", true,
+                kJson<&StubInterface::NotifyContentChanged>},
 };
 
 const MethodEntry* FindMethod(std::string_view name) {
@@ -412,6 +416,13 @@ absl::StatusOr<v1::RefreshJob> CatalogClient::RefreshCatalog(
 absl::StatusOr<v1::RefreshJob> CatalogClient::GetRefreshJob(
     const v1::GetRefreshJobRequest& request, const CallOptions& call) const {
   return Typed<&StubInterface::GetRefreshJob>(*this, request, call);
+}
+
+absl::StatusOr<v1::NotifyContentChangedResponse>
+CatalogClient::NotifyContentChanged(
+    const v1::NotifyContentChangedRequest& request,
+    const CallOptions& call) const {
+  return Typed<&StubInterface::NotifyContentChanged>(*this, request, call);
 }
 
 absl::StatusOr<std::string> InvokeJson(StubInterface& stub,

@@ -102,9 +102,11 @@ absl::StatusOr<std::string> ReadTokenFile(const std::string& path);
 // Names of the RPCs InvokeJson can call, in service declaration order.
 std::vector<std::string_view> MethodNames();
 
-// True if `method` (e.g. "GetCatalog") may be retried: the reads, and
-// RefreshCatalog, whose repeat joins the job the first call queued. False for
-// CreateCatalog, UpdateCatalog, DeleteCatalog and unknown names.
+// True if `method` (e.g. "GetCatalog") may be retried: the reads,
+// RefreshCatalog, whose repeat joins the job the first call queued, and
+// NotifyContentChanged, whose repeat flags the same content and joins the same
+// jobs. False for CreateCatalog, UpdateCatalog, DeleteCatalog and unknown
+// names.
 bool IsIdempotent(std::string_view method);
 
 // Per-call settings.
@@ -197,6 +199,10 @@ class CatalogClient {
       const CallOptions& call = {}) const;
   absl::StatusOr<enterprise_catalog::v1::RefreshJob> GetRefreshJob(
       const enterprise_catalog::v1::GetRefreshJobRequest& request,
+      const CallOptions& call = {}) const;
+  absl::StatusOr<enterprise_catalog::v1::NotifyContentChangedResponse>
+  NotifyContentChanged(
+      const enterprise_catalog::v1::NotifyContentChangedRequest& request,
       const CallOptions& call = {}) const;
 
   // InvokeJson's engine; see there. `rpc_status` may be null.

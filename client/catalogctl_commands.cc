@@ -191,6 +191,18 @@ const std::vector<CommandSpec>* MakeCommands() {
            Flag("--job-uuid", "job_uuid", K::kString, "UUID", "the job"))},
        false,
        "catalogctl get-refresh-job --job-uuid J"},
+      {"notify-content-changed",
+       "",
+       "NotifyContentChanged",
+       "A publish event: the workers fetch these courses' and programs' full "
+       "documents again now and re-crawl every in-use query that contains "
+       "them. Prints the keys queued and unknown, and the full-metadata job. "
+       "Operator and service roles.",
+       {Required(Flag("--content-key", "content_keys", K::kStrings, "KEY",
+                      "a course key, program uuid or course-run key (a run "
+                      "stands for its course); repeat for several"))},
+       false,
+       "catalogctl notify-content-changed --content-key edX+DemoX"},
   };
 }
 

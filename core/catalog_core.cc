@@ -105,10 +105,12 @@ absl::Status MayNotRead(const auth::Principal& caller,
 }
 
 // One line per attempted change, whatever its outcome: who, what, which
-// catalog and enterprise, and the result.
+// catalog and enterprise, and the result. `extra` (a JSON object or null)
+// adds what a change that names no catalog needs to be traced.
 void Audit(const auth::Principal& caller, absl::string_view action,
            absl::string_view catalog_uuid, absl::string_view enterprise_uuid,
-           const absl::Status& status, absl::string_view job_uuid = {}) {
+           const absl::Status& status, absl::string_view job_uuid = {},
+           const nlohmann::json& extra = nullptr) {
   std::string roles = absl::StrJoin(caller.roles(), " ");
   if (roles.size() > 512) roles.resize(512);
   nlohmann::json fields = {
@@ -121,6 +123,7 @@ void Audit(const auth::Principal& caller, absl::string_view action,
       {"enterprise_uuid", std::string(enterprise_uuid.substr(0, 64))},
       {"result", absl::StatusCodeToString(status.code())}};
   if (!job_uuid.empty()) fields["job_uuid"] = std::string(job_uuid);
+  if (extra.is_object()) fields.update(extra);
   if (!status.ok()) fields["error"] = std::string(status.message());
   common::LogInfo("audit", "catalog change", fields);
 }
@@ -527,6 +530,66 @@ absl::Status CatalogCore::GetRefreshJob(const auth::Principal& caller,
   }
   JobToProto(job, response);
   return absl::OkStatus();
+}
+
+namespace {
+
+// What a publish event names, for the audit line: the count, and the first
+// keys, each cut, so that a 1,000-key event stays one readable line.
+nlohmann::json AuditedKeys(
+    const google::protobuf::RepeatedPtrField<std::string>& keys) {
+  constexpr int kShown = 10;
+  nlohmann::json shown = nlohmann::json::array();
+  for (int i = 0; i < keys.size() && i < kShown; ++i) {
+    shown.push_back(keys[i].substr(0, 64));
+  }
+  return {{"content_key_count", keys.size()}, {"content_keys", shown}};
+}
+
+}  // namespace
+
+absl::Status CatalogCore::NotifyContentChanged(
+    const auth::Principal& caller,
+    const v1::NotifyContentChangedRequest& request,
+    v1::NotifyContentChangedResponse* response) {
+  const absl::Status status = [&]() -> absl::Status {
+    EC_RETURN_IF_ERROR(
+        ValidateContentKeys("content_keys", request.content_keys(), false));
+    if (!caller.CanNotifyContentChanged()) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "caller ", caller.subject(),
+          " may not report content changes; that needs ", auth::kOperatorRole,
+          ":* or ", auth::kServiceRole, ":*"));
+    }
+    if (queue_ == nullptr) return NoQueue();
+    // First occurrence wins, so unknown keys come back in request order.
+    std::vector<std::string> keys;
+    std::unordered_map<std::string_view, size_t> position;
+    for (const std::string& key : request.content_keys()) {
+      if (position.emplace(key, keys.size()).second) keys.push_back(key);
+    }
+    EC_ASSIGN_OR_RETURN(
+        storage::ContentChangeNotice notice,
+        queue_->NotifyContentChanged(keys, policy_.max_attempts, clock_()));
+    // The API promises these orders whatever order the storage found them
+    // in.
+    std::sort(notice.queued_keys.begin(), notice.queued_keys.end());
+    std::stable_sort(
+        notice.unknown_keys.begin(), notice.unknown_keys.end(),
+        [&](const std::string& a, const std::string& b) {
+          const auto pa = position.find(a);
+          const auto pb = position.find(b);
+          return (pa == position.end() ? keys.size() : pa->second) <
+                 (pb == position.end() ? keys.size() : pb->second);
+        });
+    NoticeToProto(std::move(notice), response);
+    return absl::OkStatus();
+  }();
+  nlohmann::json extra = AuditedKeys(request.content_keys());
+  if (status.ok()) extra["crawls_queued"] = response->crawls_queued();
+  Audit(caller, "NotifyContentChanged", "", "", status,
+        response->full_job().uuid(), extra);
+  return status;
 }
 
 }  // namespace ec::core

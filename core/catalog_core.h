@@ -29,9 +29,9 @@ class CatalogCore {
  public:
   // Does not take ownership; `store` and `queue` must outlive the core.
   // Without a queue, catalog changes queue nothing and the refresh RPCs
-  // answer UNIMPLEMENTED. `policy` says when a catalog change queues a
-  // refresh (the workers share it); `page_tokens` signs pagination tokens.
-  // Thread-safe.
+  // (NotifyContentChanged included) answer UNIMPLEMENTED. `policy` says when a
+  // catalog change queues a refresh (the workers share it); `page_tokens` signs
+  // pagination tokens. Thread-safe.
   CatalogCore(storage::CatalogStore* store, storage::RefreshQueue* queue,
               domain::RefreshPolicy policy, common::PageTokenCodec page_tokens,
               common::Clock clock = common::SystemClock())
@@ -86,6 +86,13 @@ class CatalogCore {
       const auth::Principal& caller,
       const ::enterprise_catalog::v1::GetRefreshJobRequest& request,
       ::enterprise_catalog::v1::RefreshJob* response);
+  // A publish event from the platform: the queue flags the stored courses
+  // and programs for a full re-fetch and queues a crawl of every in-use
+  // query containing them. Operator and service roles only.
+  absl::Status NotifyContentChanged(
+      const auth::Principal& caller,
+      const ::enterprise_catalog::v1::NotifyContentChangedRequest& request,
+      ::enterprise_catalog::v1::NotifyContentChangedResponse* response);
 
  private:
   // Queues a refresh if the catalog's query has no fresh data. Failure is

@@ -39,8 +39,22 @@ v1::RefreshJob::Reason ReasonToProto(storage::JobReason reason) {
       return v1::RefreshJob::REQUESTED;
     case storage::JobReason::kScheduled:
       return v1::RefreshJob::SCHEDULED;
+    case storage::JobReason::kPublished:
+      return v1::RefreshJob::PUBLISHED;
+    case storage::JobReason::kCrawled:
+      return v1::RefreshJob::CRAWLED;
   }
   return v1::RefreshJob::REASON_UNSPECIFIED;
+}
+
+v1::RefreshJob::Kind KindToProto(storage::JobKind kind) {
+  switch (kind) {
+    case storage::JobKind::kCrawl:
+      return v1::RefreshJob::CRAWL;
+    case storage::JobKind::kFull:
+      return v1::RefreshJob::FULL_METADATA;
+  }
+  return v1::RefreshJob::KIND_UNSPECIFIED;
 }
 
 }  // namespace
@@ -86,6 +100,7 @@ void ContentToProto(storage::ContentRow&& row, v1::ContentMetadata* out) {
 
 void JobToProto(const storage::RefreshJobRow& job, v1::RefreshJob* out) {
   out->set_uuid(job.uuid);
+  out->set_kind(KindToProto(job.kind));
   out->set_catalog_query_uuid(job.catalog_query_uuid);
   out->set_state(StateToProto(job.state));
   out->set_reason(ReasonToProto(job.reason));
@@ -113,6 +128,19 @@ void JobToProto(const storage::RefreshJobRow& job, v1::RefreshJob* out) {
   counts->set_content_updated(c.content_updated);
   counts->set_content_unchanged(c.content_unchanged);
   counts->set_duration_ms(c.duration_ms);
+  counts->set_items_excluded(c.items_excluded);
+}
+
+void NoticeToProto(storage::ContentChangeNotice&& notice,
+                   v1::NotifyContentChangedResponse* out) {
+  for (std::string& key : notice.queued_keys) {
+    out->add_queued_keys(std::move(key));
+  }
+  for (std::string& key : notice.unknown_keys) {
+    out->add_unknown_keys(std::move(key));
+  }
+  out->set_crawls_queued(notice.crawls_queued);
+  if (notice.full_job) JobToProto(*notice.full_job, out->mutable_full_job());
 }
 
 }  // namespace ec::core

@@ -24,4 +24,8 @@ void ContentToProto(storage::ContentRow&& row,
 void JobToProto(const storage::RefreshJobRow& job,
                 ::enterprise_catalog::v1::RefreshJob* out);
 
+// Keys in the order given: the core sorts them as the API promises.
+void NoticeToProto(storage::ContentChangeNotice&& notice,
+                   ::enterprise_catalog::v1::NotifyContentChangedResponse* out);
+
 }  // namespace ec::core

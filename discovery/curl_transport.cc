@@ -139,6 +139,15 @@ class CurlTransport final : public HttpTransport {
   CurlTransport& operator=(const CurlTransport&) = delete;
 
   absl::StatusOr<HttpResponse> Post(const HttpRequest& request) override {
+    return Perform(request, /*post=*/true);
+  }
+
+  absl::StatusOr<HttpResponse> Get(const HttpRequest& request) override {
+    return Perform(request, /*post=*/false);
+  }
+
+ private:
+  absl::StatusOr<HttpResponse> Perform(const HttpRequest& request, bool post) {
     if (absl::Status status = GlobalInitOnce(); !status.ok()) return status;
     if (handle_ == nullptr) {
       handle_ = curl_easy_init();
@@ -183,10 +192,14 @@ class CurlTransport final : public HttpTransport {
                      static_cast<long>(request.connect_timeout.count()));
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
                      static_cast<long>(request.timeout.count()));
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-                     static_cast<curl_off_t>(request.body.size()));
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+    if (post) {
+      curl_easy_setopt(h, CURLOPT_POST, 1L);
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+    } else {
+      curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    }
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
     // Pages are large, repetitive JSON; let curl offer every decoding it
@@ -221,7 +234,6 @@ class CurlTransport final : public HttpTransport {
     return std::move(exchange.response);
   }
 
- private:
   const CurlTransportOptions options_;
   CURL* handle_ = nullptr;
 };

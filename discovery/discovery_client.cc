@@ -2,22 +2,22 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <iterator>
 #include <memory>
-#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "common/json_depth.h"
+#include "absl/strings/str_join.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "discovery/curl_transport.h"
@@ -25,8 +25,8 @@
 #include "discovery/http_transport.h"
 #include "discovery/responses.h"
 #include "discovery/search_page.h"
+#include "discovery/session.h"
 #include "domain/content.h"
-#include "metrics/metrics.h"
 #include "nlohmann/json.hpp"
 
 namespace ec::discovery {
@@ -38,52 +38,58 @@ using std::chrono::milliseconds;
 using Json = nlohmann::ordered_json;
 
 constexpr std::string_view kComponent = "discovery";
-// Same margin as edx-rest-api-client: a token about to expire could die in
-// flight.
-constexpr auto kTokenExpiryMargin = std::chrono::seconds(5);
-// Bounds expires_in so a silly value cannot overflow the clock arithmetic.
-constexpr double kMaxTokenLifetimeSeconds = 30.0 * 24 * 3600;
 
-// The metrics' endpoint labels.
+// The metrics' endpoint label of search/all.
 constexpr std::string_view kSearch = "search";
-constexpr std::string_view kToken = "token";
 
-// Why an attempt did not produce a value, and whether another may.
-struct Failure {
-  enum class Kind {
-    kTransient,     // connection, timeout, 5xx, 408, 429
-    kBadBody,       // a 2xx whose body is not what the endpoint promises
-    kUnauthorized,  // search/all said 401: the token was refused
-  };
-  Kind kind = Kind::kTransient;
-  std::string cause;
-  int http_status = 0;  // 0 when no response arrived
-  std::string transport_code;
-  std::optional<milliseconds> retry_after;
+// One of the endpoints a full fetch reads. (C strings: Debian's Abseil has
+// its own string_view, which StrCat would not take from a std::string_view.)
+struct FullEndpoint {
+  // Path under the API root, metrics label and name in messages.
+  const char* name;
+  // The query parameter that carries the comma-joined ids.
+  const char* id_parameter;
+  // Further query parameters, after "limit", as enterprise-catalog sends
+  // them.
+  const char* extra_query;
+  // The member a document is known by.
+  const char* id_member;
+};
+constexpr FullEndpoint kCourses{"courses", "keys", "", "key"};
+constexpr FullEndpoint kPrograms{"programs", "uuids", "&extended=True", "uuid"};
+
+// Where a full fetch was when it stopped, for the failure log line.
+struct FullFetchCursor {
+  int64_t batch = 0;  // 1-based; 0 before the first
+  int64_t batches = 0;
+  int64_t offset = 0;
 };
 
-absl::Status Exhausted(const std::string& what, int attempts,
-                       const Failure& last) {
-  const std::string message = absl::StrCat(
-      what, ": failed after ", attempts,
-      attempts == 1 ? " attempt" : " attempts", "; last: ", last.cause);
-  switch (last.kind) {
-    case Failure::Kind::kBadBody:
-      return absl::DataLossError(message);
-    case Failure::Kind::kUnauthorized:
-      return absl::UnauthenticatedError(message);
-    case Failure::Kind::kTransient:
-      break;
+// Runs `call`, turning an exception (allocation failures and the like,
+// nothing the caller can act on beyond failing) into INTERNAL, so that none
+// escapes the client.
+template <typename Call>
+absl::Status CatchAll(Call&& call) {
+  try {
+    return call();
+  } catch (const std::exception& e) {
+    return absl::InternalError(
+        absl::StrCat("discovery client: unexpected exception: ", e.what()));
+  } catch (...) {
+    return absl::InternalError("discovery client: unexpected exception");
   }
-  return absl::UnavailableError(message);
 }
 
-Failure TransportFailure(const absl::Status& status) {
-  Failure failure;
-  failure.kind = Failure::Kind::kTransient;
-  failure.cause = std::string(status.message());
-  failure.transport_code = absl::StatusCodeToString(status.code());
-  return failure;
+bool HasNonEmptyString(const Json& document, const char* member) {
+  const auto found = document.find(member);
+  return found != document.end() && found->is_string() &&
+         !found->get_ref<const std::string&>().empty();
+}
+
+std::string EndpointUrl(const std::string& discovery_url, const char* path) {
+  std::string url = discovery_url;
+  if (url.empty() || url.back() != '/') url += '/';
+  return absl::StrCat(url, path, "/");
 }
 
 class DiscoveryClient final : public ContentSource {
@@ -92,34 +98,22 @@ class DiscoveryClient final : public ContentSource {
                   std::unique_ptr<HttpTransport> transport, Sleeper sleeper,
                   std::function<Clock::time_point()> now, uint64_t jitter_seed)
       : config_(config),
-        transport_(std::move(transport)),
-        sleeper_(std::move(sleeper)),
-        now_(now ? std::move(now) : [] { return Clock::now(); }),
-        jitter_(jitter_seed),
-        token_url_(TokenEndpointUrl(config.oauth_url)),
+        session_(config, std::move(transport), std::move(sleeper),
+                 std::move(now), jitter_seed),
         search_url_(SearchAllUrl(config.discovery_url)) {}
 
   absl::Status Crawl(const std::string& content_filter_json,
                      const PageObserver& on_page, CrawlResult* out) override {
     out->records.clear();
     out->stats = CrawlStats{};
-    aborted_by_caller_ = false;
-    absl::Status status;
-    try {
-      status = CrawlPages(content_filter_json, on_page, out);
-    } catch (const std::exception& e) {
-      // Allocation failures and the like; nothing the caller can act on
-      // beyond failing the crawl.
-      status = absl::InternalError(
-          absl::StrCat("discovery client: unexpected exception: ", e.what()));
-    } catch (...) {
-      status = absl::InternalError("discovery client: unexpected exception");
-    }
+    StartCall();
+    const absl::Status status =
+        CatchAll([&] { return CrawlPages(content_filter_json, on_page, out); });
     if (status.ok()) return status;
     out->records.clear();
     out->records.shrink_to_fit();
     // A caller's own abort (shutdown, lost lease) is not a discovery fault.
-    if (!aborted_by_caller_) {
+    if (!AbortedByCaller()) {
       common::LogError(kComponent, "crawl failed",
                        {{"code", absl::StatusCodeToString(status.code())},
                         {"error", std::string(status.message())},
@@ -131,14 +125,37 @@ class DiscoveryClient final : public ContentSource {
     return status;
   }
 
+  absl::Status FetchCourses(const std::vector<std::string>& keys,
+                            FullFetchResult* out) override {
+    return FetchFull(kCourses, keys, out);
+  }
+
+  absl::Status FetchPrograms(const std::vector<std::string>& uuids,
+                             FullFetchResult* out) override {
+    return FetchFull(kPrograms, uuids, out);
+  }
+
  private:
+  void StartCall() {
+    aborted_by_caller_ = false;
+    session_.ClearAborted();
+  }
+
+  bool AbortedByCaller() const {
+    return aborted_by_caller_ || session_.aborted_by_caller();
+  }
+
   absl::Status CrawlPages(const std::string& content_filter_json,
                           const PageObserver& on_page, CrawlResult* out) {
     EC_RETURN_IF_ERROR(ValidateDiscoveryConfig(config_));
     CrawlStats& stats = out->stats;
+    const RequestCounters counters{&stats.requests, &stats.retries,
+                                   &stats.token_requests};
     for (int page_number = 1;; ++page_number) {
-      EC_ASSIGN_OR_RETURN(SearchPage page,
-                          FetchPage(content_filter_json, page_number, &stats));
+      EC_ASSIGN_OR_RETURN(
+          SearchPage page,
+          session_.Fetch(SearchPageRequest(content_filter_json, page_number),
+                         counters));
       if (page_number == 1) stats.reported_count = page.count;
       ++stats.pages;
       stats.bytes += page.bytes;
@@ -177,252 +194,138 @@ class DiscoveryClient final : public ContentSource {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<SearchPage> FetchPage(const std::string& content_filter_json,
-                                       int page_number, CrawlStats* stats) {
-    const std::string what = absl::StrCat("search/all page ", page_number);
-    HttpRequest request;
+  PageRequest SearchPageRequest(const std::string& content_filter_json,
+                                int page_number) const {
+    PageRequest request;
+    request.method = HttpMethod::kPost;
+    // include_modified: course results then carry "modified", which the
+    // service keeps to tell changed documents from unchanged ones.
     request.url = absl::StrCat(
         search_url_,
         "?exclude_expired_course_run=True&include_learner_pathways=True"
-        "&page_size=",
+        "&include_modified=true&page_size=",
         config_.page_size, "&page=", page_number);
     request.body = content_filter_json;
-    request.connect_timeout = config_.connect_timeout;
-    request.timeout = config_.request_timeout;
-
-    std::optional<Failure> last;
-    bool token_refreshed = false;
-    int attempt = 0;
-    while (attempt < config_.max_attempts) {
-      ++attempt;
-      if (last.has_value()) {
-        ++stats->retries;
-        metrics::RefreshMetrics::Get().DiscoveryRetry(kSearch);
-        // A refused token is fixed by fetching another, not by waiting.
-        if (last->kind == Failure::Kind::kUnauthorized) {
-          LogRetry(what, page_number, attempt - 1, *last, milliseconds(0));
-        } else {
-          const milliseconds delay = Backoff(attempt - 1, last->retry_after);
-          LogRetry(what, page_number, attempt - 1, *last, delay);
-          EC_RETURN_IF_ERROR(Sleep(delay));
-        }
-      }
-      absl::StatusOr<std::string> token = EnsureToken(page_number, stats);
-      if (!token.ok()) {
-        if (aborted_by_caller_) return token.status();
-        return absl::Status(token.status().code(),
-                            absl::StrCat(what, ": ", token.status().message()));
-      }
-      request.headers = {{"Authorization", absl::StrCat("JWT ", *token)},
-                         {"Content-Type", "application/json"},
-                         {"Accept", "application/json"}};
-      ++stats->requests;
-      std::optional<HttpResponse> response;
-      EC_ASSIGN_OR_RETURN(response, Send(request, what, kSearch, &last));
-      if (!response.has_value()) continue;
-      const int http = response->status;
-      Failure failure;
-      failure.http_status = http;
-      if (IsSuccess(http)) {
-        absl::StatusOr<SearchPage> page = ParseSearchPage(response->body);
-        metrics::RefreshMetrics::Get().DiscoveryRequest(
-            kSearch, page.ok() ? "2xx" : "bad_body");
-        if (page.ok()) return page;
-        failure.kind = Failure::Kind::kBadBody;
-        failure.cause = absl::StrCat(
-            "HTTP ", http, ", invalid envelope: ", page.status().message(),
-            "; content type \"",
-            SanitizeForMessage(response->Header("content-type"), 64), "\", ",
-            BodyPrefix(response->body));
-      } else if (http == 401) {
-        token_.reset();
-        failure.kind = Failure::Kind::kUnauthorized;
-        failure.cause =
-            absl::StrCat("HTTP 401, ", DescribeErrorBody(response->body));
-        if (token_refreshed) {
-          return absl::UnauthenticatedError(absl::StrCat(
-              what, ": ", failure.cause, " even with a freshly fetched token"));
-        }
-        token_refreshed = true;
-      } else if (IsRetryableHttpStatus(http)) {
-        failure.kind = Failure::Kind::kTransient;
-        failure.cause = absl::StrCat("HTTP ", http, ", ",
-                                     DescribeErrorBody(response->body));
-        failure.retry_after = ParseRetryAfter(response->Header("retry-after"));
-      } else {
-        // The request itself is wrong (or the URL is); repeating it cannot
-        // help, and a 404 "Invalid page." must not read as an empty page.
-        const std::string message =
-            absl::StrCat(what, ": HTTP ", http, " (not retried), ",
-                         DescribeErrorBody(response->body));
-        if (http == 400) return absl::InvalidArgumentError(message);
-        return absl::FailedPreconditionError(message);
-      }
-      last = std::move(failure);
-    }
-    return Exhausted(what, attempt, *last);
-  }
-
-  // The cached token, or a fresh one when it is missing or about to expire.
-  absl::StatusOr<std::string> EnsureToken(int page_number, CrawlStats* stats) {
-    if (token_.has_value() && now_() < token_->refresh_at) {
-      return token_->value;
-    }
-    token_.reset();
-    const std::string what = absl::StrCat("token endpoint ", token_url_);
-    HttpRequest request;
-    request.url = token_url_;
-    request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+    request.headers = {{"Content-Type", "application/json"},
                        {"Accept", "application/json"}};
-    request.body =
-        absl::StrCat("grant_type=client_credentials&client_id=",
-                     FormEncode(config_.client_id),
-                     "&client_secret=", FormEncode(config_.client_secret),
-                     "&token_type=jwt");
-    request.connect_timeout = config_.connect_timeout;
-    request.timeout = config_.request_timeout;
-
-    std::optional<Failure> last;
-    int attempt = 0;
-    while (attempt < config_.max_attempts) {
-      ++attempt;
-      if (last.has_value()) {
-        metrics::RefreshMetrics::Get().DiscoveryRetry(kToken);
-        const milliseconds delay = Backoff(attempt - 1, last->retry_after);
-        LogRetry("token endpoint", page_number, attempt - 1, *last, delay);
-        EC_RETURN_IF_ERROR(Sleep(delay));
-      }
-      ++stats->token_requests;
-      // Lifetime counts from before the request, as edx-rest-api-client
-      // does: the token may have been minted at any point during it.
-      const Clock::time_point sent_at = now_();
-      std::optional<HttpResponse> response;
-      EC_ASSIGN_OR_RETURN(response, Send(request, what, kToken, &last));
-      if (!response.has_value()) continue;
-      const int http = response->status;
-      Failure failure;
-      failure.http_status = http;
-      if (IsSuccess(http)) {
-        absl::StatusOr<Token> token = ParseTokenResponse(response->body);
-        metrics::RefreshMetrics::Get().DiscoveryRequest(
-            kToken, token.ok() ? "2xx" : "bad_body");
-        if (token.ok()) {
-          const double seconds =
-              std::min(token->expires_in_seconds, kMaxTokenLifetimeSeconds);
-          const auto lifetime = std::chrono::duration_cast<milliseconds>(
-              std::chrono::duration<double>(seconds));
-          token_ = CachedToken{std::move(token->value),
-                               sent_at + lifetime - kTokenExpiryMargin};
-          return token_->value;
-        }
-        failure.kind = Failure::Kind::kBadBody;
-        failure.cause = absl::StrCat(
-            "HTTP ", http,
-            ", invalid token response: ", token.status().message());
-      } else if (IsRetryableHttpStatus(http)) {
-        failure.kind = Failure::Kind::kTransient;
-        failure.cause =
-            absl::StrCat("HTTP ", http, DescribeTokenError(response->body));
-        failure.retry_after = ParseRetryAfter(response->Header("retry-after"));
-      } else if (http == 400 || http == 401 || http == 403) {
-        return absl::UnauthenticatedError(
-            absl::StrCat(what, ": client credentials refused, HTTP ", http,
-                         DescribeTokenError(response->body)));
-      } else {
-        return absl::FailedPreconditionError(
-            absl::StrCat(what, ": HTTP ", http, " (not retried)",
-                         DescribeTokenError(response->body)));
-      }
-      last = std::move(failure);
-    }
-    return Exhausted(what, attempt, *last);
+    request.what = absl::StrCat("search/all page ", page_number);
+    request.endpoint = kSearch;
+    request.log_fields = {{"page", page_number}};
+    request.parse = &ParseSearchPage;
+    return request;
   }
 
-  // Posts `request`. A transport error that a retry may fix is recorded in
-  // `*last` and yields no response; any other is returned, named by `what`.
-  // Counts the request in the metrics, except a 2xx: whether that was a
-  // good answer is for the caller's parser to say.
-  absl::StatusOr<std::optional<HttpResponse>> Send(
-      const HttpRequest& request, std::string_view what,
-      std::string_view endpoint, std::optional<Failure>* last) {
-    absl::StatusOr<HttpResponse> response = transport_->Post(request);
-    if (response.ok()) {
-      if (!IsSuccess(response->status)) {
-        metrics::RefreshMetrics::Get().DiscoveryRequest(
-            endpoint, HttpStatusClass(response->status));
-      }
-      return std::optional<HttpResponse>(std::move(*response));
-    }
-    metrics::RefreshMetrics::Get().DiscoveryRequest(
-        endpoint,
-        absl::IsDeadlineExceeded(response.status()) ? "timeout" : "connection");
-    if (!IsRetryableTransportError(response.status())) {
-      return absl::Status(
-          response.status().code(),
-          absl::StrCat(std::string(what), ": ", response.status().message()));
-    }
-    *last = TransportFailure(response.status());
-    return std::optional<HttpResponse>();
-  }
-
-  // Full jitter over an exponentially growing cap; a larger Retry-After
-  // wins, up to retry_after_max.
-  milliseconds Backoff(int retry, std::optional<milliseconds> retry_after) {
-    const int64_t max = config_.backoff_max.count();
-    int64_t cap = std::min(config_.backoff_base.count(), max);
-    for (int i = 1; i < retry && cap < max; ++i) {
-      cap = cap > max / 2 ? max : cap * 2;
-    }
-    std::uniform_int_distribution<int64_t> distribution(0, cap);
-    milliseconds delay(distribution(jitter_));
-    if (retry_after.has_value()) {
-      delay = std::max(delay, std::min(*retry_after, config_.retry_after_max));
-    }
-    return delay;
-  }
-
-  absl::Status Sleep(milliseconds delay) {
-    absl::Status status = absl::OkStatus();
-    if (sleeper_) {
-      status = sleeper_(delay);
-    } else {
-      std::this_thread::sleep_for(delay);
-    }
-    if (!status.ok()) aborted_by_caller_ = true;
+  absl::Status FetchFull(const FullEndpoint& endpoint,
+                         const std::vector<std::string>& ids,
+                         FullFetchResult* out) {
+    out->documents.clear();
+    out->stats = FullFetchStats{};
+    StartCall();
+    FullFetchCursor cursor;
+    const absl::Status status =
+        CatchAll([&] { return FetchBatches(endpoint, ids, out, &cursor); });
+    if (status.ok() || AbortedByCaller()) return status;
+    const FullFetchStats& stats = out->stats;
+    common::LogError(kComponent, "full fetch failed",
+                     {{"endpoint", endpoint.name},
+                      {"batch", cursor.batch},
+                      {"batches", cursor.batches},
+                      {"offset", cursor.offset},
+                      {"code", absl::StatusCodeToString(status.code())},
+                      {"error", std::string(status.message())},
+                      {"documents_kept", out->documents.size()},
+                      {"pages", stats.pages},
+                      {"requests", stats.requests},
+                      {"retries", stats.retries},
+                      {"token_requests", stats.token_requests},
+                      {"results", stats.results},
+                      {"skipped", stats.skipped}});
     return status;
   }
 
-  static void LogRetry(std::string_view what, int page_number, int attempt,
-                       const Failure& failure, milliseconds delay) {
-    nlohmann::json fields = {{"request", std::string(what)},
-                             {"page", page_number},
-                             {"attempt", attempt},
-                             {"error", failure.cause},
-                             {"delay_ms", delay.count()}};
-    if (failure.http_status != 0) fields["http_status"] = failure.http_status;
-    if (!failure.transport_code.empty()) {
-      fields["transport_code"] = failure.transport_code;
+  // Batch after batch; a batch's documents join `out` only once all of its
+  // pages are in, so a failure leaves whole batches only.
+  absl::Status FetchBatches(const FullEndpoint& endpoint,
+                            const std::vector<std::string>& ids,
+                            FullFetchResult* out, FullFetchCursor* cursor) {
+    EC_RETURN_IF_ERROR(ValidateDiscoveryConfig(config_));
+    FullFetchStats& stats = out->stats;
+    const RequestCounters counters{&stats.requests, &stats.retries,
+                                   &stats.token_requests};
+    const auto batch_size = static_cast<size_t>(config_.full_batch_size);
+    cursor->batches =
+        static_cast<int64_t>((ids.size() + batch_size - 1) / batch_size);
+    const std::string base_url =
+        EndpointUrl(config_.discovery_url, endpoint.name);
+    std::vector<Json> batch_documents;
+    for (size_t begin = 0; begin < ids.size(); begin += batch_size) {
+      ++cursor->batch;
+      const auto first = ids.begin() + static_cast<std::ptrdiff_t>(begin);
+      const auto last = ids.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                          ids.size(), begin + batch_size));
+      // Comma-joined, then encoded whole (the comma too), as requests
+      // encodes a params dict.
+      const std::string encoded_ids =
+          FormEncode(absl::StrJoin(first, last, ","));
+      batch_documents.clear();
+      for (int64_t offset = 0;; offset += config_.full_page_limit) {
+        cursor->offset = offset;
+        PageRequest request;
+        request.method = HttpMethod::kGet;
+        request.url =
+            absl::StrCat(base_url, "?", endpoint.id_parameter, "=", encoded_ids,
+                         "&ordering=key&limit=", config_.full_page_limit,
+                         endpoint.extra_query, "&offset=", offset);
+        request.headers = {{"Accept", "application/json"}};
+        request.what = absl::StrCat(endpoint.name, " batch ", cursor->batch,
+                                    "/", cursor->batches, " offset ", offset);
+        request.endpoint = endpoint.name;
+        request.log_fields = {{"batch", cursor->batch}, {"offset", offset}};
+        request.parse = &ParseLimitOffsetPage;
+        if (stats.pages >= config_.max_pages) {
+          return absl::ResourceExhaustedError(absl::StrCat(
+              request.what, ": not fetched; ", stats.pages,
+              " pages already and max_pages is ", config_.max_pages));
+        }
+        EC_ASSIGN_OR_RETURN(SearchPage page, session_.Fetch(request, counters));
+        ++stats.pages;
+        stats.bytes += page.bytes;
+        stats.results += static_cast<int64_t>(page.documents.size());
+        const bool empty = page.documents.empty();
+        for (Json& document : page.documents) {
+          if (HasNonEmptyString(document, endpoint.id_member)) {
+            batch_documents.push_back(std::move(document));
+          } else {
+            ++stats.skipped;
+          }
+        }
+        if (!page.has_next) break;
+        if (empty) {
+          // A server that keeps saying "more" without sending any would
+          // keep us paging for nothing; this page is not what DRF sends.
+          return absl::DataLossError(absl::StrCat(
+              request.what,
+              ": \"next\" is set but the page has no results; not followed"));
+        }
+      }
+      out->documents.insert(out->documents.end(),
+                            std::make_move_iterator(batch_documents.begin()),
+                            std::make_move_iterator(batch_documents.end()));
     }
-    if (failure.retry_after.has_value()) {
-      fields["retry_after_ms"] = failure.retry_after->count();
+    if (stats.skipped > 0) {
+      common::Log(spdlog::level::debug, kComponent,
+                  "skipped results without an id",
+                  {{"endpoint", endpoint.name},
+                   {"skipped", stats.skipped},
+                   {"results", stats.results}});
     }
-    common::LogWarn(kComponent, "request failed; retrying", fields);
+    return absl::OkStatus();
   }
 
-  struct CachedToken {
-    std::string value;
-    Clock::time_point refresh_at;
-  };
-
   const DiscoveryConfig config_;
-  const std::unique_ptr<HttpTransport> transport_;
-  const Sleeper sleeper_;
-  const std::function<Clock::time_point()> now_;
-  std::mt19937_64 jitter_;
-  const std::string token_url_;
+  DiscoverySession session_;
   const std::string search_url_;
-  std::optional<CachedToken> token_;
-  // Set when the Sleeper or the PageObserver ended the crawl.
+  // Set when the PageObserver ended the crawl.
   bool aborted_by_caller_ = false;
 };
 
@@ -448,6 +351,12 @@ absl::Status ValidateDiscoveryConfig(const DiscoveryConfig& config) {
     return invalid("max_attempts must be at least 1");
   }
   if (config.max_pages < 1) return invalid("max_pages must be at least 1");
+  if (config.full_batch_size < 1) {
+    return invalid("full_batch_size must be at least 1");
+  }
+  if (config.full_page_limit < 1) {
+    return invalid("full_page_limit must be at least 1");
+  }
   if (config.connect_timeout <= milliseconds(0) ||
       config.request_timeout <= milliseconds(0)) {
     return invalid("connect_timeout and request_timeout must be positive");
@@ -470,9 +379,7 @@ std::string TokenEndpointUrl(const std::string& oauth_url) {
 }
 
 std::string SearchAllUrl(const std::string& discovery_url) {
-  std::string url = discovery_url;
-  if (url.empty() || url.back() != '/') url += '/';
-  return url + "search/all/";
+  return EndpointUrl(discovery_url, "search/all");
 }
 
 std::unique_ptr<ContentSource> NewDiscoveryClient(const DiscoveryConfig& config,

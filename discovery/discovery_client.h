@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "domain/content.h"
+#include "nlohmann/json.hpp"
 
 namespace ec::discovery {
 
@@ -36,8 +37,15 @@ struct DiscoveryConfig {
   std::chrono::milliseconds backoff_base{1000};
   std::chrono::milliseconds backoff_max{30000};
   std::chrono::milliseconds retry_after_max{120000};
-  // A crawl stops with an error rather than follow more pages than this.
+  // A crawl, or one FetchCourses/FetchPrograms call, stops with an error
+  // rather than fetch more pages than this.
   int max_pages = 2000;
+  // Keys (or uuids) per courses/ or programs/ request: the URL carries them
+  // all, and enterprise-catalog sends 50 (DISCOVERY_COURSE_KEY_BATCH_SIZE).
+  int full_batch_size = 50;
+  // "limit" of a courses/ or programs/ page (DISCOVERY_OFFSET_SIZE). A full
+  // course can be 150 KB, so a page stays well under the 64 MiB cap.
+  int full_page_limit = 200;
 };
 
 // What one crawl cost and saw; filled even when the crawl fails.
@@ -61,6 +69,25 @@ struct CrawlResult {
   CrawlStats stats;
 };
 
+// What one FetchCourses or FetchPrograms call cost and saw; filled even on
+// failure.
+struct FullFetchStats {
+  int64_t requests = 0;  // HTTP requests to courses/ or programs/ (retries too)
+  int64_t retries = 0;   // of those, the ones that were retries
+  int64_t pages = 0;     // pages fetched successfully
+  int64_t token_requests = 0;  // requests to the token endpoint
+  int64_t results = 0;         // result objects received
+  int64_t skipped = 0;         // results without a non-empty string key/uuid
+  int64_t bytes = 0;           // response bytes of successful pages
+};
+
+struct FullFetchResult {
+  // The full course (or program) objects as discovery sent them, member
+  // order kept, in answer order: batch after batch, page after page.
+  std::vector<nlohmann::ordered_json> documents;
+  FullFetchStats stats;
+};
+
 // Called after each successful page with the stats so far. A non-OK status
 // aborts the crawl with that status (the worker lost its lease, or is
 // shutting down). Also the place where the worker extends its lease.
@@ -76,6 +103,22 @@ class ContentSource {
   // was spent. Never returns partial results as success.
   virtual absl::Status Crawl(const std::string& content_filter_json,
                              const PageObserver& on_page, CrawlResult* out) = 0;
+
+  // GET courses/?keys=...&ordering=key&limit=L&offset=N for `keys` (course
+  // keys, sent as given): batches of at most full_batch_size keys, each
+  // followed through its limit/offset pages while "next" is set. documents:
+  // every returned course object that has a non-empty string "key" (others
+  // are counted in stats.skipped), in answer order.
+  // Returns OK only if every request succeeded. On failure `out->documents`
+  // keeps the documents of the batches that completed entirely (a caller
+  // may apply them; a partial batch is dropped) and the status names the
+  // batch and offset that failed.
+  virtual absl::Status FetchCourses(const std::vector<std::string>& keys,
+                                    FullFetchResult* out) = 0;
+  // GET programs/?uuids=...&ordering=key&limit=L&extended=True&offset=N, by
+  // the same rules; documents must have a non-empty string "uuid".
+  virtual absl::Status FetchPrograms(const std::vector<std::string>& uuids,
+                                     FullFetchResult* out) = 0;
 };
 
 // Waits out a backoff. Returns non-OK to abandon the wait (shutdown), which
@@ -83,42 +126,52 @@ class ContentSource {
 using Sleeper = std::function<absl::Status(std::chrono::milliseconds)>;
 
 // The real thing: libcurl with connection reuse, OAuth2 client credentials.
+// Crawl, FetchCourses and FetchPrograms share the token cache, the
+// connection and the rules below ("the endpoint" is search/all, courses/ or
+// programs/; "a page" is a search/all page or one batch's offset).
 //
 // Retried (up to max_attempts per page and per token request, with the
 // backoff above): connection failures and timeouts, HTTP 5xx, 408 and 429,
 // and 2xx bodies that are not a valid envelope (HTML, truncated JSON,
 // {"detail": ...}, wrong member types), which are never taken as results.
-// A 401 from search/all drops the cached token and retries at once with a
+// A 401 from the endpoint drops the cached token and retries at once with a
 // fresh one, once per page; the retry uses up one of the page's attempts.
 //
-// How a crawl fails (every message names the page or the token endpoint and
-// never contains the token or the client secret):
+// How a call fails (every message names the page, e.g. "search/all page 3"
+// or "courses batch 2/3 offset 200", or the token endpoint, and never
+// contains the token or the client secret):
 //   UNAVAILABLE          attempts used up; the last failure was transient
 //                        (connection, timeout, 5xx, 408, 429).
 //   DATA_LOSS            attempts used up; the last failure was a 2xx body
-//                        that is not a valid envelope or token response.
+//                        that is not a valid envelope or token response. Also
+//                        a courses/ or programs/ page with "next" set but no
+//                        results (following it could loop forever).
 //   UNAUTHENTICATED      the token endpoint answered 400, 401 or 403 (client
-//                        credentials refused), or search/all answered 401
+//                        credentials refused), or the endpoint answered 401
 //                        even with a freshly fetched token (or on the page's
 //                        last attempt).
 //   FAILED_PRECONDITION  the token endpoint answered another 4xx or a 3xx;
-//                        search/all answered 3xx or a 4xx other than 400,
+//                        the endpoint answered 3xx or a 4xx other than 400,
 //                        401, 408 and 429 (e.g. 403, 404 "Invalid page.").
-//   INVALID_ARGUMENT     search/all answered 400 (filter rejected); or the
-//                        config is invalid (see ValidateDiscoveryConfig).
-//   RESOURCE_EXHAUSTED   more than max_pages pages; or a response larger than
-//                        the transport's cap (64 MiB), which is not retried.
+//   INVALID_ARGUMENT     the endpoint answered 400 (filter or keys
+//                        rejected); or the config is invalid (see
+//                        ValidateDiscoveryConfig).
+//   RESOURCE_EXHAUSTED   more than max_pages pages in one call; or a response
+//                        larger than the transport's cap (64 MiB), which is
+//                        not retried.
 //   (transport's code)   a transport failure retrying cannot fix, e.g. a
 //                        malformed URL or a rejected TLS certificate.
+//   INTERNAL             an exception (e.g. out of memory); none escapes.
 //   anything else        as returned by the Sleeper or the PageObserver.
-// On failure `out->records` is empty and `out->stats` is filled in.
+// On a failed crawl `out->records` is empty; on a failed full fetch
+// `out->documents` holds the completed batches; `out->stats` is filled in.
 std::unique_ptr<ContentSource> NewDiscoveryClient(const DiscoveryConfig& config,
                                                   Sleeper sleeper = nullptr);
 
 // INVALID_ARGUMENT naming the first unusable setting: URLs that are not
 // http:// or https://, an empty client id, non-positive page_size,
-// max_attempts, max_pages or timeouts, negative backoffs. Crawl checks this
-// too, before any request.
+// max_attempts, max_pages, full_batch_size, full_page_limit or timeouts,
+// negative backoffs. Every call checks this too, before any request.
 absl::Status ValidateDiscoveryConfig(const DiscoveryConfig& config);
 
 // The token endpoint for `oauth_url`, by edx-rest-api-client's rule: trailing

@@ -14,6 +14,7 @@ struct HttpRequest {
   std::string url;
   // Sent in order, as "Name: value".
   std::vector<std::pair<std::string, std::string>> headers;
+  // Sent by Post only; Get ignores it.
   std::string body;
   std::chrono::milliseconds connect_timeout{3000};
   // Whole exchange: connect, send, wait and receive.
@@ -46,11 +47,13 @@ struct HttpResponse {
 //   RESOURCE_EXHAUSTED response larger than the transport's cap;
 //   INVALID_ARGUMENT / FAILED_PRECONDITION / INTERNAL  bad URL, certificate
 //                      rejected, local failures (not worth retrying).
+// Post and Get share this error model and the connection.
 // Thread-compatible: implementations may hold one connection.
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
   virtual absl::StatusOr<HttpResponse> Post(const HttpRequest& request) = 0;
+  virtual absl::StatusOr<HttpResponse> Get(const HttpRequest& request) = 0;
 };
 
 }  // namespace ec::discovery

@@ -21,6 +21,23 @@ using Json = nlohmann::ordered_json;
 // How much of a {"detail": ...} message an error message may quote.
 constexpr size_t kDetailBytes = 200;
 
+// Which pagination envelope a body should be.
+enum class Envelope { kPageNumber, kLimitOffset };
+
+// OK when envelope[name] is null or a string.
+absl::Status CheckNullOrString(const Json& envelope, const char* name) {
+  const auto member = envelope.find(name);
+  if (member == envelope.end()) {
+    return absl::InvalidArgumentError(absl::StrCat("no \"", name, "\""));
+  }
+  if (!member->is_null() && !member->is_string()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", name, "\" is neither null nor a string but ",
+                     member->type_name()));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string SanitizeForMessage(std::string_view text, size_t limit) {
@@ -59,7 +76,9 @@ absl::Status ParseResponseJson(std::string_view body, Json* out) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<SearchPage> ParseSearchPage(std::string_view body) {
+namespace {
+
+absl::StatusOr<SearchPage> ParsePage(std::string_view body, Envelope kind) {
   Json envelope;
   if (absl::Status parsed = ParseResponseJson(body, &envelope); !parsed.ok()) {
     return parsed;
@@ -107,16 +126,20 @@ absl::StatusOr<SearchPage> ParseSearchPage(std::string_view body) {
     }
   }
 
-  const auto next = envelope.find("next");
-  if (next == envelope.end()) {
-    return absl::InvalidArgumentError("no \"next\"");
+  if (absl::Status next = CheckNullOrString(envelope, "next"); !next.ok()) {
+    return next;
   }
-  if (!next->is_null() && !next->is_string()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "\"next\" is neither null nor a string but ", next->type_name()));
+  // Nothing reads "previous", so only a wrong type (a sign of some other
+  // document) is refused, not its absence.
+  if (kind == Envelope::kLimitOffset && envelope.contains("previous")) {
+    if (absl::Status previous = CheckNullOrString(envelope, "previous");
+        !previous.ok()) {
+      return previous;
+    }
   }
+  const Json& next = envelope["next"];
   page.has_next =
-      next->is_string() && !next->get_ref<const std::string&>().empty();
+      next.is_string() && !next.get_ref<const std::string&>().empty();
 
   // Moved out of the envelope, never re-serialized: each document is parsed
   // once per crawl.
@@ -125,6 +148,16 @@ absl::StatusOr<SearchPage> ParseSearchPage(std::string_view body) {
   for (Json& document : array) page.documents.push_back(std::move(document));
   page.bytes = static_cast<int64_t>(body.size());
   return page;
+}
+
+}  // namespace
+
+absl::StatusOr<SearchPage> ParseSearchPage(std::string_view body) {
+  return ParsePage(body, Envelope::kPageNumber);
+}
+
+absl::StatusOr<SearchPage> ParseLimitOffsetPage(std::string_view body) {
+  return ParsePage(body, Envelope::kLimitOffset);
 }
 
 }  // namespace ec::discovery

@@ -16,13 +16,14 @@ namespace ec::discovery {
 // parser and dump() recurse, so deeper bodies are refused before either runs.
 inline constexpr int kMaxResponseDepth = 130;
 
-// One page of search/all, DRF's pagination envelope
+// One page of search/all (or of courses/ and programs/, see
+// ParseLimitOffsetPage), DRF's pagination envelope
 // {"count": N, "next": url|null, "previous": url|null, "results": [...]}.
 struct SearchPage {
   // "count" as sent: the size of the whole result set, not of this page.
   int64_t count = 0;
   // "next" is a non-empty string. The URL itself is not followed; the client
-  // asks for page + 1.
+  // asks for page + 1 (search/all) or offset + limit (courses/, programs/).
   bool has_next = false;
   // The results, parsed once, member order kept, in page order; every one
   // is a JSON object, ready for domain::DiscoveryDocumentRecords.
@@ -39,6 +40,12 @@ struct SearchPage {
 // missing "next" or one that is neither null nor a string, "results" missing,
 // not an array or with an element that is not an object. Never throws.
 absl::StatusOr<SearchPage> ParseSearchPage(std::string_view body);
+
+// The same for a page of GET courses/ or programs/ (DRF's
+// LimitOffsetPagination: the same envelope without "facets"), with the same
+// refusals, and also a "previous" that is neither null nor a string (it may
+// be absent: nothing reads it). Never throws.
+absl::StatusOr<SearchPage> ParseLimitOffsetPage(std::string_view body);
 
 // Parses any response body into `out`, refusing bodies nested deeper than
 // kMaxResponseDepth (member order kept). INVALID_ARGUMENT says why without

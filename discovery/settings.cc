@@ -35,6 +35,18 @@ common::SettingsGroup<DiscoveryConfig> DiscoverySettings() {
           IntegerSetting<Config>(
               "discovery-page-size", "ENTERPRISE_CATALOG_DISCOVERY_PAGE_SIZE",
               "results per search/all page", &Config::page_size, 1, 1000),
+          IntegerSetting<Config>(
+              "discovery-full-batch-size",
+              "ENTERPRISE_CATALOG_DISCOVERY_FULL_BATCH_SIZE",
+              "course keys (or program uuids) per courses/ (programs/) "
+              "request; all go into its URL",
+              &Config::full_batch_size, 1, 500),
+          IntegerSetting<Config>(
+              "discovery-full-page-limit",
+              "ENTERPRISE_CATALOG_DISCOVERY_FULL_PAGE_LIMIT",
+              "results per courses/ and programs/ page (\"limit\"; a full "
+              "course can be 150 KB)",
+              &Config::full_page_limit, 1, 1000),
           DurationSetting<milliseconds, Config>(
               "discovery-timeout-ms", "ENTERPRISE_CATALOG_DISCOVERY_TIMEOUT_MS",
               "limit on one discovery request (one page)",

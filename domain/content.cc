@@ -8,6 +8,7 @@
 #include "common/json_depth.h"
 #include "common/limits.h"
 #include "common/uuid.h"
+#include "domain/normalized_metadata.h"
 #include "nlohmann/json.hpp"
 
 namespace ec::domain {
@@ -64,6 +65,33 @@ std::string KnownTypesList() {
     list += type;
   }
   return list;
+}
+
+InclusionFacts FactsOf(const Json& doc, std::string_view aggregation_key) {
+  InclusionFacts facts;
+  facts.is_course = aggregation_key.starts_with("course:");
+  if (const auto ps = doc.find("product_source"); ps != doc.end()) {
+    if (ps->is_string()) {
+      facts.product_source = ps->get<std::string>();
+    } else if (ps->is_object()) {
+      const auto slug = ps->find("slug");
+      if (slug != ps->end() && slug->is_string()) {
+        facts.product_source = slug->get<std::string>();
+      } else if (slug != ps->end() && !slug->is_null()) {
+        facts.product_source_invalid = true;
+      }
+    } else if (!ps->is_null()) {
+      facts.product_source_invalid = true;
+    }
+  }
+  if (const auto ct = doc.find("course_type"); ct != doc.end()) {
+    if (ct->is_string()) {
+      facts.course_type = ct->get<std::string>();
+    } else if (!ct->is_null()) {
+      facts.course_type_invalid = true;
+    }
+  }
+  return facts;
 }
 
 absl::StatusOr<std::vector<ContentRecord>> ParseDocument(const Json& doc) {
@@ -125,11 +153,21 @@ absl::StatusOr<std::vector<ContentRecord>> ParseDocument(const Json& doc) {
 
   record.title = StringMember(doc, "title");
   if (record.title.empty()) record.title = StringMember(doc, "name");
-  record.json_metadata = doc.dump();
+  if (record.content_type == "course") {
+    // A course is stored with its normalized metadata from the start
+    // (computed from what search/all sent until the full pass merges more).
+    Json course = doc;
+    AddNormalizedMetadata(course);
+    record.json_metadata = course.dump();
+  } else {
+    record.json_metadata = doc.dump();
+  }
+  record.facts = FactsOf(doc, aggregation_key);
 
   const std::string course_key = record.content_key;
   const std::string course_title = record.title;
   const bool is_course = record.content_type == "course";
+  const InclusionFacts course_facts = record.facts;
   std::vector<ContentRecord> records;
   records.push_back(std::move(record));
   const auto runs = doc.find("course_runs");
@@ -154,6 +192,7 @@ absl::StatusOr<std::vector<ContentRecord>> ParseDocument(const Json& doc) {
     if (derived.title.empty()) derived.title = course_title;
     derived.json_metadata = run.dump();
     derived.derived = true;
+    derived.facts = course_facts;
     records.push_back(std::move(derived));
   }
   return records;
@@ -169,6 +208,10 @@ UniqueContent::UniqueContent(const std::vector<ContentRecord>& records) {
   for (const auto& [key, rec] : by_key) {
     if (!rec->derived) members.emplace_back(key);
   }
+}
+
+InclusionFacts InclusionFactsOf(const Json& document) {
+  return FactsOf(document, StringMember(document, "aggregation_key"));
 }
 
 bool IsKnownContentType(std::string_view type) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,21 @@ inline constexpr std::string_view kContentTypes[] = {
     "course", "courserun", "program", "learnerpathway"};
 
 bool IsKnownContentType(std::string_view type);
+
+// What the inclusion rules (domain/inclusion.h) read from a document, taken
+// when it is parsed so that the rules need not parse it again.
+struct InclusionFacts {
+  // "product_source" as a string, or the "slug" of an object; nullopt for
+  // null, absent, or an object without a string slug (Django: None).
+  std::optional<std::string> product_source;
+  // Neither a string, an object nor null (Django raises on it).
+  bool product_source_invalid = false;
+  // The aggregation_key prefix is "course" (not the content_type field).
+  bool is_course = false;
+  // "course_type" as a string; nullopt for null or absent.
+  std::optional<std::string> course_type;
+  bool course_type_invalid = false;  // present but not a string
+};
 
 // One content row as derived from a course-discovery search/all document.
 struct ContentRecord {
@@ -29,11 +45,14 @@ struct ContentRecord {
   std::string parent_content_key;
   // "title", or "name" for learner pathways.
   std::string title;
-  // The document as compact JSON text.
+  // The document as compact JSON text; a course's with its
+  // normalized_metadata and normalized_metadata_by_run added.
   std::string json_metadata;
   // True for course runs that appeared only nested in a course's
   // "course_runs". Such rows never overwrite a full run document.
   bool derived = false;
+  // A derived run carries its course's facts: it shares its verdict.
+  InclusionFacts facts;
 };
 
 // A crawl's records as they are stored: one record per content key, in key
@@ -46,6 +65,10 @@ struct UniqueContent {
   std::map<std::string_view, const ContentRecord*> by_key;
   std::vector<std::string> members;  // sorted
 };
+
+// The inclusion facts of a document (a JSON object; the aggregation_key
+// member decides is_course).
+InclusionFacts InclusionFactsOf(const nlohmann::ordered_json& document);
 
 // One search/all result document (a JSON object) as its record, followed by
 // a derived record for each nested course run of a course. INVALID_ARGUMENT

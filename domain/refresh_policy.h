@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "common/clock.h"
 #include "domain/content.h"
+#include "domain/inclusion.h"
 
 namespace ec::domain {
 
@@ -40,6 +41,8 @@ struct RefreshPolicy {
   // Finished jobs are deleted after this long.
   std::chrono::milliseconds job_retention{std::chrono::hours(24 * 7)};
   GuardrailPolicy guardrail;
+  // Which discovery content a catalog may contain at all.
+  InclusionRules inclusion;
 };
 
 // Whether a query last refreshed at `refreshed` (nullopt: never) needs a

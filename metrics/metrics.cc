@@ -401,4 +401,89 @@ void HealthMetrics::SetQueue(int64_t queued, int64_t running) {
   running_->Set(static_cast<double>(running));
 }
 
+ContentMetrics& ContentMetrics::Get() {
+  static ContentMetrics* const metrics = new ContentMetrics();
+  return *metrics;
+}
+
+ContentMetrics::ContentMetrics()
+    : excluded_(&CounterFamily(Prefixed("refresh_items_excluded_total"),
+                               "Crawl results kept out of their query by the "
+                               "inclusion rules (product source, course "
+                               "type).")
+                     .Add({})),
+      full_documents_(CounterFamily(
+          Prefixed("full_metadata_documents_total"),
+          "Full documents (GET /courses/, /programs/) merged by the "
+          "full-metadata pass, by content_type and change (changed, "
+          "unchanged).")),
+      full_batches_failed_(CounterFamily(
+          Prefixed("full_metadata_batches_failed_total"),
+          "Batches of full documents that discovery failed for (after "
+          "retries); their stored documents are kept.")),
+      full_in_use_(&GaugeFamily(Prefixed("full_metadata_in_use"),
+                                "In-use courses and programs (members of "
+                                "in-use queries, and programs they list).")
+                        .Add({})),
+      full_never_fetched_(
+          &GaugeFamily(Prefixed("full_metadata_never_fetched"),
+                       "In-use courses and programs with no full document "
+                       "fetched yet.")
+               .Add({})),
+      full_oldest_age_(
+          &GaugeFamily(Prefixed("full_metadata_oldest_age_seconds"),
+                       "Age of the oldest full document among in-use "
+                       "courses and programs (0 when none was fetched "
+                       "yet; see full_metadata_never_fetched). The "
+                       "service promises under 86400.")
+               .Add({})) {
+  for (const char* type : {"course", "program"}) {
+    full_batches_failed_.Add({{"content_type", type}});
+    for (const char* change : {"changed", "unchanged"}) {
+      full_documents_.Add({{"content_type", type}, {"change", change}});
+    }
+  }
+}
+
+void ContentMetrics::ItemsExcluded(int64_t n) {
+  if (n > 0) excluded_->Increment(static_cast<double>(n));
+}
+
+// The label values are the fixed ones registered above: a caller's string
+// never creates a series.
+void ContentMetrics::FullBatchFailed(std::string_view content_type) {
+  full_batches_failed_
+      .Add({{"content_type", content_type == "program" ? "program" : "course"}})
+      .Increment();
+}
+
+void ContentMetrics::FullDocumentsApplied(std::string_view content_type,
+                                          int64_t changed, int64_t unchanged) {
+  const std::string type = content_type == "program" ? "program" : "course";
+  full_documents_.Add({{"content_type", type}, {"change", "changed"}})
+      .Increment(static_cast<double>(changed));
+  full_documents_.Add({{"content_type", type}, {"change", "unchanged"}})
+      .Increment(static_cast<double>(unchanged));
+}
+
+void ContentMetrics::SetFullFreshness(int64_t in_use, int64_t never_fetched,
+                                      double oldest_age_seconds) {
+  full_in_use_->Set(static_cast<double>(in_use));
+  full_never_fetched_->Set(static_cast<double>(never_fetched));
+  full_oldest_age_->Set(oldest_age_seconds);
+}
+
+double ContentMetrics::FullDocumentsTotal(std::string_view content_type,
+                                          std::string_view change) {
+  return full_documents_
+      .Add({{"content_type", std::string(content_type)},
+            {"change", std::string(change)}})
+      .Value();
+}
+
+double ContentMetrics::FullBatchesFailedTotal(std::string_view content_type) {
+  return full_batches_failed_.Add({{"content_type", std::string(content_type)}})
+      .Value();
+}
+
 }  // namespace ec::metrics

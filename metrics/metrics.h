@@ -180,4 +180,37 @@ class HealthMetrics {
       ABSL_GUARDED_BY(mu_);
 };
 
+// What the workers do to content besides membership: the inclusion rules'
+// exclusions and the full-metadata pass (workers/full_pass.cc), and how old
+// the full documents of in-use content are (the monitor's sample).
+class ContentMetrics {
+ public:
+  static ContentMetrics& Get();
+
+  // Crawl results the inclusion rules kept out of their query.
+  void ItemsExcluded(int64_t n);
+  // content_type: course or program.
+  void FullBatchFailed(std::string_view content_type);
+  void FullDocumentsApplied(std::string_view content_type, int64_t changed,
+                            int64_t unchanged);
+  void SetFullFreshness(int64_t in_use, int64_t never_fetched,
+                        double oldest_age_seconds);
+
+  // For tests.
+  double ExcludedTotal() const { return excluded_->Value(); }
+  double FullDocumentsTotal(std::string_view content_type,
+                            std::string_view change);
+  double FullBatchesFailedTotal(std::string_view content_type);
+
+ private:
+  ContentMetrics();
+
+  prometheus::Counter* excluded_;
+  prometheus::Family<prometheus::Counter>& full_documents_;
+  prometheus::Family<prometheus::Counter>& full_batches_failed_;
+  prometheus::Gauge* full_in_use_;
+  prometheus::Gauge* full_never_fetched_;
+  prometheus::Gauge* full_oldest_age_;
+};
+
 }  // namespace ec::metrics

@@ -162,6 +162,8 @@ EC_DISPATCH(GetContentMetadata, GetContentMetadataRequest,
             GetContentMetadataResponse)
 EC_DISPATCH(RefreshCatalog, RefreshCatalogRequest, RefreshJob)
 EC_DISPATCH(GetRefreshJob, GetRefreshJobRequest, RefreshJob)
+EC_DISPATCH(NotifyContentChanged, NotifyContentChangedRequest,
+            NotifyContentChangedResponse)
 
 #undef EC_DISPATCH
 

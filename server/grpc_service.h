@@ -77,6 +77,10 @@ class CatalogGrpcService final : public ::enterprise_catalog::v1::
       grpc::CallbackServerContext* ctx,
       const ::enterprise_catalog::v1::GetRefreshJobRequest* req,
       ::enterprise_catalog::v1::RefreshJob* resp) override;
+  grpc::ServerUnaryReactor* NotifyContentChanged(
+      grpc::CallbackServerContext* ctx,
+      const ::enterprise_catalog::v1::NotifyContentChangedRequest* req,
+      ::enterprise_catalog::v1::NotifyContentChangedResponse* resp) override;
 
   // Starts draining: from now on new calls are answered UNAVAILABLE at once
   // (clients retry elsewhere), while calls already running continue. Waits

@@ -28,8 +28,16 @@ std::string_view JobReasonName(JobReason reason) {
       return "requested";
     case JobReason::kScheduled:
       return "scheduled";
+    case JobReason::kPublished:
+      return "published";
+    case JobReason::kCrawled:
+      return "crawled";
   }
   return "requested";
+}
+
+std::string_view JobKindName(JobKind kind) {
+  return kind == JobKind::kFull ? "full" : "crawl";
 }
 
 }  // namespace ec::storage

@@ -15,10 +15,23 @@
 namespace ec::storage {
 
 enum class JobState { kQueued, kRunning, kSucceeded, kFailed, kHeld };
-enum class JobReason { kCreated, kUpdated, kRequested, kScheduled };
+// kPublished: a publish event (NotifyContentChanged); kCrawled: a crawl
+// changed content whose full documents are now wanted (full jobs only).
+enum class JobReason {
+  kCreated,
+  kUpdated,
+  kRequested,
+  kScheduled,
+  kPublished,
+  kCrawled
+};
+// A crawl of one catalog query, or the full-metadata pass (one at a time for
+// the whole service; see full_metadata_store.h).
+enum class JobKind { kCrawl, kFull };
 
 std::string_view JobStateName(JobState state);
 std::string_view JobReasonName(JobReason reason);
+std::string_view JobKindName(JobKind kind);
 
 struct RefreshCounts {
   int64_t pages = 0;
@@ -33,11 +46,15 @@ struct RefreshCounts {
   int64_t content_updated = 0;
   int64_t content_unchanged = 0;
   int64_t duration_ms = 0;
+  // Results the inclusion rules kept out of the query (crawls only).
+  int64_t items_excluded = 0;
 };
 
 struct RefreshJobRow {
   int64_t id = 0;
   std::string uuid;
+  JobKind kind = JobKind::kCrawl;
+  // 0 and "" for a full job.
   int64_t catalog_query_id = 0;
   std::string catalog_query_uuid;
   JobState state = JobState::kQueued;
@@ -64,7 +81,7 @@ struct LeasedJob {
   RefreshJobRow job;
   std::string lease_token;
   Micros lease_expires = 0;
-  // The canonical filter text to send to discovery.
+  // The canonical filter text to send to discovery ("" for a full job).
   std::string content_filter;
   // The job was running under another worker whose lease expired.
   bool took_over_expired_lease = false;
@@ -83,6 +100,8 @@ struct ScheduleResult {
   // now marked failed.
   int64_t jobs_expired_failed = 0;
   int64_t jobs_pruned = 0;
+  // The full-metadata job was queued (in-use content's full data is stale).
+  bool full_job_queued = false;
 };
 
 // Freshness of the queries that catalogs use.
@@ -91,6 +110,26 @@ struct Freshness {
   int64_t never_refreshed = 0;
   // Oldest last-successful-refresh among refreshed in-use queries.
   std::optional<Micros> oldest_refreshed;
+  // Full documents of the courses and programs those queries contain.
+  int64_t full_in_use = 0;
+  int64_t full_never_fetched = 0;
+  // Oldest last full fetch among them, a never-fetched one counting from
+  // its creation (nullopt when there are none).
+  std::optional<Micros> oldest_full_fetch;
+};
+
+// What NotifyContentChanged did.
+struct ContentChangeNotice {
+  // Courses and programs whose full documents will be fetched again (a run
+  // key stands for its course), sorted.
+  std::vector<std::string> queued_keys;
+  // Keys of no stored content: they arrive with a query's next crawl.
+  std::vector<std::string> unknown_keys;
+  // Crawls queued (or pulled forward) for the in-use queries that contain
+  // the content.
+  int64_t crawls_queued = 0;
+  // The full-metadata job that fetches them; absent when nothing is queued.
+  std::optional<RefreshJobRow> full_job;
 };
 
 // The refresh job queue. Every time is the caller's clock (microseconds
@@ -135,14 +174,25 @@ class RefreshQueue {
 
   // The scheduler's pass: a job for every query in use by a catalog whose
   // data is missing or older than `stale_before`, unless a job for it
-  // failed or was held after `cooldown_before`; expired leases at their last
-  // attempt are failed; finished jobs older than `prune_before` deleted.
+  // failed or was held after `cooldown_before`; the full-metadata job when
+  // in-use content's full data is missing, wanted or older than
+  // `stale_before` (same cooldown); expired leases at their last attempt
+  // are failed; finished jobs older than `prune_before` deleted.
   virtual absl::StatusOr<ScheduleResult> Schedule(Micros stale_before,
                                                   Micros cooldown_before,
                                                   Micros prune_before,
                                                   int max_attempts,
                                                   Micros now) = 0;
   virtual absl::StatusOr<Freshness> GetFreshness() = 0;
+
+  // A publish event: flags the stored courses and programs among
+  // `content_keys` (runs stand for their course) for a full re-fetch, queues
+  // the full-metadata job (or pulls the queued one forward to `now`), and
+  // queues a crawl of every in-use query that contains them. Nothing is
+  // deleted or changed in the documents themselves.
+  virtual absl::StatusOr<ContentChangeNotice> NotifyContentChanged(
+      const std::vector<std::string>& content_keys, int max_attempts,
+      Micros now) = 0;
 };
 
 }  // namespace ec::storage

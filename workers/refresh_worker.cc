@@ -33,21 +33,14 @@ storage::RefreshCounts CountsFromCrawl(const discovery::CrawlStats& stats,
   return c;
 }
 
-nlohmann::json JobFields(const storage::LeasedJob& lease) {
-  return {{"job_uuid", lease.job.uuid},
-          {"query_uuid", lease.job.catalog_query_uuid},
-          {"reason", std::string(storage::JobReasonName(lease.job.reason))},
-          {"attempt", lease.job.attempts},
-          {"max_attempts", lease.job.max_attempts},
-          {"force", lease.job.force}};
-}
-
 }  // namespace
 
 RefreshWorker::RefreshWorker(storage::RefreshQueue* queue,
+                             storage::FullMetadataStore* full_metadata,
                              SourceFactory factory, WorkerConfig config,
                              common::Clock clock)
     : queue_(queue),
+      full_metadata_(full_metadata),
       factory_(std::move(factory)),
       config_([&] {
         if (config.owner.empty()) config.owner = DefaultOwner();
@@ -56,6 +49,16 @@ RefreshWorker::RefreshWorker(storage::RefreshQueue* queue,
       clock_(std::move(clock)) {}
 
 RefreshWorker::~RefreshWorker() { Stop(); }
+
+nlohmann::json RefreshWorker::JobFields(const storage::LeasedJob& lease) {
+  return {{"job_uuid", lease.job.uuid},
+          {"kind", std::string(storage::JobKindName(lease.job.kind))},
+          {"query_uuid", lease.job.catalog_query_uuid},
+          {"reason", std::string(storage::JobReasonName(lease.job.reason))},
+          {"attempt", lease.job.attempts},
+          {"max_attempts", lease.job.max_attempts},
+          {"force", lease.job.force}};
+}
 
 RefreshWorker::Slot& RefreshWorker::SlotFor(int index) {
   while (static_cast<int>(slots_.size()) <= index) {
@@ -144,18 +147,76 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
   if (!leased->has_value()) return std::optional<storage::RefreshJobRow>();
   slot.lease = std::move(**leased);
   slot.last_heartbeat = leased_at;
-  const storage::LeasedJob& lease = *slot.lease;
   struct ClearLease {
     Slot& s;
     ~ClearLease() { s.lease.reset(); }
   } clear{slot};
-
-  nlohmann::json fields = JobFields(lease);
-  if (lease.took_over_expired_lease) {
+  if (slot.lease->took_over_expired_lease) {
     metrics::RefreshMetrics::Get().LeaseTakenOver();
-    fields["took_over_from"] = lease.previous_owner;
+    nlohmann::json fields = JobFields(*slot.lease);
+    fields["took_over_from"] = slot.lease->previous_owner;
     common::LogWarn(kComponent, "lease expired; taking the job over", fields);
   }
+  if (slot.lease->job.kind == storage::JobKind::kFull) {
+    return RunFullPass(slot);
+  }
+  return RunCrawl(slot);
+}
+
+bool RefreshWorker::Stopping() {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
+}
+
+absl::StatusOr<std::optional<storage::RefreshJobRow>>
+RefreshWorker::EndFailedAttempt(Slot& slot, const absl::Status& status,
+                                const storage::RefreshCounts& counts,
+                                nlohmann::json fields, int64_t duration_ms) {
+  const storage::LeasedJob& lease = *slot.lease;
+  const std::string end = lease.job.kind == storage::JobKind::kFull
+                              ? "full pass end: "
+                              : "crawl end: ";
+  auto finished = [&](std::string_view outcome) {
+    metrics::RefreshMetrics::Get().JobFinished(
+        outcome, static_cast<double>(duration_ms) / 1e3);
+  };
+  fields["duration_ms"] = duration_ms;
+  fields["error"] = std::string(status.message());
+  fields["code"] = absl::StatusCodeToString(status.code());
+  if (status.code() == absl::StatusCode::kAborted) {
+    finished("lease_lost");
+    common::LogWarn(kComponent, end + "lease lost, result discarded", fields);
+    return std::optional<storage::RefreshJobRow>();
+  }
+  if (Stopping() && status.code() == absl::StatusCode::kCancelled) {
+    finished("stopped");
+    const absl::Status released = queue_->Release(lease, clock_());
+    fields["released"] = released.ok();
+    common::LogInfo(kComponent, end + "abandoned for shutdown", fields);
+    return std::optional<storage::RefreshJobRow>();
+  }
+  const int64_t now = clock_();
+  auto failed = queue_->FailAttempt(
+      lease,
+      absl::StrCat(absl::StatusCodeToString(status.code()), ": ",
+                   status.message()),
+      counts,
+      now + domain::RetryDelay(config_.policy, lease.job.attempts, Jitter()),
+      now);
+  if (!failed.ok()) return failed.status();
+  finished(failed->state == storage::JobState::kQueued ? "retry" : "failed");
+  fields["state"] = std::string(storage::JobStateName(failed->state));
+  if (failed->state == storage::JobState::kQueued) {
+    fields["retry_in_ms"] = (failed->run_after - now) / 1000;
+  }
+  common::LogWarn(kComponent, end + "failed, stored data unchanged", fields);
+  return std::optional<storage::RefreshJobRow>(std::move(*failed));
+}
+
+absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunCrawl(
+    Slot& slot) {
+  const storage::LeasedJob& lease = *slot.lease;
+  nlohmann::json fields = JobFields(lease);
   fields["content_filter"] = lease.content_filter;
   common::LogInfo(kComponent, "crawl start", fields);
   fields.erase("content_filter");
@@ -185,10 +246,19 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
 
   const discovery::CrawlStats& s = crawl.stats;
   if (status.ok()) {
+    // Excluded results were received all the same: they count as seen.
     status = domain::CheckCrawlComplete({.reported_count = s.reported_count,
                                          .results = s.results,
                                          .skipped = s.skipped},
                                         crawl.records);
+  }
+  if (status.ok()) {
+    std::vector<std::string> reasons;
+    counts.items_excluded = domain::RemoveExcluded(config_.policy.inclusion,
+                                                   &crawl.records, &reasons);
+    fields["items_excluded"] = counts.items_excluded;
+    if (!reasons.empty()) fields["excluded_examples"] = reasons;
+    metrics::ContentMetrics::Get().ItemsExcluded(counts.items_excluded);
   }
   if (status.ok()) status = KeepAlive(slot);
   if (status.ok()) {
@@ -222,45 +292,8 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
     }
     status = done.status();
   }
-
-  fields["duration_ms"] = elapsed_us() / 1000;
-  fields["error"] = std::string(status.message());
-  fields["code"] = absl::StatusCodeToString(status.code());
-  if (status.code() == absl::StatusCode::kAborted) {
-    finished("lease_lost");
-    common::LogWarn(kComponent, "crawl end: lease lost, result discarded",
-                    fields);
-    return std::optional<storage::RefreshJobRow>();
-  }
-  bool stopping;
-  {
-    absl::MutexLock lock(&mu_);
-    stopping = stopping_;
-  }
-  if (stopping && status.code() == absl::StatusCode::kCancelled) {
-    finished("stopped");
-    const absl::Status released = queue_->Release(lease, clock_());
-    fields["released"] = released.ok();
-    common::LogInfo(kComponent, "crawl end: abandoned for shutdown", fields);
-    return std::optional<storage::RefreshJobRow>();
-  }
-  const int64_t now = clock_();
-  auto failed = queue_->FailAttempt(
-      lease,
-      absl::StrCat(absl::StatusCodeToString(status.code()), ": ",
-                   status.message()),
-      counts,
-      now + domain::RetryDelay(config_.policy, lease.job.attempts, Jitter()),
-      now);
-  if (!failed.ok()) return failed.status();
-  finished(failed->state == storage::JobState::kQueued ? "retry" : "failed");
-  fields["state"] = std::string(storage::JobStateName(failed->state));
-  if (failed->state == storage::JobState::kQueued) {
-    fields["retry_in_ms"] = (failed->run_after - now) / 1000;
-  }
-  common::LogWarn(kComponent, "crawl end: failed, stored data unchanged",
-                  fields);
-  return std::optional<storage::RefreshJobRow>(std::move(*failed));
+  return EndFailedAttempt(slot, status, counts, std::move(fields),
+                          elapsed_us() / 1000);
 }
 
 absl::StatusOr<storage::ScheduleResult> RefreshWorker::ScheduleOnce() {

@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "discovery/discovery_client.h"
 #include "domain/refresh_policy.h"
+#include "storage/full_metadata_store.h"
 #include "storage/refresh_queue.h"
 
 namespace ec::workers {
@@ -47,14 +48,19 @@ struct WorkerConfig {
 using SourceFactory = std::function<std::unique_ptr<discovery::ContentSource>(
     discovery::Sleeper)>;
 
-// Leases refresh jobs, crawls discovery and applies the result. Several
-// workers (threads or processes) can share one database: the queue hands
-// each job to one of them, and a worker that dies loses its lease.
+// Leases refresh jobs and runs them: a crawl of one query (discovery's
+// search/all, applied as the query's new content), or the full-metadata pass
+// (the full documents of changed, new or stale courses and programs, merged
+// into the stored ones; full_pass.cc). Several workers (threads or
+// processes) can share one database: the queue hands each job to one of
+// them, and a worker that dies loses its lease.
 class RefreshWorker {
  public:
-  // `queue` must outlive the worker.
-  RefreshWorker(storage::RefreshQueue* queue, SourceFactory factory,
-                WorkerConfig config,
+  // `queue` and `full_metadata` must outlive the worker. Without
+  // `full_metadata` (tests of crawls only) a full job fails at once.
+  RefreshWorker(storage::RefreshQueue* queue,
+                storage::FullMetadataStore* full_metadata,
+                SourceFactory factory, WorkerConfig config,
                 common::Clock clock = common::SystemClock());
   ~RefreshWorker();
   RefreshWorker(const RefreshWorker&) = delete;
@@ -88,6 +94,20 @@ class RefreshWorker {
   };
 
   absl::StatusOr<std::optional<storage::RefreshJobRow>> RunOne(Slot& slot);
+  // A crawl job (refresh_worker.cc) and the full-metadata job
+  // (full_pass.cc), from a lease to the end of the attempt.
+  absl::StatusOr<std::optional<storage::RefreshJobRow>> RunCrawl(Slot& slot);
+  absl::StatusOr<std::optional<storage::RefreshJobRow>> RunFullPass(Slot& slot);
+  // The end of an attempt that did not complete: a lost lease discards it,
+  // a shutdown releases the job, anything else is a failed attempt (retried
+  // with backoff). `fields` is the attempt's log line.
+  absl::StatusOr<std::optional<storage::RefreshJobRow>> EndFailedAttempt(
+      Slot& slot, const absl::Status& status,
+      const storage::RefreshCounts& counts, nlohmann::json fields,
+      int64_t duration_ms);
+  bool Stopping();
+  // The fields every log line about a job starts with.
+  static nlohmann::json JobFields(const storage::LeasedJob& lease);
   // Extends the lease if a third of it has passed. ABORTED if it was lost,
   // CANCELLED when stopping.
   absl::Status KeepAlive(Slot& slot);
@@ -98,6 +118,7 @@ class RefreshWorker {
   Slot& SlotFor(int index);
 
   storage::RefreshQueue* const queue_;
+  storage::FullMetadataStore* const full_metadata_;
   const SourceFactory factory_;
   const WorkerConfig config_;
   const common::Clock clock_;

@@ -2,6 +2,11 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_join.h"
 
 namespace ec::workers {
 
@@ -29,6 +34,31 @@ common::SettingsGroup<WorkerConfig> RefreshSettings() {
   removal.show = [](const Config& c) {
     return std::to_string(
         std::lround(c.policy.guardrail.max_removal_share * 100));
+  };
+
+  // The inclusion rules' allow lists (domain/inclusion.h), comma-separated.
+  auto allow_list = [](std::string flag, std::string env, std::string help,
+                       auto member, bool lower) {
+    common::Setting<Config> list{std::move(flag), std::move(env),
+                                 std::move(help), "comma-separated list"};
+    list.parse = [member, lower](Config& c,
+                                 const std::string& v) -> absl::Status {
+      std::vector<std::string> values = common::SplitList(v);
+      if (values.empty()) {
+        return absl::InvalidArgumentError(
+            "expected at least one value; an empty list would exclude "
+            "everything");
+      }
+      if (lower) {
+        for (std::string& value : values) value = absl::AsciiStrToLower(value);
+      }
+      c.policy.inclusion.*member = std::move(values);
+      return absl::OkStatus();
+    };
+    list.show = [member](const Config& c) {
+      return absl::StrJoin(c.policy.inclusion.*member, ",");
+    };
+    return list;
   };
 
   return {
@@ -100,6 +130,16 @@ common::SettingsGroup<WorkerConfig> RefreshSettings() {
               "this",
               [](auto& c) -> auto& { return c.policy.guardrail.min_members; },
               0, std::numeric_limits<int>::max()),
+          allow_list("content-product-source-allow-list",
+                     "ENTERPRISE_CATALOG_CONTENT_PRODUCT_SOURCE_ALLOW_LIST",
+                     "product sources a catalog may contain (compared "
+                     "case-insensitively; others are not members)",
+                     &domain::InclusionRules::product_sources, true),
+          allow_list("content-course-type-allow-list",
+                     "ENTERPRISE_CATALOG_CONTENT_COURSE_TYPE_ALLOW_LIST",
+                     "course types a catalog may contain (exact; other "
+                     "courses and their runs are not members)",
+                     &domain::InclusionRules::course_types, false),
           DurationSetting<milliseconds, Config>(
               "worker-db-statement-timeout-ms",
               "ENTERPRISE_CATALOG_WORKER_DB_STATEMENT_TIMEOUT_MS",

@@ -1,5 +1,6 @@
 #include "storage/pg/content_writer.h"
 
+#include "domain/stored_document.h"
 #include "storage/pg/pg_util.h"
 
 namespace ec::storage::pg {
@@ -8,6 +9,30 @@ namespace {
 // Documents per upsert_content statement, so that one statement's arrays
 // stay bounded however large the crawl.
 constexpr size_t kUpsertBatch = 200;
+
+// The columns of one row as upsert_content.sql and merge_content.sql take
+// them.
+struct Columns {
+  std::vector<std::string> keys, types, uuids, parents, titles, docs, hashes;
+  std::vector<bool> derived, full_wanted;
+  // merge_content.sql only: the search/all document merged, and its hash.
+  std::vector<std::string> search_docs, search_hashes;
+
+  void Add(const domain::ContentRecord& rec, std::string doc, std::string hash,
+           bool wanted, const std::string& title) {
+    keys.push_back(rec.content_key);
+    types.push_back(rec.content_type);
+    uuids.push_back(rec.content_uuid);
+    parents.push_back(rec.parent_content_key);
+    titles.push_back(title);
+    docs.push_back(std::move(doc));
+    hashes.push_back(std::move(hash));
+    derived.push_back(rec.derived);
+    full_wanted.push_back(wanted);
+  }
+  size_t size() const { return keys.size(); }
+  void Clear() { *this = Columns(); }
+};
 
 }  // namespace
 
@@ -22,37 +47,56 @@ int64_t ContentWriter::CountRemoved(pqxx::work& tx, int64_t query_id) const {
 ReplaceResult ContentWriter::Write(pqxx::work& tx, int64_t query_id,
                                    Micros now) const {
   ReplaceResult result;
-  std::vector<std::string> cols[7];
-  std::vector<bool> derived;
+  Columns batch;
+  // Inserts the batch's new rows and merges into the existing ones that the
+  // record changes; rows the statement does not return are unchanged.
   auto flush = [&]() {
-    if (derived.empty()) return;
+    if (batch.size() == 0) return;
     const pqxx::result r = tx.exec_prepared(
-        "upsert_content", ToPgTextArray(cols[0]), ToPgTextArray(cols[1]),
-        ToPgTextArray(cols[2]), ToPgTextArray(cols[3]), ToPgTextArray(cols[4]),
-        ToPgTextArray(cols[5]), ToPgTextArray(cols[6]), ToPgBoolArray(derived));
+        "upsert_content", ToPgTextArray(batch.keys), ToPgTextArray(batch.types),
+        ToPgTextArray(batch.uuids), ToPgTextArray(batch.parents),
+        ToPgTextArray(batch.titles), ToPgTextArray(batch.docs),
+        ToPgTextArray(batch.hashes), ToPgBoolArray(batch.derived),
+        ToPgBoolArray(batch.full_wanted));
+    Columns merged;
+    int64_t unchanged = static_cast<int64_t>(batch.size());
     for (const auto& row : r) {
-      if (row[0].as<bool>()) {
+      --unchanged;
+      if (row[1].as<bool>()) {
         ++result.content_inserted;
+        continue;
+      }
+      const domain::ContentRecord& rec =
+          *content_.by_key.at(std::string_view(row[0].c_str()));
+      domain::StoredDocumentUpdate update = domain::MergeCrawlRecord(
+          rec, row[2].as<bool>(), std::string_view(row[3].c_str()));
+      std::string hash = domain::Md5Hex(update.json_metadata);
+      if (hash == domain::Md5Hex(row[3].c_str())) {
+        ++unchanged;
       } else {
         ++result.content_updated;
       }
+      merged.search_docs.push_back(rec.json_metadata);
+      merged.search_hashes.push_back(domain::Md5Hex(rec.json_metadata));
+      merged.Add(rec, std::move(update.json_metadata), std::move(hash),
+                 update.full_wanted, update.title);
     }
-    // Unchanged documents return no row.
-    result.content_unchanged +=
-        static_cast<int64_t>(derived.size()) - static_cast<int64_t>(r.size());
-    for (auto& col : cols) col.clear();
-    derived.clear();
+    result.content_unchanged += unchanged;
+    if (merged.size() > 0) {
+      tx.exec_prepared0(
+          "merge_content", ToPgTextArray(merged.keys),
+          ToPgTextArray(merged.types), ToPgTextArray(merged.uuids),
+          ToPgTextArray(merged.parents), ToPgTextArray(merged.titles),
+          ToPgTextArray(merged.docs), ToPgTextArray(merged.hashes),
+          ToPgBoolArray(merged.derived), ToPgTextArray(merged.search_hashes),
+          ToPgTextArray(merged.search_docs), ToPgBoolArray(merged.full_wanted));
+    }
+    batch.Clear();
   };
   for (const auto& [key, rec] : content_.by_key) {
-    cols[0].push_back(rec->content_key);
-    cols[1].push_back(rec->content_type);
-    cols[2].push_back(rec->content_uuid);
-    cols[3].push_back(rec->parent_content_key);
-    cols[4].push_back(rec->title);
-    cols[5].push_back(rec->json_metadata);
-    cols[6].push_back(domain::Md5Hex(rec->json_metadata));
-    derived.push_back(rec->derived);
-    if (derived.size() == kUpsertBatch) flush();
+    batch.Add(*rec, rec->json_metadata, domain::Md5Hex(rec->json_metadata),
+              domain::WantsFullDocument(*rec), rec->title);
+    if (batch.size() == kUpsertBatch) flush();
   }
   flush();
   result.members_removed = static_cast<int64_t>(

@@ -57,6 +57,14 @@ absl::StatusOr<HealthSample> PgHealthProbe::Sample(int worst, Micros now) {
     const pqxx::row q = tx.exec_prepared1("health_job_counts");
     out.jobs_queued = q[0].as<int64_t>();
     out.jobs_running = q[1].as<int64_t>();
+    const pqxx::row f = tx.exec_prepared1("freshness");
+    out.full_in_use = f[3].as<int64_t>();
+    out.full_never_fetched = f[4].as<int64_t>();
+    if (!f[5].is_null()) {
+      out.full_oldest_age_seconds =
+          static_cast<double>(std::max<int64_t>(0, now - f[5].as<int64_t>())) /
+          1e6;
+    }
     return out;
   } catch (const std::exception& e) {
     conn_.reset();

@@ -28,6 +28,12 @@ struct HealthSample {
   std::vector<Query> worst;
   int64_t jobs_queued = 0;
   int64_t jobs_running = 0;
+  // Full documents of in-use courses and programs (freshness.sql): how
+  // many, how many never fetched, and the age of the oldest (a never-fetched
+  // one counts from its creation; 0 with none).
+  int64_t full_in_use = 0;
+  int64_t full_never_fetched = 0;
+  double full_oldest_age_seconds = 0;
 };
 
 // The process's own view of the database, on a dedicated connection: the

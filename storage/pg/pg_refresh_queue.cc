@@ -1,5 +1,6 @@
 #include "storage/pg/pg_refresh_queue.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,77 +10,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/uuid.h"
 #include "storage/pg/content_writer.h"
+#include "storage/pg/job_rows.h"
 #include "storage/pg/pg_util.h"
 
 namespace ec::storage::pg {
-namespace {
-
-// Columns a statement returns after the job's own (JobFromRow) start here.
-constexpr int kJobColumnCount = 27;
-
-JobState StateFromName(std::string_view name) {
-  if (name == "queued") return JobState::kQueued;
-  if (name == "running") return JobState::kRunning;
-  if (name == "succeeded") return JobState::kSucceeded;
-  if (name == "held") return JobState::kHeld;
-  return JobState::kFailed;
-}
-
-JobReason ReasonFromName(std::string_view name) {
-  if (name == "created") return JobReason::kCreated;
-  if (name == "updated") return JobReason::kUpdated;
-  if (name == "scheduled") return JobReason::kScheduled;
-  return JobReason::kRequested;
-}
-
-// The job columns of get_job.sql, which every job statement returns first.
-RefreshJobRow JobFromRow(const pqxx::row& r) {
-  RefreshJobRow j;
-  j.id = r[0].as<int64_t>();
-  j.uuid = r[1].as<std::string>();
-  j.catalog_query_id = r[2].as<int64_t>();
-  j.catalog_query_uuid = r[3].as<std::string>();
-  j.state = StateFromName(r[4].c_str());
-  j.reason = ReasonFromName(r[5].c_str());
-  j.force = r[6].as<bool>();
-  j.attempts = r[7].as<int>();
-  j.max_attempts = r[8].as<int>();
-  j.created = r[9].as<Micros>();
-  j.run_after = r[10].as<Micros>();
-  if (!r[11].is_null()) j.started = r[11].as<Micros>();
-  if (!r[12].is_null()) j.finished = r[12].as<Micros>();
-  j.lease_owner = r[13].as<std::string>();
-  j.last_error = r[14].as<std::string>();
-  RefreshCounts& c = j.counts;
-  int64_t* fields[] = {
-      &c.pages,           &c.discovery_requests, &c.discovery_retries,
-      &c.items_seen,      &c.members_before,     &c.members_after,
-      &c.members_added,   &c.members_removed,    &c.content_inserted,
-      &c.content_updated, &c.content_unchanged,  &c.duration_ms};
-  for (int i = 0; i < 12; ++i) *fields[i] = r[15 + i].as<int64_t>();
-  return j;
-}
-
-absl::Status LeaseLost(const LeasedJob& lease) {
-  return absl::AbortedError(
-      absl::StrCat("lease on refresh job ", lease.job.uuid,
-                   " was lost (expired and taken by another worker, or the "
-                   "job was deleted)"));
-}
-
-// Binds the twelve figures after `args`: the statements that record them
-// (fail_attempt.sql, finish_job.sql) take them last, in refresh_job's order.
-template <typename... Args>
-pqxx::result ExecWithCounts(pqxx::transaction_base& tx, const char* statement,
-                            const RefreshCounts& c, Args&&... args) {
-  return tx.exec_prepared(
-      statement, std::forward<Args>(args)..., c.pages, c.discovery_requests,
-      c.discovery_retries, c.items_seen, c.members_before, c.members_after,
-      c.members_added, c.members_removed, c.content_inserted, c.content_updated,
-      c.content_unchanged, c.duration_ms);
-}
-
-}  // namespace
 
 absl::StatusOr<EnqueueResult> PgRefreshQueue::EnqueueForCatalog(
     std::string_view catalog_uuid, JobReason reason, bool force,
@@ -201,6 +135,11 @@ absl::StatusOr<RefreshJobRow> PgRefreshQueue::CompleteWithCrawl(
         const pqxx::result job = tx.exec_prepared(
             "lock_leased_job", lease.job.id, lease.lease_token);
         if (job.empty()) return LeaseLost(lease);
+        if (job[0][1].is_null()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "refresh job ", lease.job.uuid,
+              " is the full-metadata pass, not a crawl of a query"));
+        }
         const bool force = job[0][0].as<bool>();
         const int64_t query_id = job[0][1].as<int64_t>();
         const pqxx::result query =
@@ -232,6 +171,10 @@ absl::StatusOr<RefreshJobRow> PgRefreshQueue::CompleteWithCrawl(
           counts.content_inserted = applied.content_inserted;
           counts.content_updated = applied.content_updated;
           counts.content_unchanged = applied.content_unchanged;
+          // Changed courses and programs want their full documents.
+          tx.exec_prepared("queue_full_if_wanted",
+                           std::string(JobReasonName(JobReason::kCrawled)),
+                           lease.job.max_attempts, now);
         }
         const pqxx::result done = ExecWithCounts(
             tx, "finish_job", counts, lease.job.id, state, now, note);
@@ -256,6 +199,10 @@ absl::StatusOr<ScheduleResult> PgRefreshQueue::Schedule(Micros stale_before,
             tx.exec_prepared("schedule_stale", stale_before, cooldown_before,
                              now, max_attempts)
                 .affected_rows());
+        out.full_job_queued =
+            tx.exec_prepared("schedule_full", stale_before, cooldown_before,
+                             now, max_attempts)
+                .affected_rows() > 0;
         out.jobs_pruned = static_cast<int64_t>(
             tx.exec_prepared("prune_jobs", prune_before).affected_rows());
         return out;
@@ -272,6 +219,60 @@ absl::StatusOr<Freshness> PgRefreshQueue::GetFreshness() {
         out.queries_in_use = r[0].as<int64_t>();
         out.never_refreshed = r[1].as<int64_t>();
         if (!r[2].is_null()) out.oldest_refreshed = r[2].as<Micros>();
+        out.full_in_use = r[3].as<int64_t>();
+        out.full_never_fetched = r[4].as<int64_t>();
+        if (!r[5].is_null()) out.oldest_full_fetch = r[5].as<Micros>();
+        return out;
+      });
+}
+
+absl::StatusOr<ContentChangeNotice> PgRefreshQueue::NotifyContentChanged(
+    const std::vector<std::string>& content_keys, int max_attempts,
+    Micros now) {
+  const std::string asked = ToPgTextArray(content_keys);
+  return pool_->WithConnection(
+      "recording content change", Idempotent::kNo,
+      [&](pqxx::connection& conn) -> absl::StatusOr<ContentChangeNotice> {
+        pqxx::work tx(conn);
+        ContentChangeNotice out;
+        std::vector<std::string> targets;
+        for (const auto& row :
+             tx.exec_prepared("resolve_changed_content", asked)) {
+          if (row[1].is_null()) {
+            out.unknown_keys.push_back(row[0].as<std::string>());
+          } else {
+            targets.push_back(row[1].as<std::string>());
+          }
+        }
+        if (!targets.empty()) {
+          // The job before the content rows: the order the full pass locks
+          // them in.
+          const pqxx::result job = tx.exec_prepared(
+              "enqueue_full", common::NewUuidV4(),
+              std::string(JobReasonName(JobReason::kPublished)), max_attempts,
+              now);
+          for (const auto& row :
+               tx.exec_prepared("flag_full_wanted", ToPgTextArray(targets))) {
+            out.queued_keys.push_back(row[0].as<std::string>());
+          }
+          if (!out.queued_keys.empty()) out.full_job = JobFromRow(job[0]);
+        }
+        std::vector<std::string> members = content_keys;
+        members.insert(members.end(), targets.begin(), targets.end());
+        out.crawls_queued = static_cast<int64_t>(
+            tx.exec_prepared("enqueue_crawls_containing",
+                             ToPgTextArray(members), max_attempts, now)
+                .affected_rows());
+        if (out.queued_keys.empty() && out.crawls_queued == 0) {
+          // Nothing to fetch: do not leave a job queued for nothing.
+          tx.abort();
+          ContentChangeNotice none;
+          none.unknown_keys = std::move(out.unknown_keys);
+          return none;
+        }
+        tx.commit();
+        std::sort(out.queued_keys.begin(), out.queued_keys.end());
+        std::sort(out.unknown_keys.begin(), out.unknown_keys.end());
         return out;
       });
 }

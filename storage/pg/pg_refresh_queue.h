@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -44,6 +45,9 @@ class PgRefreshQueue final : public RefreshQueue {
                                           Micros prune_before, int max_attempts,
                                           Micros now) override;
   absl::StatusOr<Freshness> GetFreshness() override;
+  absl::StatusOr<ContentChangeNotice> NotifyContentChanged(
+      const std::vector<std::string>& content_keys, int max_attempts,
+      Micros now) override;
 
  private:
   PgPool* const pool_;

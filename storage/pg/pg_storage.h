@@ -4,6 +4,7 @@
 
 #include "absl/status/statusor.h"
 #include "storage/pg/pg_catalog_store.h"
+#include "storage/pg/pg_full_metadata_store.h"
 #include "storage/pg/pg_pool.h"
 #include "storage/pg/pg_refresh_queue.h"
 
@@ -26,16 +27,21 @@ class PgStorage {
 
   PgCatalogStore* store() { return &store_; }
   PgRefreshQueue* queue() { return &queue_; }
+  PgFullMetadataStore* full_metadata() { return &full_metadata_; }
   PgPool* pool() { return pool_.get(); }
 
  private:
   explicit PgStorage(std::unique_ptr<PgPool> pool)
-      : pool_(std::move(pool)), store_(pool_.get()), queue_(pool_.get()) {}
+      : pool_(std::move(pool)),
+        store_(pool_.get()),
+        queue_(pool_.get()),
+        full_metadata_(pool_.get()) {}
 
   // Declared first: destroyed after the store and queue that borrow it.
   std::unique_ptr<PgPool> pool_;
   PgCatalogStore store_;
   PgRefreshQueue queue_;
+  PgFullMetadataStore full_metadata_;
 };
 
 }  // namespace ec::storage::pg

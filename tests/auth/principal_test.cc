@@ -15,6 +15,7 @@ TEST(PrincipalTest, LearnerReadsOnlyTheirEnterprise) {
   EXPECT_FALSE(p.CanAdmin(kA));
   EXPECT_FALSE(p.CanRead(kB));
   EXPECT_FALSE(p.CanReadGlobal());
+  EXPECT_FALSE(p.CanNotifyContentChanged());
   EXPECT_EQ(p.ReadableEnterprises(), std::vector<std::string>{kA});
 }
 
@@ -35,6 +36,7 @@ TEST(PrincipalTest, WildcardAdminCoversEveryEnterpriseButNotGlobalContent) {
   EXPECT_TRUE(p.CanAdmin(kB));
   EXPECT_EQ(p.ReadableEnterprises(), std::nullopt);
   EXPECT_FALSE(p.CanReadGlobal());
+  EXPECT_FALSE(p.CanNotifyContentChanged());
 }
 
 TEST(PrincipalTest, OperatorDoesEverything) {
@@ -43,6 +45,7 @@ TEST(PrincipalTest, OperatorDoesEverything) {
   EXPECT_TRUE(p.CanAdmin(kA));
   EXPECT_TRUE(p.CanRead(kB));
   EXPECT_TRUE(p.CanReadGlobal());
+  EXPECT_TRUE(p.CanNotifyContentChanged());
 }
 
 TEST(PrincipalTest, ServiceRoleReadsEverythingAndChangesNothing) {
@@ -51,6 +54,8 @@ TEST(PrincipalTest, ServiceRoleReadsEverythingAndChangesNothing) {
   EXPECT_TRUE(p.CanRead(kA));
   EXPECT_TRUE(p.CanReadGlobal());
   EXPECT_FALSE(p.CanAdmin(kA));
+  // Publish events come from the platform's services.
+  EXPECT_TRUE(p.CanNotifyContentChanged());
 }
 
 TEST(PrincipalTest, ContextsAreNormalizedAndJunkGrantsNothing) {

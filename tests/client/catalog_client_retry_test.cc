@@ -196,6 +196,10 @@ std::vector<MethodCase> AllMethods() {
        [=](Mock& m, int n) {
          fail(EXPECT_CALL(m, GetRefreshJob(_, _, _)), n);
        }},
+      {"NotifyContentChanged", true,
+       [=](Mock& m, int n) {
+         fail(EXPECT_CALL(m, NotifyContentChanged(_, _, _)), n);
+       }},
   };
 }
 

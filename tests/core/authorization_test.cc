@@ -155,6 +155,14 @@ const std::vector<Rpc>& AllRpcs() {
          v1::RefreshJob out;
          return core.GetRefreshJob(p, req, &out);
        }},
+      {"NotifyContentChanged",
+       [](CatalogCore& core, const auth::Principal& p, const Side& side,
+          const std::string&) {
+         v1::NotifyContentChangedRequest req;
+         req.add_content_keys(side.key);
+         v1::NotifyContentChangedResponse out;
+         return core.NotifyContentChanged(p, req, &out);
+       }},
   };
   return *rpcs;
 }
@@ -326,10 +334,52 @@ TEST_F(AuthorizationTest, ARefusedChangeChangesNothing) {
   v1::RefreshJob job;
   EXPECT_EQ(core_.RefreshCatalog(learner, refresh, &job).code(), PD);
 
+  v1::NotifyContentChangedRequest notify;
+  notify.add_content_keys(a_.key);
+  v1::NotifyContentChangedResponse notified;
+  const auth::Principal admin =
+      Roles({std::string(auth::kCatalogAdminRole) + ":*"});
+  EXPECT_EQ(core_.NotifyContentChanged(admin, notify, &notified).code(), PD);
+
   auto row = store_.GetCatalog(a_.catalog);
   ASSERT_TRUE(row.ok()) << row.status();
   EXPECT_EQ(row->title, "Catalog");
   EXPECT_EQ(queue_.Jobs().size(), jobs);
+  EXPECT_THAT(queue_.FlaggedForFullFetch(), ::testing::IsEmpty());
+}
+
+// The full-metadata job serves every enterprise's content, so it belongs to
+// none: only the roles that see all content may watch it.
+TEST_F(AuthorizationTest, OnlyGlobalRolesSeeTheFullMetadataJob) {
+  v1::NotifyContentChangedRequest notify;
+  notify.add_content_keys(a_.key);
+  v1::NotifyContentChangedResponse notified;
+  ASSERT_TRUE(core_
+                  .NotifyContentChanged(
+                      Roles({std::string(auth::kOperatorRole) + ":*"}), notify,
+                      &notified)
+                  .ok());
+  ASSERT_EQ(notified.full_job().kind(), v1::RefreshJob::FULL_METADATA);
+  v1::GetRefreshJobRequest req;
+  req.set_job_uuid(notified.full_job().uuid());
+  for (const std::string& role : {std::string(auth::kOperatorRole) + ":*",
+                                  std::string(auth::kServiceRole) + ":*"}) {
+    v1::RefreshJob out;
+    EXPECT_TRUE(core_.GetRefreshJob(Roles({role}), req, &out).ok()) << role;
+    EXPECT_EQ(out.kind(), v1::RefreshJob::FULL_METADATA) << role;
+    EXPECT_EQ(out.catalog_query_uuid(), "") << role;
+  }
+  for (const std::string& role :
+       {std::string(auth::kCatalogAdminRole) + ":*",
+        std::string(auth::kCatalogAdminRole) + ":" + kEnterpriseA,
+        std::string(auth::kLearnerRole) + ":*"}) {
+    v1::RefreshJob out;
+    const absl::Status status = core_.GetRefreshJob(Roles({role}), req, &out);
+    EXPECT_EQ(status.code(), NF) << role;
+    EXPECT_EQ(status.message(),
+              "refresh job " + notified.full_job().uuid() + " not found")
+        << role;
+  }
 }
 
 TEST_F(AuthorizationTest, ListingShowsOnlyTheCallersEnterprises) {

@@ -251,6 +251,53 @@ TEST(CurlTransportTest, ReusesOneConnectionForConsecutiveRequests) {
   EXPECT_EQ(requests[1].body, R"({"b":2})");
 }
 
+TEST(CurlTransportTest, GetSendsNoBodyAndSharesTheConnectionWithPost) {
+  LoopbackServer server([](const ReceivedRequest& request) {
+    return Reply{HttpReply(200, absl::StrCat(request.method, ":", request.body),
+                           "Content-Type: application/json\r\n")};
+  });
+  auto transport = NewCurlTransport();
+  HttpRequest get = MakeRequest(
+      server.Url("/api/v1/courses/?keys=a%2Bb%2Cc&offset=0"), "ignored");
+  get.headers = {{"Authorization", "JWT abc"}, {"Accept", "application/json"}};
+  absl::StatusOr<HttpResponse> response = transport->Get(get);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->body, "GET:");
+  response = transport->Post(MakeRequest(server.Url("/post"), R"({"a":1})"));
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->body, R"(POST:{"a":1})");
+  // A GET after a POST must not inherit the POST's method or body.
+  response = transport->Get(get);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->body, "GET:");
+  EXPECT_EQ(server.accepted(), 1);
+
+  const std::vector<ReceivedRequest> requests = server.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[0].method, "GET");
+  EXPECT_EQ(requests[0].target, "/api/v1/courses/?keys=a%2Bb%2Cc&offset=0");
+  EXPECT_EQ(requests[0].headers.at("authorization"), "JWT abc");
+  EXPECT_EQ(requests[0].headers.count("content-length"), 0u);
+  EXPECT_EQ(requests[2].method, "GET");
+  EXPECT_EQ(requests[2].headers.count("content-length"), 0u);
+}
+
+TEST(CurlTransportTest, GetReportsErrorsLikePost) {
+  LoopbackServer server([](const ReceivedRequest&) {
+    return Reply{HttpReply(503, "busy", "Retry-After: 3\r\n")};
+  });
+  auto transport = NewCurlTransport();
+  absl::StatusOr<HttpResponse> response =
+      transport->Get(MakeRequest(server.Url("/"), ""));
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 503);
+  EXPECT_EQ(response->Header("retry-after"), "3");
+  HttpRequest injected = MakeRequest(server.Url("/"), "");
+  injected.headers.push_back({"Accept", "a\nX-Evil: 1"});
+  EXPECT_EQ(transport->Get(injected).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(CurlTransportTest, LargeBodyIsSentWithoutWaitingForContinue) {
   LoopbackServer server([](const ReceivedRequest& request) {
     return Reply{HttpReply(200, std::to_string(request.body.size()))};
@@ -408,11 +455,53 @@ TEST(CurlTransportTest, DiscoveryClientCrawlsOverOneConnection) {
             "&token_type=jwt");
   EXPECT_EQ(requests[1].target,
             "/api/v1/search/all/?exclude_expired_course_run=True"
-            "&include_learner_pathways=True&page_size=1&page=1");
+            "&include_learner_pathways=True&include_modified=true"
+            "&page_size=1&page=1");
   EXPECT_EQ(requests[2].target,
             "/api/v1/search/all/?exclude_expired_course_run=True"
-            "&include_learner_pathways=True&page_size=1&page=2");
+            "&include_learner_pathways=True&include_modified=true"
+            "&page_size=1&page=2");
   EXPECT_EQ(requests[1].body, R"({"content_type":"course"})");
+}
+
+TEST(CurlTransportTest, DiscoveryClientFetchesCoursesOverHttp) {
+  LoopbackServer server([](const ReceivedRequest& request) {
+    if (request.target == "/oauth2/access_token") {
+      return Reply{HttpReply(
+          200,
+          R"({"access_token":"t0k","expires_in":3600,"token_type":"JWT"})")};
+    }
+    const bool first = request.target.ends_with("&offset=0");
+    return Reply{HttpReply(
+        200, absl::StrCat(R"({"count":2,"next":)",
+                          first ? R"("http://x/?offset=1")" : "null",
+                          R"(,"previous":null,"results":[{"key":")",
+                          first ? "edX+DemoX" : "course-v1:a", R"("}]})"))};
+  });
+  DiscoveryConfig config;
+  config.discovery_url = server.Url("/api/v1/");
+  config.oauth_url = server.Url("");
+  config.client_id = "id";
+  config.full_page_limit = 1;
+  auto client = NewDiscoveryClient(config, [](milliseconds) {
+    return absl::FailedPreconditionError("no retries expected");
+  });
+  FullFetchResult result;
+  ASSERT_TRUE(client->FetchCourses({"edX+DemoX", "course-v1:a"}, &result).ok());
+  ASSERT_EQ(result.documents.size(), 2u);
+  EXPECT_EQ(result.documents[1]["key"], "course-v1:a");
+
+  const std::vector<ReceivedRequest> requests = server.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[1].method, "GET");
+  EXPECT_EQ(requests[1].target,
+            "/api/v1/courses/?keys=edX%2BDemoX%2Ccourse-v1%3Aa"
+            "&ordering=key&limit=1&offset=0");
+  EXPECT_EQ(requests[2].target,
+            "/api/v1/courses/?keys=edX%2BDemoX%2Ccourse-v1%3Aa"
+            "&ordering=key&limit=1&offset=1");
+  EXPECT_EQ(requests[2].headers.at("authorization"), "JWT t0k");
+  EXPECT_EQ(server.accepted(), 1);
 }
 
 }  // namespace

@@ -38,7 +38,8 @@ using std::chrono::milliseconds;
 inline constexpr char kSecret[] = "s3cr&t=+/ x";
 inline constexpr char kSearchPrefix[] =
     "https://discovery.test/api/v1/search/all/"
-    "?exclude_expired_course_run=True&include_learner_pathways=True";
+    "?exclude_expired_course_run=True&include_learner_pathways=True"
+    "&include_modified=true";
 inline constexpr char kTokenUrl[] = "https://lms.test/oauth2/access_token";
 
 inline HttpResponse Respond(
@@ -104,7 +105,11 @@ inline Json Person() {
 // test because the client owns the transport.
 struct Script {
   std::vector<HttpRequest> requests;
+  // "GET" or "POST", one per request.
+  std::vector<std::string> methods;
   std::deque<absl::StatusOr<HttpResponse>> token_responses;
+  // Answers to every request but the token endpoint's: search/all, courses/
+  // and programs/.
   std::deque<absl::StatusOr<HttpResponse>> search_responses;
   int tokens_issued = 0;
   int token_lifetime_seconds = 3600;
@@ -135,7 +140,18 @@ class ScriptedTransport final : public HttpTransport {
       : script_(std::move(script)) {}
 
   absl::StatusOr<HttpResponse> Post(const HttpRequest& request) override {
+    return Answer("POST", request);
+  }
+
+  absl::StatusOr<HttpResponse> Get(const HttpRequest& request) override {
+    return Answer("GET", request);
+  }
+
+ private:
+  absl::StatusOr<HttpResponse> Answer(const std::string& method,
+                                      const HttpRequest& request) {
     script_->requests.push_back(request);
+    script_->methods.push_back(method);
     if (request.url == kTokenUrl) {
       if (!script_->token_responses.empty()) {
         absl::StatusOr<HttpResponse> response =
@@ -160,7 +176,6 @@ class ScriptedTransport final : public HttpTransport {
     return response;
   }
 
- private:
   std::shared_ptr<Script> script_;
 };
 

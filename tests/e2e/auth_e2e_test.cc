@@ -160,6 +160,14 @@ const std::vector<Rpc>& AllRpcs() {
          v1::RefreshJob out;
          return s.GetRefreshJob(c, req, &out);
        }},
+      {"NotifyContentChanged",
+       [](Stub& s, grpc::ClientContext* c, const Side& side,
+          const std::string&) {
+         v1::NotifyContentChangedRequest req;
+         req.add_content_keys(side.key);
+         v1::NotifyContentChangedResponse out;
+         return s.NotifyContentChanged(c, req, &out);
+       }},
   };
   return *rpcs;
 }

@@ -359,6 +359,17 @@ TEST_F(CatalogctlTest, EverySubcommandAgainstALiveServer) {
   EXPECT_EQ(polled["uuid"], job_uuid);
   EXPECT_EQ(polled["state"], "QUEUED");
 
+  // A publish event: the stored course's full document is fetched again,
+  // and the one query holding it is crawled, by joining the job above.
+  Json notified = Ok({"notify-content-changed", "--content-key", "edX+DemoX",
+                      "--content-key", "no+such+course"});
+  EXPECT_EQ(notified["queued_keys"], Json::array({"edX+DemoX"}));
+  EXPECT_EQ(notified["unknown_keys"], Json::array({"no+such+course"}));
+  EXPECT_EQ(notified["crawls_queued"], "1");
+  EXPECT_EQ(notified["full_job"]["kind"], "FULL_METADATA");
+  EXPECT_EQ(notified["full_job"]["catalog_query_uuid"], "");
+  EXPECT_EQ(Ok({"get-refresh-job", "--job-uuid", job_uuid})["state"], "QUEUED");
+
   EXPECT_EQ(Ok({"delete-catalog", "--uuid", other}), Json::object());
   RunResult gone = Run({"get-catalog", "--uuid", other});
   EXPECT_EQ(gone.exit_code, 5) << gone.out;
@@ -438,6 +449,7 @@ TEST_F(CatalogctlTest, ExitCodesFollowTheGrpcStatus) {
       {{"list-catalogs", "--json", R"({"no_such_field": 1})"}, "no_such_field"},
       {{"refresh", "--catalog-uuid", uuid, "--force=maybe"}, "--force"},
       {{"contains", "--catalog-uuid", uuid, "--wait"}, "--wait"},
+      {{"notify-content-changed"}, "--content-key"},
       {{"--retries", "11", "get-catalog", "--uuid", uuid}, "--retries"},
       {{"no-such-command"}, "no-such-command"},
       {{"help", "no-such-command"}, "no-such-command"},
@@ -460,6 +472,7 @@ TEST_F(CatalogctlTest, ExitCodesFollowTheGrpcStatus) {
   RunResult main_help = Run({"--help"});
   EXPECT_EQ(main_help.exit_code, 0);
   EXPECT_THAT(main_help.out, HasSubstr("get-refresh-job"));
+  EXPECT_THAT(main_help.out, HasSubstr("notify-content-changed"));
   EXPECT_THAT(main_help.out, HasSubstr("--retries"));
 
   // Nothing listening: UNAVAILABLE, after the retries.

@@ -385,6 +385,42 @@ std::vector<std::string> FakeCatalogStore::EnterprisesOf(
   return {enterprises.begin(), enterprises.end()};
 }
 
+FakeCatalogStore::PublishTargets FakeCatalogStore::PublishTargetsOf(
+    const std::vector<std::string>& keys) const {
+  absl::MutexLock lock(&mu_);
+  PublishTargets out;
+  for (const std::string& key : keys) {
+    const auto it = content_.find(key);
+    if (it == content_.end()) {
+      out.unknown_keys.push_back(key);
+      continue;
+    }
+    const storage::ContentRow& row = it->second.row;
+    std::string full_key = row.content_key;
+    if (row.content_type == "courserun") {
+      // Only a stored course has a full document to fetch again.
+      const auto parent = content_.find(row.parent_content_key);
+      if (parent == content_.end()) continue;
+      full_key = parent->first;
+    }
+    const std::string& type = content_.at(full_key).row.content_type;
+    if (type == "course" || type == "program") out.full_keys.insert(full_key);
+  }
+  const auto expanded = Expand(keys);
+  std::set<int64_t> in_use;
+  for (const auto& [uuid, catalog] : catalogs_) in_use.insert(catalog.query_id);
+  for (const int64_t id : in_use) {
+    const QueryRow& query = queries_.at(id);
+    for (const auto& [asked, member] : expanded) {
+      if (query.members.count(member) > 0) {
+        out.in_use_queries.push_back(id);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 int64_t FakeCatalogStore::WouldRemove(
     int64_t query_id, const std::vector<domain::ContentRecord>& records) const {
   absl::MutexLock lock(&mu_);

@@ -68,6 +68,17 @@ class FakeCatalogStore final : public storage::CatalogStore {
   std::vector<int64_t> QueryIds() const;
   // Enterprises whose catalogs use the query, sorted.
   std::vector<std::string> EnterprisesOf(int64_t query_id) const;
+  // What a publish event of `keys` reaches (the fake queue's
+  // NotifyContentChanged): the stored courses and programs the keys stand
+  // for, a run standing for its stored course; the keys of no stored
+  // content, in the order given; and the queries some catalog uses that
+  // contain any of the keys, as ContainsContentItems counts containment.
+  struct PublishTargets {
+    std::set<std::string> full_keys;
+    std::vector<std::string> unknown_keys;
+    std::vector<int64_t> in_use_queries;
+  };
+  PublishTargets PublishTargetsOf(const std::vector<std::string>& keys) const;
   // How many members `records` would leave out of the query's current set.
   int64_t WouldRemove(int64_t query_id,
                       const std::vector<domain::ContentRecord>& records) const;

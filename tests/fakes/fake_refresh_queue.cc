@@ -35,6 +35,34 @@ storage::RefreshJobRow FakeRefreshQueue::Read(const Job& job) const {
   return job.row;
 }
 
+FakeRefreshQueue::Job& FakeRefreshQueue::AddJob(
+    storage::JobKind kind, int64_t query_id, std::string query_uuid,
+    storage::JobReason reason, int max_attempts, storage::Micros now) {
+  Job job;
+  job.row.id = next_id_++;
+  job.row.uuid = common::NewUuidV4();
+  job.row.kind = kind;
+  job.row.catalog_query_id = query_id;
+  job.row.catalog_query_uuid = std::move(query_uuid);
+  job.row.state = JobState::kQueued;
+  job.row.reason = reason;
+  job.row.max_attempts = max_attempts;
+  job.row.created = job.row.run_after = now;
+  const int64_t id = job.row.id;
+  return jobs_.emplace(id, std::move(job)).first->second;
+}
+
+FakeRefreshQueue::Job* FakeRefreshQueue::ActiveJob(storage::JobKind kind,
+                                                   int64_t query_id) {
+  for (auto& [id, job] : jobs_) {
+    if (job.row.kind == kind && job.row.catalog_query_id == query_id &&
+        Active(job.row)) {
+      return &job;
+    }
+  }
+  return nullptr;
+}
+
 FakeRefreshQueue::Job* FakeRefreshQueue::Held(const storage::LeasedJob& lease) {
   const auto it = jobs_.find(lease.job.id);
   if (it == jobs_.end() || it->second.token != lease.lease_token ||
@@ -51,30 +79,20 @@ absl::StatusOr<storage::EnqueueResult> FakeRefreshQueue::EnqueueForCatalog(
   if (!injected_.ok()) return injected_;
   auto query_id = store_->QueryIdOf(catalog_uuid);
   if (!query_id.ok()) return query_id.status();
-  for (auto& [id, job] : jobs_) {
-    if (job.row.catalog_query_id != *query_id || !Active(job.row)) continue;
+  if (Job* job = ActiveJob(storage::JobKind::kCrawl, *query_id)) {
     // A request joins the active job; an explicit request also pulls a
     // backed-off retry forward, since someone is waiting for it.
-    job.row.force = job.row.force || force;
-    if (job.row.state == JobState::kQueued &&
+    job->row.force = job->row.force || force;
+    if (job->row.state == JobState::kQueued &&
         reason == storage::JobReason::kRequested) {
-      job.row.run_after = std::min(job.row.run_after, now);
+      job->row.run_after = std::min(job->row.run_after, now);
     }
-    return storage::EnqueueResult{Read(job), false};
+    return storage::EnqueueResult{Read(*job), false};
   }
-  Job job;
-  job.row.id = next_id_++;
-  job.row.uuid = common::NewUuidV4();
-  job.row.catalog_query_id = *query_id;
-  job.row.catalog_query_uuid = store_->Query(*query_id)->uuid;
-  job.row.state = JobState::kQueued;
-  job.row.reason = reason;
+  Job& job = AddJob(storage::JobKind::kCrawl, *query_id,
+                    store_->Query(*query_id)->uuid, reason, max_attempts, now);
   job.row.force = force;
-  job.row.max_attempts = max_attempts;
-  job.row.created = job.row.run_after = now;
-  const int64_t id = job.row.id;
-  jobs_.emplace(id, std::move(job));
-  return storage::EnqueueResult{Read(jobs_.at(id)), true};
+  return storage::EnqueueResult{Read(job), true};
 }
 
 absl::StatusOr<storage::RefreshJobRow> FakeRefreshQueue::GetJob(
@@ -241,7 +259,10 @@ absl::StatusOr<storage::ScheduleResult> FakeRefreshQueue::Schedule(
     if (query->refreshed && *query->refreshed >= stale_before) continue;
     bool blocked = false;
     for (const auto& [id, job] : jobs_) {
-      if (job.row.catalog_query_id != query_id) continue;
+      if (job.row.kind != storage::JobKind::kCrawl ||
+          job.row.catalog_query_id != query_id) {
+        continue;
+      }
       const bool cooling = (job.row.state == JobState::kFailed ||
                             job.row.state == JobState::kHeld) &&
                            job.row.finished &&
@@ -249,15 +270,8 @@ absl::StatusOr<storage::ScheduleResult> FakeRefreshQueue::Schedule(
       if (Active(job.row) || cooling) blocked = true;
     }
     if (blocked) continue;
-    Job job;
-    job.row.id = next_id_++;
-    job.row.uuid = common::NewUuidV4();
-    job.row.catalog_query_id = query_id;
-    job.row.catalog_query_uuid = query->uuid;
-    job.row.reason = storage::JobReason::kScheduled;
-    job.row.max_attempts = max_attempts;
-    job.row.created = job.row.run_after = now;
-    jobs_.emplace(job.row.id, std::move(job));
+    AddJob(storage::JobKind::kCrawl, query_id, query->uuid,
+           storage::JobReason::kScheduled, max_attempts, now);
     ++out.jobs_created;
   }
   for (auto it = jobs_.begin(); it != jobs_.end();) {
@@ -288,6 +302,47 @@ absl::StatusOr<storage::Freshness> FakeRefreshQueue::GetFreshness() {
     }
   }
   return out;
+}
+
+absl::StatusOr<storage::ContentChangeNotice>
+FakeRefreshQueue::NotifyContentChanged(
+    const std::vector<std::string>& content_keys, int max_attempts,
+    storage::Micros now) {
+  absl::MutexLock lock(&mu_);
+  if (!injected_.ok()) return injected_;
+  FakeCatalogStore::PublishTargets targets =
+      store_->PublishTargetsOf(content_keys);
+  storage::ContentChangeNotice notice;
+  notice.queued_keys.assign(targets.full_keys.begin(), targets.full_keys.end());
+  notice.unknown_keys = std::move(targets.unknown_keys);
+  for (const int64_t query_id : targets.in_use_queries) {
+    // Joined like an explicit request: someone is waiting for the content.
+    if (Job* job = ActiveJob(storage::JobKind::kCrawl, query_id)) {
+      if (job->row.state == JobState::kQueued) {
+        job->row.run_after = std::min(job->row.run_after, now);
+      }
+    } else {
+      AddJob(storage::JobKind::kCrawl, query_id, store_->Query(query_id)->uuid,
+             storage::JobReason::kPublished, max_attempts, now);
+    }
+    ++notice.crawls_queued;
+  }
+  if (notice.queued_keys.empty()) return notice;
+  flagged_.insert(targets.full_keys.begin(), targets.full_keys.end());
+  Job* full = ActiveJob(storage::JobKind::kFull, 0);
+  if (full == nullptr) {
+    full = &AddJob(storage::JobKind::kFull, 0, "",
+                   storage::JobReason::kPublished, max_attempts, now);
+  } else if (full->row.state == JobState::kQueued) {
+    full->row.run_after = std::min(full->row.run_after, now);
+  }
+  notice.full_job = Read(*full);
+  return notice;
+}
+
+std::vector<std::string> FakeRefreshQueue::FlaggedForFullFetch() const {
+  absl::MutexLock lock(&mu_);
+  return {flagged_.begin(), flagged_.end()};
 }
 
 std::vector<storage::RefreshJobRow> FakeRefreshQueue::Jobs() const {

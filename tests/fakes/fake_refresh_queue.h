@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,12 +49,20 @@ class FakeRefreshQueue final : public storage::RefreshQueue {
       storage::Micros prune_before, int max_attempts,
       storage::Micros now) override;
   absl::StatusOr<storage::Freshness> GetFreshness() override;
+  // Stored courses and programs are flagged for a full re-fetch (see
+  // FlaggedForFullFetch); the crawls join active jobs as EnqueueForCatalog
+  // does, and the full job is the one active full job, joined likewise.
+  absl::StatusOr<storage::ContentChangeNotice> NotifyContentChanged(
+      const std::vector<std::string>& content_keys, int max_attempts,
+      storage::Micros now) override;
 
   // Every job, oldest first (for assertions).
   std::vector<storage::RefreshJobRow> Jobs() const;
   // Takes the job's lease away, as another worker would after it expired:
   // the holder's next call with its token fails ABORTED.
   void StealLease(std::string_view job_uuid);
+  // Content NotifyContentChanged flagged for a full re-fetch, sorted.
+  std::vector<std::string> FlaggedForFullFetch() const;
   // Fault injection: every call fails with `status` until cleared with OK.
   void FailEveryCall(absl::Status status);
 
@@ -67,6 +76,13 @@ class FakeRefreshQueue final : public storage::RefreshQueue {
   // The running job `lease` names, if its token still holds it.
   Job* Held(const storage::LeasedJob& lease) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   storage::RefreshJobRow Read(const Job& job) const;
+  // A new queued job (query 0 and "" for a full job).
+  Job& AddJob(storage::JobKind kind, int64_t query_id, std::string query_uuid,
+              storage::JobReason reason, int max_attempts, storage::Micros now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The queued or running job of `kind` for `query_id`, if any.
+  Job* ActiveJob(storage::JobKind kind, int64_t query_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   FakeCatalogStore* const store_;
   mutable absl::Mutex mu_;
@@ -74,6 +90,7 @@ class FakeRefreshQueue final : public storage::RefreshQueue {
   // By id: insertion order is creation order.
   std::map<int64_t, Job> jobs_ ABSL_GUARDED_BY(mu_);
   int64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  std::set<std::string> flagged_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ec::fakes

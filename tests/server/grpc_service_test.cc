@@ -88,6 +88,20 @@ TEST_F(GrpcServiceTest, TheCoreAnswersThroughTheAdapter) {
   EXPECT_EQ(read.title(), "Catalog");
 }
 
+TEST_F(GrpcServiceTest, PublishEventsReachTheQueueThroughTheAdapter) {
+  auto ctx = Context({"enterprise_catalog_service:*"});
+  v1::NotifyContentChangedRequest req;
+  req.add_content_keys("edX+Unknown");
+  v1::NotifyContentChangedResponse out;
+  ASSERT_TRUE(stub_->NotifyContentChanged(ctx.get(), req, &out).ok());
+  EXPECT_THAT(out.unknown_keys(), ::testing::ElementsAre("edX+Unknown"));
+  EXPECT_FALSE(out.has_full_job());
+
+  auto learner = Context({std::string("enterprise_learner:") + kEnterprise});
+  EXPECT_EQ(stub_->NotifyContentChanged(learner.get(), req, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
 TEST_F(GrpcServiceTest, NoTokenIsUnauthenticatedWithAnActionableMessage) {
   grpc::ClientContext ctx;
   v1::GetCatalogRequest req;

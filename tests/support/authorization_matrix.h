@@ -2,7 +2,9 @@
 
 // Who may call what, as a table: the expected status of every catalog RPC
 // for each kind of caller, against a target of the caller's own enterprise
-// and one of another enterprise's. The core's unit test
+// and one of another enterprise's (for NotifyContentChanged, the content of
+// that enterprise's catalog: content belongs to no enterprise, so both
+// answers are the same). The core's unit test
 // (tests/core/authorization_test.cc) and the gRPC end-to-end test
 // (tests/e2e/auth_e2e_test.cc) check the same table; gRPC codes share the
 // numbering.
@@ -32,7 +34,8 @@ inline const std::vector<std::string>& CatalogRpcNames() {
                                    "GetCatalogMetadata",
                                    "GetContentMetadata",
                                    "RefreshCatalog",
-                                   "GetRefreshJob"};
+                                   "GetRefreshJob",
+                                   "NotifyContentChanged"};
   return *names;
 }
 
@@ -62,7 +65,8 @@ inline AuthzExpectations LearnerOfOwnExpectations() {
           {"GetCatalogMetadata", {kAllowed, kLooksMissing}},
           {"GetContentMetadata", {kRefused, kRefused}},
           {"RefreshCatalog", {kRefused, kLooksMissing}},
-          {"GetRefreshJob", {kLooksMissing, kLooksMissing}}};
+          {"GetRefreshJob", {kLooksMissing, kLooksMissing}},
+          {"NotifyContentChanged", {kRefused, kRefused}}};
 }
 
 // A catalog admin (or enterprise admin) of the first enterprise.
@@ -77,10 +81,12 @@ inline AuthzExpectations AdminOfOwnExpectations() {
           {"GetCatalogMetadata", {kAllowed, kLooksMissing}},
           {"GetContentMetadata", {kRefused, kRefused}},
           {"RefreshCatalog", {kAllowed, kLooksMissing}},
-          {"GetRefreshJob", {kAllowed, kLooksMissing}}};
+          {"GetRefreshJob", {kAllowed, kLooksMissing}},
+          {"NotifyContentChanged", {kRefused, kRefused}}};
 }
 
-// The service role: reads everything, changes nothing.
+// The service role: reads everything, changes no catalog, and relays
+// publish events.
 inline AuthzExpectations ServiceExpectations() {
   return {{"CreateCatalog", {kRefused, kRefused}},
           {"GetCatalog", {kAllowed, kAllowed}},
@@ -92,7 +98,8 @@ inline AuthzExpectations ServiceExpectations() {
           {"GetCatalogMetadata", {kAllowed, kAllowed}},
           {"GetContentMetadata", {kAllowed, kAllowed}},
           {"RefreshCatalog", {kRefused, kRefused}},
-          {"GetRefreshJob", {kAllowed, kAllowed}}};
+          {"GetRefreshJob", {kAllowed, kAllowed}},
+          {"NotifyContentChanged", {kAllowed, kAllowed}}};
 }
 
 // A verified token without roles: every catalog looks missing, and naming
@@ -108,7 +115,8 @@ inline AuthzExpectations NoRolesExpectations() {
           {"GetCatalogMetadata", {kLooksMissing, kLooksMissing}},
           {"GetContentMetadata", {kRefused, kRefused}},
           {"RefreshCatalog", {kLooksMissing, kLooksMissing}},
-          {"GetRefreshJob", {kLooksMissing, kLooksMissing}}};
+          {"GetRefreshJob", {kLooksMissing, kLooksMissing}},
+          {"NotifyContentChanged", {kRefused, kRefused}}};
 }
 
 }  // namespace ec::testing

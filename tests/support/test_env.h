@@ -22,6 +22,9 @@ class StoreEnv {
 
   storage::pg::PgCatalogStore* store() { return storage_->store(); }
   storage::pg::PgRefreshQueue* queue() { return storage_->queue(); }
+  storage::pg::PgFullMetadataStore* full_metadata() {
+    return storage_->full_metadata();
+  }
   const std::string& dsn() const { return db_->dsn(); }
   storage::pg::PgConfig config() const;
 

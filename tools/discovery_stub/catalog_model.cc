@@ -1,6 +1,7 @@
 #include "tools/discovery_stub/catalog_model.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "tools/discovery_stub/dates.h"
 #include "tools/discovery_stub/rng.h"
@@ -74,6 +75,7 @@ RunModel MakeRun(const CourseModel& c, int64_t start, int persons, int64_t now,
                     r.type_legacy == "professional" ||
                     r.type_legacy == "credit";
   const int price = rng->Pick(kPrices);
+  r.list_price = price;
   if (paid && !r.Ended(now)) r.price = price;
   r.restriction_type = std::string(
       rng->Choice({{"", 95}, {"custom-b2b-enterprise", 3}, {"custom-b2c", 2}}));
@@ -99,6 +101,57 @@ RunModel MakeRun(const CourseModel& c, int64_t start, int persons, int64_t now,
     }
   }
   return r;
+}
+
+void AddInclusionRuleContent(
+    uint64_t seed, const std::vector<std::shared_ptr<CourseModel>>& courses) {
+  if (courses.size() < 20) return;
+  Rng rng(seed ^ 0x1c1d5e0b5e55ed01ULL);
+  std::vector<size_t> ordinary;
+  bool bootcamp = false, exec_ed = false;
+  for (size_t i = 0; i < courses.size(); ++i) {
+    const CourseModel& c = *courses[i];
+    bootcamp = bootcamp || c.course_type == "bootcamp-2u";
+    exec_ed = exec_ed || c.course_type == "executive-education-2u";
+    if (c.product_source == "edx") ordinary.push_back(i);
+  }
+  for (size_t i = ordinary.size(); i > 1; --i) {
+    std::swap(ordinary[i - 1], ordinary[rng.Below(i)]);
+  }
+  const auto each = static_cast<size_t>(std::max<int64_t>(
+      1, std::llround(0.03 * static_cast<double>(courses.size()))));
+  size_t next = 0;
+  auto take = [&]() -> CourseModel* {
+    return next < ordinary.size() ? courses[ordinary[next++]].get() : nullptr;
+  };
+  auto make_external = [&](CourseModel* c, std::string_view type,
+                           std::string_view source) {
+    c->course_type = std::string(type);
+    c->product_source = std::string(source);
+    c->fixed_price = static_cast<double>(rng.Int(20, 60) * 100 - 10);
+    c->subscription_inclusion = false;
+    c->marketing_type =
+        type == "executive-education-2u"
+            ? std::string(rng.Choice(
+                  {{"short_course", 6}, {"sprint", 2}, {"course_stack", 2}}))
+            : std::string();
+  };
+  for (size_t k = 0; k < each; ++k) {
+    if (CourseModel* c = take()) c->course_type = "empty";
+  }
+  for (size_t k = 0; k < each; ++k) {
+    if (CourseModel* c = take()) {
+      make_external(c, "executive-education-2u", "emeritus");
+    }
+  }
+  if (!bootcamp) {
+    if (CourseModel* c = take()) make_external(c, "bootcamp-2u", "2u");
+  }
+  if (!exec_ed) {
+    if (CourseModel* c = take()) {
+      make_external(c, "executive-education-2u", "2u");
+    }
+  }
 }
 
 }  // namespace ec::stub

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,8 @@ struct Tables {
       skill_json;  // {name, description, category, subcategory}
   std::vector<std::string> skill_short_json;  // {name, description}
   std::vector<std::string> org_json;          // OrganizationSerializer dict
+  // The minimal organization dict /api/v1/programs/ embeds.
+  std::vector<std::string> org_minimal_json;
   std::vector<std::string> person_uuid;
   std::vector<std::string> person_minimal_json;
 };
@@ -44,7 +47,8 @@ struct RunModel {
   int language = 0;  // index into kVocabLanguages
   bool spanish_transcript = false;
   int min_effort = 0, max_effort = 0, weeks = 0;
-  std::optional<int> price;
+  std::optional<int> price;  // the paid seat's price while the run is not over
+  int list_price = 0;        // the paid seat's price, over or not
   bool hidden = false, marketable = true, mobile = true, enrollable = false;
   std::vector<std::string> seat_types;
   std::vector<int> staff;  // person indices
@@ -59,6 +63,9 @@ struct CourseModel {
   // Indices into kVocabOrgs and kVocabTopics; sponsor -1 = none.
   int org = 0, topic = 0, sponsor = -1;
   int language = 0;  // index into kVocabLanguages; most runs use it
+  // course_type as discovery's slug ("verified-audit", ...,
+  // "executive-education-2u", "bootcamp-2u", "empty"); product_source "edx",
+  // "2u" or "emeritus" (generator.cc, AddInclusionRuleContent).
   std::string level_type, course_type, product_source, marketing_type,
       course_length;
   std::optional<bool> subscription_inclusion;
@@ -80,8 +87,20 @@ struct ProgramModel {
       card_image_url;
   int org = 0, second_org = -1;  // indices into kVocabOrgs; -1 = none
   bool hidden = false;
-  std::vector<int> courses;  // indices into the course models
+  std::vector<int> courses;              // indices into the course models
+  std::vector<std::string> course_keys;  // the same courses' keys
 };
+
+// Content enterprise-catalog's inclusion rule rejects or singles out
+// (/work/shared/reference/django-rules.md §1), so that every dataset of 20
+// courses or more has some: round(3%) of the ordinary edX courses (product
+// source "edx") get course_type "empty", as many more become
+// "executive-education-2u" courses of product source "emeritus", and when
+// the draws gave no "bootcamp-2u" or no "executive-education-2u" course, an
+// edX course becomes one. Draws from its own stream, seeded by `seed`, so
+// every other value of a dataset stays as it was.
+void AddInclusionRuleContent(
+    uint64_t seed, const std::vector<std::shared_ptr<CourseModel>>& courses);
 
 // Draws a run of course `c` starting at `start`, with staff among the first
 // `persons` persons.

@@ -1,5 +1,5 @@
-// The /_stub/ control endpoints: stats, faults, dataset changes and counts
-// (README.md, "Control endpoints").
+// The /_stub/ control endpoints: stats, faults, dataset changes (mutate,
+// mutate_courses, remove) and counts (README.md, "Control endpoints").
 #include <string>
 #include <vector>
 
@@ -17,13 +17,20 @@ std::string StatsToJson(const StubStats& stats) {
   }
   nlohmann::json by_body = nlohmann::json::object();
   for (const auto& [body, n] : stats.crawls_by_body) by_body[body] = n;
-  return nlohmann::json({{"token_requests", stats.token_requests},
-                         {"search_requests", stats.search_requests},
-                         {"search_ok", stats.search_ok},
-                         {"crawls", stats.crawls},
-                         {"crawls_by_body", by_body},
-                         {"responses_by_status", by_status},
-                         {"faults_fired", stats.faults_fired}})
+  return nlohmann::json(
+             {{"token_requests", stats.token_requests},
+              {"search_requests", stats.search_requests},
+              {"search_ok", stats.search_ok},
+              {"crawls", stats.crawls},
+              {"crawls_by_body", by_body},
+              {"responses_by_status", by_status},
+              {"faults_fired", stats.faults_fired},
+              {"courses_requests", stats.courses_requests},
+              {"course_keys_requested", stats.course_keys_requested},
+              {"courses_ok", stats.courses_ok},
+              {"programs_requests", stats.programs_requests},
+              {"program_uuids_requested", stats.program_uuids_requested},
+              {"programs_ok", stats.programs_ok}})
       .dump();
 }
 
@@ -82,6 +89,26 @@ ServerReply DiscoveryStub::Impl::HandleControl(const ServerRequest& req,
         ChangeDataset(path == "/_stub/mutate", fraction, seed);
     reply.response =
         JsonResponse(200, nlohmann::json({{"keys", keys}}).dump(), version);
+  } else if (path == "/_stub/mutate_courses" && post) {
+    // A JSON list of course keys, or {"keys": [...]}.
+    nlohmann::json j = nlohmann::json::parse(req.body(), nullptr, false);
+    if (j.is_object() && j.contains("keys")) j = j["keys"];
+    std::vector<std::string> keys;
+    bool ok = j.is_array();
+    for (const auto& k : ok ? j : nlohmann::json::array()) {
+      if (!k.is_string()) {
+        ok = false;
+        break;
+      }
+      keys.push_back(k.get<std::string>());
+    }
+    if (!ok) {
+      reply.response = JsonResponse(
+          400, Detail("body must be a JSON list of course keys"), version);
+      return reply;
+    }
+    reply.response = JsonResponse(
+        200, nlohmann::json({{"keys", MutateCourses(keys)}}).dump(), version);
   } else if (path == "/_stub/count" && get) {
     nlohmann::json by_type = nlohmann::json::object();
     for (size_t t = 0; t < kContentTypeCount; ++t) {

@@ -93,6 +93,7 @@ std::shared_ptr<Document> BuildCourse(
   doc->key = c.key;
   doc->aggregation_key = Cat("course:", c.key);
   doc->course_model = model;
+  doc->modified = c.modified;
   doc->padding = c.padding;
   doc->title = c.title;
   doc->short_description = c.short_description;
@@ -205,7 +206,6 @@ std::shared_ptr<Document> BuildCourse(
   JsonWriter detail;
   detail.Literal(",\"outcome\":").Str(c.outcome);
   detail.Literal(",\"level_type\":").StrOrNull(c.level_type);
-  detail.Literal(",\"modified\":").Str(FormatDate(c.modified));
   doc->course_parts = {std::move(parts[1]),     std::move(parts[2]),
                        std::move(parts[3]),     std::move(parts[4]),
                        std::move(detail.str()), std::move(parts[5])};

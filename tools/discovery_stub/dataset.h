@@ -101,6 +101,7 @@ struct NestedRun {
 };
 
 struct CourseModel;
+struct ProgramModel;
 
 // One top-level search/all document: what filters read and what the
 // serializer writes. Immutable once in a Dataset.
@@ -114,6 +115,10 @@ struct Document {
   // Sort values of `start`: a course holds all its visible runs' starts.
   std::optional<int64_t> min_start, max_start;
   int revision = 0;
+  // Courses: their `modified` (Unix seconds), as search/all shows it with
+  // detail_fields or include_modified and /api/v1/courses/ always. A change
+  // to the course's document moves it later.
+  int64_t modified = 0;
 
   std::array<std::vector<std::string>, kTermFieldCount> terms;
   std::array<std::vector<double>, kNumFieldCount> numbers;
@@ -132,6 +137,8 @@ struct Document {
   std::vector<NestedRun> runs;
   std::vector<std::string> course_parts;
   std::shared_ptr<const CourseModel> course_model;
+  // Programs only: what /api/v1/programs/ renders.
+  std::shared_ptr<const ProgramModel> program_model;
 };
 
 // Request flags that change how documents are serialized (§3.2).
@@ -139,6 +146,9 @@ struct RenderOptions {
   int64_t now = kDefaultDatasetNow;
   bool exclude_expired = false;
   bool detail_fields = false;
+  // include_modified: a course carries `modified` (detail_fields adds it
+  // too).
+  bool include_modified = false;
   // Restriction types named by include_restricted.
   std::vector<std::string> include_restricted;
   // All request parameters, for should_include_course_run's quirk (a run
@@ -164,20 +174,31 @@ class Dataset {
   // fraction > 0), chosen with `seed` among the documents a default crawl
   // serves (all but restricted courserun documents), have a new revision:
   // courses and runs in full_description, programs in subtitle, pathways in
-  // overview, persons in bio. Nothing any filter reads changes, and a course's
-  // nested course_runs are untouched. `keys` gets the changed content keys.
+  // overview, persons in bio. A changed course also gets a later `modified`.
+  // Nothing any filter reads changes, and a course's nested course_runs are
+  // untouched. `keys` gets the changed content keys.
   std::shared_ptr<const Dataset> WithMutated(
       double fraction, uint64_t seed, std::vector<std::string>* keys) const;
 
   // Returns a copy without round(fraction * N) documents chosen as in
   // WithMutated. A removed course takes all its runs with it; a removed run
   // also leaves its course's course_runs (so that course's document and
-  // course-level fields change). `keys` gets every content key that no
-  // longer exists anywhere, sorted.
+  // course-level fields change, and so does its `modified`). `keys` gets
+  // every content key that no longer exists anywhere, sorted.
   std::shared_ptr<const Dataset> WithRemoved(
       double fraction, uint64_t seed, std::vector<std::string>* keys) const;
 
+  // Returns a copy in which the courses named by `course_keys` have a new
+  // revision (full_description) and a later `modified`, as WithMutated
+  // changes a course. `existing` gets the keys that name a course, sorted
+  // and without duplicates.
+  std::shared_ptr<const Dataset> WithMutatedCourses(
+      const std::vector<std::string>& course_keys,
+      std::vector<std::string>* existing) const;
+
   const DatasetSpec& spec() const { return spec_; }
+  // The fragments the documents share (organizations, skills, persons).
+  const Tables& tables() const { return *tables_; }
   int64_t now() const { return spec_.now_unix_seconds; }
   const std::vector<std::shared_ptr<const Document>>& docs() const {
     return docs_;

@@ -51,9 +51,14 @@ absl::StatusOr<FaultRule> FaultRuleFromJson(std::string_view json) {
         rule.target = FaultTarget::kSearch;
       } else if (value == "token") {
         rule.target = FaultTarget::kToken;
+      } else if (value == "courses") {
+        rule.target = FaultTarget::kCourses;
+      } else if (value == "programs") {
+        rule.target = FaultTarget::kPrograms;
       } else {
         return absl::InvalidArgumentError(
-            "target must be \"search\" or \"token\"");
+            "target must be \"search\", \"token\", \"courses\" or "
+            "\"programs\"");
       }
     } else if (key == "kind") {
       bool found = false;
@@ -121,7 +126,7 @@ FaultInjector::Decision FaultInjector::Select(FaultTarget target,
     if (rule.times == 0 || rule.target != target) continue;
     const bool items_kind = rule.kind == FaultKind::kDuplicateItems ||
                             rule.kind == FaultKind::kMissingItems;
-    if (target == FaultTarget::kSearch) {
+    if (target != FaultTarget::kToken) {
       if (rule.page != 0 && (!page || *page != rule.page)) continue;
       // Faults that alter a page need a real page, and duplicates a page
       // before it.

@@ -18,7 +18,9 @@
 
 namespace ec::stub {
 
-enum class FaultTarget { kSearch, kToken };
+// kSearch: search/all; kToken: the token endpoint; kCourses and kPrograms:
+// /api/v1/courses/ and /api/v1/programs/, whose "page" is offset / limit + 1.
+enum class FaultTarget { kSearch, kToken, kCourses, kPrograms };
 
 enum class FaultKind {
   kStatus,          // an error status with a JSON {"detail": ...} body
@@ -33,22 +35,24 @@ enum class FaultKind {
 struct FaultRule {
   FaultTarget target = FaultTarget::kSearch;
   FaultKind kind = FaultKind::kStatus;
-  int page = 0;       // search page it applies to; 0 = every page
+  int page = 0;       // page it applies to; 0 = every page
   double rate = 1.0;  // probability per matching request (seeded RNG)
   int times = -1;     // how many times it fires; -1 = unlimited
   int status = 500;   // kStatus: 5xx, 429, 401, 400...
   int retry_after_seconds = -1;  // kStatus: Retry-After header when >= 0
   int latency_ms = 0;            // kLatency: delay before answering
   int items = 5;                 // kDuplicateItems / kMissingItems
-  // Only requests whose body contains this substring ("" = all).
+  // Only requests whose body contains this substring ("" = all); for
+  // kCourses and kPrograms, whose requests are GETs, the decoded query
+  // string ("keys=HarvardX+CS50x,...").
   std::string body_contains;
 };
 
 // Parses one rule from JSON, e.g. {"target":"search","kind":"status",
 // "page":3,"status":500,"times":1}. Kinds: "status", "html200",
 // "truncated_json", "drop_connection", "latency", "duplicate_items",
-// "missing_items"; targets "search", "token". INVALID_ARGUMENT on unknown
-// names or fields.
+// "missing_items"; targets "search", "token", "courses", "programs".
+// INVALID_ARGUMENT on unknown names or fields.
 absl::StatusOr<FaultRule> FaultRuleFromJson(std::string_view json);
 
 // The rules in force. Rates are drawn from a seeded RNG, so the same
@@ -68,8 +72,8 @@ class FaultInjector {
   size_t Add(FaultRule rule);
   void Clear();
 
-  // Tries the rules in order for a request to `target` with `body` (search
-  // requests: for `page`, when known; `page_ok` when that page exists, which
+  // Tries the rules in order for a request to `target` with `body` (paged
+  // targets: for `page`, when known; `page_ok` when that page exists, which
   // faults that alter a page need). A rule that fires uses up one of its
   // `times`.
   Decision Select(FaultTarget target, std::optional<int64_t> page,

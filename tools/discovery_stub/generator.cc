@@ -46,6 +46,7 @@ class Generator {
     MakeSharedFragments();
     MakePersons();  // first: runs and programs refer to them as staff
     MakeCourses();
+    AddInclusionRuleContent(spec_.seed, courses_);
     DistributeRuns();
     MakeRuns();
     MakePrograms();
@@ -106,10 +107,12 @@ class Generator {
       w.Key("certificate_logo_image_url").Null();
       w.Key("logo_image_url").Str(LogoUrl(static_cast<int>(i)));
       w.Key("organization_hex_color").Null();
-      w.Key("data_modified_timestamp")
-          .Str(Cat(FormatDate(now_ - rng_.Range(30, 900) * kSecondsPerDay)
-                       .substr(0, 19),
-                   ".", rng_.Int(100000, 999999), "Z"));
+      const std::string stamp = Cat(
+          FormatDate(now_ - rng_.Range(30, 900) * kSecondsPerDay).substr(0, 19),
+          ".", rng_.Int(100000, 999999), "Z");
+      w.Key("data_modified_timestamp").Str(stamp);
+      // MinimalOrganizationSerializer: the fields so far.
+      tables_->org_minimal_json.push_back(Cat(w.str(), "}"));
       w.Key("description")
           .Str(Cat("<p>", org.name, " ",
                    PlainText(PickPadding(*pool_, rng_.Int(300, 1500), &rng_)),
@@ -420,7 +423,14 @@ class Generator {
         size += cost;
       }
       Rng render(program_seed);
-      docs_.push_back(BuildProgram(p, courses_, skills, *tables_, &render));
+      std::shared_ptr<Document> doc =
+          BuildProgram(p, courses_, skills, *tables_, &render);
+      auto model = std::make_shared<ProgramModel>(p);
+      for (const int ci : p.courses) {
+        model->course_keys.push_back(courses_[static_cast<size_t>(ci)]->key);
+      }
+      doc->program_model = std::move(model);
+      docs_.push_back(std::move(doc));
     }
   }
 

@@ -29,6 +29,8 @@ namespace {
 
 constexpr std::string_view kSearchPath = "/api/v1/search/all/";
 constexpr std::string_view kTokenPath = "/oauth2/access_token";
+constexpr std::string_view kCoursesPath = "/api/v1/courses/";
+constexpr std::string_view kProgramsPath = "/api/v1/programs/";
 constexpr size_t kMaxRequestBody = size_t{64} << 20;
 
 }  // namespace
@@ -41,6 +43,12 @@ ServerReply DiscoveryStub::Impl::Handle(const ServerRequest& req) {
       q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
   try {
     if (path == kSearchPath) return HandleSearch(req, path, raw_query);
+    if (path == kCoursesPath) {
+      return HandleList(req, /*programs=*/false, path, raw_query);
+    }
+    if (path == kProgramsPath) {
+      return HandleList(req, /*programs=*/true, path, raw_query);
+    }
     if (path == kTokenPath || path == Cat(kTokenPath, "/")) {
       return HandleToken(req);
     }

@@ -20,8 +20,9 @@ namespace {
 constexpr char kUsage[] =
     "usage: discovery-stub [flags]\n"
     "\n"
-    "A course-discovery stand-in: POST /oauth2/access_token and\n"
-    "GET|POST /api/v1/search/all/ over a generated catalog, plus /_stub/\n"
+    "A course-discovery stand-in: POST /oauth2/access_token,\n"
+    "GET|POST /api/v1/search/all/, GET /api/v1/courses/ and\n"
+    "GET /api/v1/programs/ over a generated catalog, plus /_stub/\n"
     "control endpoints (see tools/discovery_stub/README.md). Prints\n"
     "{\"listening\": \"http://HOST:PORT\"} once ready; runs until SIGTERM or\n"
     "SIGINT.\n"

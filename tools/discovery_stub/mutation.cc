@@ -12,6 +12,15 @@
 #include "tools/discovery_stub/rng.h"
 
 namespace ec::stub {
+namespace {
+
+// A changed course's `modified`: a minute after the later of its old value
+// and the dataset's clock, so every change moves it.
+int64_t Bumped(int64_t modified, int64_t now) {
+  return std::max(modified, now) + 60;
+}
+
+}  // namespace
 
 std::vector<size_t> Dataset::ChooseServed(double fraction,
                                           uint64_t seed) const {
@@ -42,10 +51,34 @@ std::shared_ptr<const Dataset> Dataset::WithMutated(
   for (const size_t i : ChooseServed(fraction, seed)) {
     auto changed = std::make_shared<Document>(*docs_[i]);
     ++changed->revision;
+    if (changed->type == ContentType::kCourse) {
+      changed->modified = Bumped(changed->modified, now());
+    }
     keys->push_back(changed->key);
     next->docs_[i] = std::move(changed);
   }
   std::sort(keys->begin(), keys->end());
+  return next;
+}
+
+std::shared_ptr<const Dataset> Dataset::WithMutatedCourses(
+    const std::vector<std::string>& course_keys,
+    std::vector<std::string>* existing) const {
+  const std::set<std::string> wanted(course_keys.begin(), course_keys.end());
+  auto next = std::shared_ptr<Dataset>(new Dataset(*this));
+  existing->clear();
+  for (size_t i = 0; i < docs_.size(); ++i) {
+    const Document& d = *docs_[i];
+    if (d.type != ContentType::kCourse || !wanted.contains(d.key)) continue;
+    auto changed = std::make_shared<Document>(d);
+    ++changed->revision;
+    changed->modified = Bumped(changed->modified, now());
+    existing->push_back(changed->key);
+    next->docs_[i] = std::move(changed);
+  }
+  std::sort(existing->begin(), existing->end());
+  existing->erase(std::unique(existing->begin(), existing->end()),
+                  existing->end());
   return next;
 }
 
@@ -85,6 +118,7 @@ std::shared_ptr<const Dataset> Dataset::WithRemoved(
                     [&](const RunModel& r) { return gone.contains(r.key); });
       std::shared_ptr<Document> rebuilt = BuildCourse(model, *tables_, now());
       rebuilt->revision = d.revision;
+      rebuilt->modified = Bumped(d.modified, now());
       next->docs_.push_back(std::move(rebuilt));
       continue;
     }

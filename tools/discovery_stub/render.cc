@@ -5,6 +5,7 @@
 
 #include "tools/discovery_stub/catalog_model.h"
 #include "tools/discovery_stub/dataset.h"
+#include "tools/discovery_stub/dates.h"
 #include "tools/discovery_stub/params.h"
 #include "tools/discovery_stub/text.h"
 
@@ -77,6 +78,9 @@ void RenderDocument(const Document& doc, const RenderOptions& options,
   append_strings(languages);
   out->append(parts[3]);
   if (options.detail_fields) out->append(parts[4]);
+  if (options.detail_fields || options.include_modified) {
+    Append(out, ",\"modified\":\"", FormatDate(doc.modified), "\"");
+  }
   out->append(parts[5]);
 }
 

@@ -19,7 +19,7 @@ constexpr std::string_view kKnownRestrictionTypes[] = {"custom-b2b-enterprise",
 }  // namespace
 
 Searcher::Searcher(std::shared_ptr<const Dataset> dataset)
-    : dataset_(std::move(dataset)) {}
+    : dataset_(std::move(dataset)), catalog_(*dataset_) {}
 
 std::shared_ptr<const Searcher::Matches> Searcher::Match(
     const QueryParams& params) const {

@@ -3,7 +3,8 @@
 // search/all over one dataset snapshot. The Searcher (search.cc) filters
 // (filter.h) and ranks (ranking.h) and caches the result of each query;
 // PlanSearch and RenderSearchPage (search_page.cc) page it and render the
-// envelope.
+// envelope. The Searcher also holds the snapshot's CatalogIndex, which
+// /api/v1/courses/ and /api/v1/programs/ read.
 
 #include <cstdint>
 #include <memory>
@@ -15,6 +16,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "tools/discovery_stub/catalog_index.h"
 #include "tools/discovery_stub/dataset.h"
 #include "tools/discovery_stub/params.h"
 
@@ -30,6 +32,8 @@ class Searcher {
 
   const Dataset& dataset() const { return *dataset_; }
   const std::shared_ptr<const Dataset>& dataset_ptr() const { return dataset_; }
+  // Lookups for /api/v1/courses/ and /api/v1/programs/.
+  const CatalogIndex& catalog() const { return catalog_; }
 
   // Every matching document in response order (§2, §1.4 `ordering`, then the
   // stand-in's tiebreak: content key ascending). `params` are the merged
@@ -40,6 +44,7 @@ class Searcher {
   Matches Compute(const QueryParams& params) const;
 
   std::shared_ptr<const Dataset> dataset_;
+  CatalogIndex catalog_;
   mutable std::mutex mu_;
   mutable absl::flat_hash_map<std::string, std::shared_ptr<const Matches>>
       cache_ ABSL_GUARDED_BY(mu_);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "nlohmann/json.hpp"
+#include "tools/discovery_stub/analysis.h"
 #include "tools/discovery_stub/text.h"
 
 namespace ec::stub {
@@ -68,7 +69,7 @@ SearchPlan PlanSearch(const Searcher& searcher, const SearchRequest& request,
   QueryParams filter_params = plan.params;
   if (request.method == "GET" && !plan.params.Has("partner")) {
     // On GET only, a missing partner means the site's partner.
-    filter_params.Append("partner", "edx");
+    filter_params.Append("partner", std::string(kSitePartner));
   }
   plan.matches = searcher.Match(filter_params);
   plan.count = plan.matches->size();
@@ -129,6 +130,9 @@ std::string RenderSearchPage(const Searcher& searcher, const SearchPlan& plan,
   options.exclude_expired =
       IsTruthy(plan.params.Get("exclude_expired_course_run"));
   options.detail_fields = IsTruthy(plan.params.Get("detail_fields"));
+  const std::string* include_modified = plan.params.Get("include_modified");
+  options.include_modified =
+      include_modified != nullptr && AsciiLower(*include_modified) == "true";
   if (const std::string* v = plan.params.Get("include_restricted")) {
     for (const std::string& t : Split(*v, ",")) {
       options.include_restricted.emplace_back(Strip(t));

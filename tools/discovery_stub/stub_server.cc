@@ -61,6 +61,18 @@ std::vector<std::string> DiscoveryStub::Impl::ChangeDataset(bool mutate,
   return keys;
 }
 
+std::vector<std::string> DiscoveryStub::Impl::MutateCourses(
+    const std::vector<std::string>& keys) {
+  std::lock_guard change(change_mu);
+  const std::shared_ptr<const Searcher> current = Snapshot();
+  std::vector<std::string> existing;
+  auto fresh = std::make_shared<const Searcher>(
+      current->dataset().WithMutatedCourses(keys, &existing));
+  std::lock_guard lock(data_mu);
+  searcher = std::move(fresh);
+  return existing;
+}
+
 size_t DiscoveryStub::Impl::CountServed(std::string_view content_type) const {
   const std::shared_ptr<const Searcher> snapshot = Snapshot();
   size_t n = 0;
@@ -164,6 +176,11 @@ std::vector<std::string> DiscoveryStub::MutateFraction(double fraction,
 std::vector<std::string> DiscoveryStub::RemoveFraction(double fraction,
                                                        uint64_t seed) {
   return impl_->ChangeDataset(/*mutate=*/false, fraction, seed);
+}
+
+std::vector<std::string> DiscoveryStub::MutateCourses(
+    const std::vector<std::string>& keys) {
+  return impl_->MutateCourses(keys);
 }
 
 size_t DiscoveryStub::document_count() const { return impl_->CountServed(""); }

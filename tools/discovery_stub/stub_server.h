@@ -1,9 +1,10 @@
 #pragma once
 
-// A course-discovery stand-in: search/all and the OAuth token endpoint over
-// real HTTP/1.1 on loopback, serving a generated catalog, with injectable
-// faults. For tests (in-process) and the quickstart (the discovery-stub
-// binary). Behaviour follows /work/shared/reference/discovery-api.md; see
+// A course-discovery stand-in: search/all, /api/v1/courses/,
+// /api/v1/programs/ and the OAuth token endpoint over real HTTP/1.1 on
+// loopback, serving a generated catalog, with injectable faults. For tests
+// (in-process) and the quickstart (the discovery-stub binary). Behaviour
+// follows /work/shared/reference/discovery-api.md; see
 // tools/discovery_stub/README.md for what is and is not reproduced. The
 // fault rules are in faults.h; stub_server_impl.h lists the files that
 // implement the server.
@@ -35,6 +36,17 @@ struct StubStats {
   // Search requests only; a dropped connection counts under 0.
   std::map<int, int64_t> responses_by_status;
   int64_t faults_fired = 0;
+
+  // /api/v1/courses/ and /api/v1/programs/: every request (401s and faults
+  // included), the identifiers those requests asked for (the comma-separated
+  // values of `keys` and `uuids` for courses, of `uuids` for programs), and
+  // the answers carrying a well-formed page (as search_ok counts them).
+  int64_t courses_requests = 0;
+  int64_t course_keys_requested = 0;
+  int64_t courses_ok = 0;
+  int64_t programs_requests = 0;
+  int64_t program_uuids_requested = 0;
+  int64_t programs_ok = 0;
 };
 
 // Renders stats as the JSON GET /_stub/stats returns.
@@ -89,12 +101,19 @@ class DiscoveryStub {
   void ResetStats();
 
   // Changes `fraction` of the top-level documents (chosen with `seed` among
-  // those a default crawl serves), in fields that appear in no other
-  // document and that no filter reads (full_description, subtitle, overview
+  // those a default crawl serves), in fields that no filter reads and no
+  // other search/all document copies (full_description, subtitle, overview
   // or bio), so membership is unchanged; a course's nested course_runs are
-  // untouched. Returns the changed content keys ("key", or "uuid" for
-  // programs, pathways and persons), sorted.
+  // untouched. A changed course also gets a later `modified`, and its
+  // /api/v1/courses/ document changes with it (full_description, modified);
+  // a changed program's /api/v1/programs/ subtitle changes. Returns the
+  // changed content keys ("key", or "uuid" for programs, pathways and
+  // persons), sorted.
   std::vector<std::string> MutateFraction(double fraction, uint64_t seed);
+  // Changes exactly the courses named by `keys` as MutateFraction changes a
+  // course: full_description and a later `modified`, in search/all and
+  // /api/v1/courses/. Returns the keys that name a course, sorted.
+  std::vector<std::string> MutateCourses(const std::vector<std::string>& keys);
   // Removes `fraction` of the top-level documents (chosen as above). A
   // removed course takes its runs along; a removed run also leaves its
   // course's course_runs. Returns every content key that no longer exists,

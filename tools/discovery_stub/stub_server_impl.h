@@ -6,6 +6,8 @@
 //   http_session.cc      connections, HTTP/1.1 keep-alive, routing;
 //   token_endpoint.cc    POST /oauth2/access_token;
 //   search_endpoint.cc   /api/v1/search/all/ and its faults;
+//   full_endpoint.cc     /api/v1/courses/ and /api/v1/programs/, paging and
+//                        their faults (the documents: full_documents.h);
 //   control_endpoint.cc  /_stub/ (stats, faults, mutations, counts).
 // Only those files include it.
 
@@ -26,6 +28,7 @@
 #include "boost/asio/ip/tcp.hpp"
 #include "tools/discovery_stub/faults.h"
 #include "tools/discovery_stub/http_responses.h"
+#include "tools/discovery_stub/params.h"
 #include "tools/discovery_stub/search.h"
 #include "tools/discovery_stub/stub_server.h"
 #include "tools/discovery_stub/tokens.h"
@@ -50,6 +53,12 @@ struct DiscoveryStub::Impl {
   ServerReply ComputeSearch(const ServerRequest& req, std::string_view path,
                             std::string_view raw_query);
   ServerReply HandleControl(const ServerRequest& req, std::string_view path);
+  // GET /api/v1/courses/ (`programs` false) or /api/v1/programs/.
+  ServerReply HandleList(const ServerRequest& req, bool programs,
+                         std::string_view path, std::string_view raw_query);
+  // The answer of HandleList once the request is counted.
+  ServerReply ComputeList(const ServerRequest& req, bool programs,
+                          std::string_view path, const QueryParams& params);
 
   // The faults that fire for a request, counted in the stats.
   FaultInjector::Decision SelectFaults(FaultTarget target,
@@ -60,6 +69,7 @@ struct DiscoveryStub::Impl {
   std::shared_ptr<const Searcher> Snapshot() const;
   std::vector<std::string> ChangeDataset(bool mutate, double fraction,
                                          uint64_t seed);
+  std::vector<std::string> MutateCourses(const std::vector<std::string>& keys);
   // Documents an unfiltered default crawl serves; "" = all content types.
   size_t CountServed(std::string_view content_type) const;
 
@@ -73,7 +83,7 @@ struct DiscoveryStub::Impl {
 
   mutable std::shared_mutex data_mu;
   std::shared_ptr<const Searcher> searcher ABSL_GUARDED_BY(data_mu);
-  // Serializes MutateFraction/RemoveFraction (each derives from the last).
+  // Serializes the dataset changes (each derives from the last).
   std::mutex change_mu;
 
   FaultInjector fault_injector;

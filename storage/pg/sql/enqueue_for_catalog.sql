@@ -38,8 +38,9 @@ SET
 RETURNING
   j.id,
   j.uuid::text,
-  j.catalog_query_id,
-  (SELECT q.uuid::text FROM catalog_query q WHERE q.id = j.catalog_query_id),
+  COALESCE(j.catalog_query_id, 0),
+  COALESCE((SELECT q.uuid::text FROM catalog_query q
+            WHERE q.id = j.catalog_query_id), ''),
   j.state,
   j.reason,
   j.force,
@@ -63,4 +64,6 @@ RETURNING
   j.content_updated,
   j.content_unchanged,
   j.duration_ms,
+  j.items_excluded,
+  j.kind,
   j.uuid = $1::uuid;

@@ -1,7 +1,7 @@
 -- Records a failed attempt: queued again at the retry time, or failed when
 -- it was the last allowed attempt. Stored content is not touched.
 -- $1 job id, $2 lease token, $3 error, $4 retry at, $5 now (microseconds
--- since the epoch), $6..$17 the twelve crawl figures in refresh_job's order.
+-- since the epoch), $6..$18 the thirteen job figures in refresh_job's order.
 -- No row: the lease was lost. Otherwise the job's columns (as get_job.sql,
 -- without the enterprises).
 UPDATE refresh_job j
@@ -28,15 +28,17 @@ SET
   content_inserted = $14::bigint,
   content_updated = $15::bigint,
   content_unchanged = $16::bigint,
-  duration_ms = $17::bigint
+  duration_ms = $17::bigint,
+  items_excluded = $18::bigint
 WHERE j.id = $1
   AND j.lease_token = $2::uuid
   AND j.state = 'running'
 RETURNING
   j.id,
   j.uuid::text,
-  j.catalog_query_id,
-  (SELECT q.uuid::text FROM catalog_query q WHERE q.id = j.catalog_query_id),
+  COALESCE(j.catalog_query_id, 0),
+  COALESCE((SELECT q.uuid::text FROM catalog_query q
+            WHERE q.id = j.catalog_query_id), ''),
   j.state,
   j.reason,
   j.force,
@@ -59,4 +61,6 @@ RETURNING
   j.content_inserted,
   j.content_updated,
   j.content_unchanged,
-  j.duration_ms;
+  j.duration_ms,
+  j.items_excluded,
+  j.kind;

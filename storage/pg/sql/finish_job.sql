@@ -1,7 +1,7 @@
 -- Finishes a job whose crawl was applied or held, in the transaction that
 -- applied it. $1 job id, $2 state ('succeeded' or 'held'), $3 now
 -- (microseconds since the epoch), $4 note (why it was held, or ''),
--- $5..$16 the twelve crawl figures in refresh_job's order.
+-- $5..$17 the thirteen job figures in refresh_job's order.
 -- Returns the job's columns (as get_job.sql, without the enterprises).
 UPDATE refresh_job j
 SET
@@ -22,13 +22,15 @@ SET
   content_inserted = $13::bigint,
   content_updated = $14::bigint,
   content_unchanged = $15::bigint,
-  duration_ms = $16::bigint
+  duration_ms = $16::bigint,
+  items_excluded = $17::bigint
 WHERE j.id = $1
 RETURNING
   j.id,
   j.uuid::text,
-  j.catalog_query_id,
-  (SELECT q.uuid::text FROM catalog_query q WHERE q.id = j.catalog_query_id),
+  COALESCE(j.catalog_query_id, 0),
+  COALESCE((SELECT q.uuid::text FROM catalog_query q
+            WHERE q.id = j.catalog_query_id), ''),
   j.state,
   j.reason,
   j.force,
@@ -51,4 +53,6 @@ RETURNING
   j.content_inserted,
   j.content_updated,
   j.content_unchanged,
-  j.duration_ms;
+  j.duration_ms,
+  j.items_excluded,
+  j.kind;

@@ -3,13 +3,15 @@
 -- Columns, as every job read: id, uuid, query id, query uuid, state,
 -- reason, force, attempts, max attempts, created, run after, started,
 -- finished (times in microseconds since the epoch), lease owner ('' for
--- none), last error, then the twelve crawl figures in refresh_job's order.
+-- none), last error, the twelve crawl figures in refresh_job's order, items
+-- excluded and the job's kind.
 -- Here followed by the enterprise uuids, sorted, as a JSON array.
 SELECT
   j.id,
   j.uuid::text,
-  j.catalog_query_id,
-  (SELECT q.uuid::text FROM catalog_query q WHERE q.id = j.catalog_query_id),
+  COALESCE(j.catalog_query_id, 0),
+  COALESCE((SELECT q.uuid::text FROM catalog_query q
+            WHERE q.id = j.catalog_query_id), ''),
   j.state,
   j.reason,
   j.force,
@@ -33,6 +35,8 @@ SELECT
   j.content_updated,
   j.content_unchanged,
   j.duration_ms,
+  j.items_excluded,
+  j.kind,
   array_to_json(ARRAY(
     SELECT DISTINCT c.enterprise_uuid::text
     FROM enterprise_catalog c

@@ -33,8 +33,9 @@ WHERE j.id = next.id
 RETURNING
   j.id,
   j.uuid::text,
-  j.catalog_query_id,
-  (SELECT q.uuid::text FROM catalog_query q WHERE q.id = j.catalog_query_id),
+  COALESCE(j.catalog_query_id, 0),
+  COALESCE((SELECT q.uuid::text FROM catalog_query q
+            WHERE q.id = j.catalog_query_id), ''),
   j.state,
   j.reason,
   j.force,
@@ -58,7 +59,9 @@ RETURNING
   j.content_updated,
   j.content_unchanged,
   j.duration_ms,
-  (SELECT q.content_filter FROM catalog_query q
-   WHERE q.id = j.catalog_query_id),
+  j.items_excluded,
+  j.kind,
+  COALESCE((SELECT q.content_filter FROM catalog_query q
+            WHERE q.id = j.catalog_query_id), ''),
   next.prev_state,
   COALESCE(next.prev_owner, '');

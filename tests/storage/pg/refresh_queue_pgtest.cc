@@ -81,6 +81,10 @@ class QueueTest : public testing::SharedStoreTest<4> {
     auto r = queue().CompleteWithCrawl(lease, testing::Records(docs), {},
                                        domain::GuardrailPolicy{}, now);
     EXPECT_TRUE(r.ok()) << r.status();
+    // A crawl that changed courses queues the full-metadata job
+    // (FullJobIsQueuedOnceByCrawlsThatChangeCourses); these tests are about
+    // crawl jobs, so it is taken out of their way.
+    EXPECT_TRUE(env_->Exec("DELETE FROM refresh_job WHERE kind = 'full'").ok());
     return r.ok() ? *r : storage::RefreshJobRow{};
   }
 
@@ -293,9 +297,12 @@ TEST_F(QueueTest, CompleteAppliesAndRecordsCounts) {
   ASSERT_TRUE(lease.has_value());
   EXPECT_EQ(lease->content_filter, R"({"content_type": "course"})");
   // C0 unchanged, C1 changed, C2 gone, N0 new.
+  // C1 gains an end date, one of the search/all fields a stored course
+  // takes (django-rules.md §2).
+  std::string changed = testing::CourseDoc("edX+C1", "Course 1");
+  changed.insert(1, R"("end_date":"2030-01-01T00:00:00Z",)");
   std::vector<std::string> docs = {
-      testing::CourseDoc("edX+C0", "Course 0"),
-      testing::CourseDoc("edX+C1", "Course 1, renamed"),
+      testing::CourseDoc("edX+C0", "Course 0"), changed,
       testing::CourseDoc("edX+N0", "New")};
   storage::RefreshCounts crawl;
   crawl.pages = 1;
@@ -398,8 +405,10 @@ TEST_F(QueueTest, SchedulerQueuesStaleInUseQueriesOnly) {
   ASSERT_TRUE(pass.ok()) << pass.status();
   EXPECT_EQ(pass->jobs_created, 2);
   EXPECT_EQ(Int("SELECT count(*) FROM refresh_job WHERE state = 'queued' AND "
-                "reason = 'scheduled'"),
+                "reason = 'scheduled' AND kind = 'crawl'"),
             2);
+  // The in-use courses have no full documents yet: the full pass is queued.
+  EXPECT_TRUE(pass->full_job_queued);
   // Idempotent: a second pass (or a second worker process) adds nothing.
   auto again = queue().Schedule(now - 12 * kHour, now - kHour,
                                 now - 100 * kHour, 3, now);
@@ -444,7 +453,7 @@ TEST_F(QueueTest, SchedulerPrunesOldFinishedJobs) {
   auto pass = queue().Schedule(0, 0, kT0 + kSecond, 3, kT0 + 200 * kHour);
   ASSERT_TRUE(pass.ok());
   EXPECT_EQ(pass->jobs_pruned, 1);
-  EXPECT_EQ(Int("SELECT count(*) FROM refresh_job"), 0);
+  EXPECT_EQ(Int("SELECT count(*) FROM refresh_job WHERE kind = 'crawl'"), 0);
 }
 
 TEST_F(QueueTest, FreshnessReportsInUseQueries) {
@@ -459,4 +468,35 @@ TEST_F(QueueTest, FreshnessReportsInUseQueries) {
 }
 
 }  // namespace
+TEST_F(QueueTest, FullJobIsQueuedOnceByCrawlsThatChangeCourses) {
+  auto a = Create(R"({"content_type": "course"})");
+  auto b = Create(R"({"content_type": "course", "org": "edX"})");
+  Enqueue(a);
+  Enqueue(b);
+  auto first = Lease(kT0);
+  auto second = Lease(kT0, "w2");
+  ASSERT_TRUE(first.has_value() && second.has_value());
+  ASSERT_TRUE(queue()
+                  .CompleteWithCrawl(*first, testing::Records(CourseDocs(3)),
+                                     {}, domain::GuardrailPolicy{}, kT0)
+                  .ok());
+  // Same courses from another query: the job queued by the first is joined.
+  ASSERT_TRUE(queue()
+                  .CompleteWithCrawl(*second, testing::Records(CourseDocs(3)),
+                                     {}, domain::GuardrailPolicy{}, kT0)
+                  .ok());
+  EXPECT_EQ(Int("SELECT count(*) FROM refresh_job WHERE kind = 'full'"), 1);
+  EXPECT_EQ(Int("SELECT count(*) FROM content_metadata WHERE full_wanted"), 3);
+  auto full = Lease(kT0, "w3");
+  ASSERT_TRUE(full.has_value());
+  EXPECT_EQ(full->job.kind, storage::JobKind::kFull);
+  EXPECT_EQ(full->job.reason, JobReason::kCrawled);
+  EXPECT_EQ(full->job.catalog_query_uuid, "");
+  // A crawl result cannot complete a full job.
+  EXPECT_FALSE(queue()
+                   .CompleteWithCrawl(*full, testing::Records(CourseDocs(1)),
+                                      {}, domain::GuardrailPolicy{}, kT0)
+                   .ok());
+}
+
 }  // namespace ec
