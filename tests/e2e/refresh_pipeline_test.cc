@@ -22,8 +22,8 @@ TEST_F(RefreshTest, ThreeCatalogsTwoFiltersMeanTwoCrawls) {
   for (const auto& [body, crawls] : stats.crawls_by_body) {
     EXPECT_EQ(crawls, 1) << body;
   }
-  EXPECT_EQ(Members(a), 100);
-  EXPECT_EQ(Members(c), 100);
+  EXPECT_EQ(Members(a), kCourseMembers);
+  EXPECT_EQ(Members(c), kCourseMembers);
   EXPECT_EQ(Members(b), 10);
   // Course runs that discovery lists only inside their course are stored
   // with their parent, so run-level contains works for a course catalog.
@@ -53,7 +53,7 @@ TEST_F(RefreshTest, OutcomesReachTheMetrics) {
   const v1::Catalog a = Create(kCourses);
   ASSERT_EQ(Drain().size(), 1u);
   EXPECT_EQ(m.JobsTotal("succeeded") - succeeded, 1);
-  EXPECT_EQ(m.ItemsTotal("added") - added, 100);
+  EXPECT_EQ(m.ItemsTotal("added") - added, kCourseMembers);
   EXPECT_EQ(m.DiscoveryRequestsTotal("search", "2xx") - search_ok, 5);
   EXPECT_EQ(m.DiscoveryRequestsTotal("token", "2xx") - token_ok, 1);
 
@@ -91,7 +91,7 @@ TEST_F(RefreshTest, AJobWhoseLeaseExpiredIsTakenOverAndCounted) {
   Advance(31 * kSecond);
   const storage::RefreshJobRow job = RunOne();
   EXPECT_EQ(job.state, JobState::kSucceeded);
-  EXPECT_EQ(Members(a), 100);
+  EXPECT_EQ(Members(a), kCourseMembers);
   EXPECT_EQ(metrics::RefreshMetrics::Get().LeasesExpiredTotal() - expired, 1);
 }
 
@@ -113,7 +113,7 @@ TEST_F(RefreshTest, ConcurrentRefreshRequestsJoinOneJob) {
 TEST_F(RefreshTest, FailureAtPageThreeOfFiveChangesNothingThenRetries) {
   const v1::Catalog a = Create(kCourses);
   ASSERT_EQ(Drain().size(), 1u);
-  ASSERT_EQ(Members(a), 100);
+  ASSERT_EQ(Members(a), kCourseMembers);
   const auto first_job = env_->queue()->GetJob(
       env_->QueryText("SELECT uuid::text FROM refresh_job").value_or(""));
   ASSERT_TRUE(first_job.ok());
@@ -143,7 +143,7 @@ TEST_F(RefreshTest, FailureAtPageThreeOfFiveChangesNothingThenRetries) {
   EXPECT_EQ(stub_->stats().responses_by_status[502], discovery_.max_attempts);
   // Nothing changed, and the old data is still served.
   EXPECT_EQ(Snapshot(), before);
-  EXPECT_EQ(MetadataTotal(a), 100);
+  EXPECT_EQ(MetadataTotal(a), kCourseMembers);
   // Not due yet.
   auto early = worker().RunOnce();
   ASSERT_TRUE(early.ok());
@@ -154,8 +154,10 @@ TEST_F(RefreshTest, FailureAtPageThreeOfFiveChangesNothingThenRetries) {
   EXPECT_EQ(retried.uuid, job_uuid);
   EXPECT_EQ(retried.state, JobState::kSucceeded);
   EXPECT_EQ(retried.attempts, 2);
-  const auto courses = static_cast<int64_t>(stub_->document_count("course"));
-  EXPECT_LT(courses, 100);
+  // What is left, but what the inclusion rules exclude.
+  const auto courses = static_cast<int64_t>(stub_->document_count("course")) -
+                       retried.counts.items_excluded;
+  EXPECT_LT(courses, kCourseMembers);
   EXPECT_EQ(Members(a), courses);
   EXPECT_EQ(MetadataTotal(a), courses);
 }
@@ -183,7 +185,7 @@ TEST_F(RefreshTest, ServerErrorThenSuccessIsRetriedWithinTheCrawl) {
   EXPECT_GE(jobs[0].counts.discovery_retries, 1);
   EXPECT_EQ(jobs[0].counts.pages, 5);
   EXPECT_EQ(stub_->stats().faults_fired, 2);
-  EXPECT_EQ(Members(a), 100);
+  EXPECT_EQ(Members(a), kCourseMembers);
 }
 
 TEST_F(RefreshTest, TooManyRequestsHonoursRetryAfter) {
@@ -200,7 +202,7 @@ TEST_F(RefreshTest, TooManyRequestsHonoursRetryAfter) {
   const auto elapsed = std::chrono::steady_clock::now() - started;
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0].state, JobState::kSucceeded);
-  EXPECT_EQ(Members(a), 100);
+  EXPECT_EQ(Members(a), kCourseMembers);
   // The client asked to wait at least the server's Retry-After (our backoff
   // alone would be at most 20 ms), and did.
   std::chrono::milliseconds longest{0};
@@ -231,7 +233,7 @@ TEST_P(BadBodyTest, FailsTheAttemptAndChangesNothing) {
   EXPECT_EQ(jobs[0].state, JobState::kQueued);
   EXPECT_FALSE(jobs[0].last_error.empty());
   EXPECT_EQ(Snapshot(), before);
-  EXPECT_EQ(MetadataTotal(a), 100);
+  EXPECT_EQ(MetadataTotal(a), kCourseMembers);
 
   // Discovery recovers: the retry applies the new data.
   stub_->ClearFaults();
@@ -240,7 +242,8 @@ TEST_P(BadBodyTest, FailsTheAttemptAndChangesNothing) {
   ASSERT_EQ(retried.size(), 1u);
   EXPECT_EQ(retried[0].state, JobState::kSucceeded);
   EXPECT_LT(stub_->document_count("course"), 100u);
-  EXPECT_EQ(Members(a), static_cast<int64_t>(stub_->document_count("course")));
+  EXPECT_EQ(Members(a), static_cast<int64_t>(stub_->document_count("course")) -
+                            retried[0].counts.items_excluded);
 }
 
 FaultRule Rule(FaultTarget target, FaultKind kind, int page, int status = 0) {
@@ -306,7 +309,7 @@ TEST_F(RefreshTest, InconsistentPagesAreNotApplied) {
 
   Advance(again.run_after - now_.load() + kSecond);
   EXPECT_EQ(RunOne().state, JobState::kSucceeded);
-  EXPECT_EQ(Members(a), 100);
+  EXPECT_EQ(Members(a), kCourseMembers);
 }
 
 TEST_F(RefreshTest, OnePercentChangedRewritesOnlyThoseRows) {
@@ -319,7 +322,8 @@ TEST_F(RefreshTest, OnePercentChangedRewritesOnlyThoseRows) {
   const auto first = Drain();
   ASSERT_EQ(first.size(), 1u);
   ASSERT_EQ(first[0].state, JobState::kSucceeded);
-  EXPECT_EQ(first[0].counts.members_after, 1000);
+  EXPECT_EQ(first[0].counts.members_after,
+            1000 - first[0].counts.items_excluded);
 
   const std::vector<std::string> changed = stub_->MutateFraction(0.01, 9);
   std::set<std::string> changed_courses;
@@ -370,8 +374,9 @@ TEST_F(RefreshTest, GuardrailHoldsADrasticShrinkUntilForced) {
   EXPECT_EQ(held.state, JobState::kHeld);
   const auto left = static_cast<int64_t>(stub_->document_count("course"));
   ASSERT_LT(left, 20);
-  EXPECT_EQ(held.counts.members_before, 100);
-  EXPECT_EQ(held.counts.members_removed, 100 - left);
+  EXPECT_EQ(held.counts.members_before, kCourseMembers);
+  EXPECT_EQ(held.counts.members_removed,
+            kCourseMembers - (left - held.counts.items_excluded));
   EXPECT_EQ(Snapshot(), before);
   v1::GetRefreshJobRequest get;
   get.set_job_uuid(job_uuid);
@@ -379,7 +384,8 @@ TEST_F(RefreshTest, GuardrailHoldsADrasticShrinkUntilForced) {
   ASSERT_TRUE(core_->GetRefreshJob(kOperator, get, &reported).ok());
   EXPECT_EQ(reported.state(), v1::RefreshJob::HELD);
   EXPECT_THAT(reported.last_error(), HasSubstr("guardrail"));
-  EXPECT_EQ(reported.counts().members_removed(), 100 - left);
+  EXPECT_EQ(reported.counts().members_removed(),
+            kCourseMembers - (left - held.counts.items_excluded));
   EXPECT_EQ(m.GuardrailHoldsTotal() - holds, 1);
   EXPECT_EQ(m.JobsTotal("held") - held_jobs, 1);
 

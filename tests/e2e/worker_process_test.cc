@@ -160,7 +160,8 @@ TEST(WorkerProcessTest, KilledWorkersJobIsFinishedByAnother) {
   EXPECT_EQ(final_job.state, storage::JobState::kSucceeded)
       << final_job.last_error;
   EXPECT_EQ(final_job.attempts, 2);
-  EXPECT_EQ(final_job.counts.members_after, 100);
+  EXPECT_EQ(final_job.counts.members_after,
+            100 - final_job.counts.items_excluded);
   // The crawl started twice: once by each worker.
   EXPECT_EQ((*discovery)->stats().crawls, 2);
 
