@@ -8,6 +8,7 @@
 namespace ec::app {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 class ConfigTest : public ::testing::Test {
@@ -26,6 +27,7 @@ class ConfigTest : public ::testing::Test {
           "ENTERPRISE_CATALOG_DISCOVERY_PAGE_SIZE",
           "ENTERPRISE_CATALOG_REFRESH_MAX_AGE_SECONDS",
           "ENTERPRISE_CATALOG_GUARDRAIL_MAX_REMOVAL_PERCENT",
+          "ENTERPRISE_CATALOG_CONTENT_PRODUCT_SOURCE_ALLOW_LIST",
           "ENTERPRISE_CATALOG_METRICS_ADDRESS",
           "ENTERPRISE_CATALOG_CALL_LOG_LEVEL",
           "ENTERPRISE_CATALOG_HEALTH_CHECK_INTERVAL_MS"}) {
@@ -129,6 +131,29 @@ TEST_F(ConfigTest, WorkerSettingsComeFromTheEnvironment) {
   EXPECT_DOUBLE_EQ(c.refresh.policy.guardrail.max_removal_share, 0.6);
   EXPECT_EQ(c.refresh.lease, std::chrono::seconds(5));
   EXPECT_TRUE(ValidateWorkerConfig(c).ok());
+}
+
+TEST_F(ConfigTest, InclusionAllowListsDefaultToDjangosAndCanBeSet) {
+  auto defaults = ParseConfig({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_THAT(defaults->config.refresh.policy.inclusion.product_sources,
+              ElementsAre("2u", "edx"));
+  EXPECT_EQ(defaults->config.refresh.policy.inclusion.course_types.size(),
+            12u);
+  // Product sources are compared lower-cased, so they are kept lower-case.
+  setenv("ENTERPRISE_CATALOG_CONTENT_PRODUCT_SOURCE_ALLOW_LIST",
+         "edX, 2U ,Emeritus", 1);
+  auto parsed = ParseConfig(
+      {"--content-course-type-allow-list", "verified,Executive-Education-2U"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_THAT(parsed->config.refresh.policy.inclusion.product_sources,
+              ElementsAre("edx", "2u", "emeritus"));
+  // Course types are exact, as in Django.
+  EXPECT_THAT(parsed->config.refresh.policy.inclusion.course_types,
+              ElementsAre("verified", "Executive-Education-2U"));
+  auto empty = ParseConfig({"--content-course-type-allow-list", " , "});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_THAT(empty.status().message(), HasSubstr("at least one value"));
 }
 
 TEST_F(ConfigTest, WorkersNameTheMissingSetting) {
