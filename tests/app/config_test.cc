@@ -138,8 +138,7 @@ TEST_F(ConfigTest, InclusionAllowListsDefaultToDjangosAndCanBeSet) {
   ASSERT_TRUE(defaults.ok()) << defaults.status();
   EXPECT_THAT(defaults->config.refresh.policy.inclusion.product_sources,
               ElementsAre("2u", "edx"));
-  EXPECT_EQ(defaults->config.refresh.policy.inclusion.course_types.size(),
-            12u);
+  EXPECT_EQ(defaults->config.refresh.policy.inclusion.course_types.size(), 12u);
   // Product sources are compared lower-cased, so they are kept lower-case.
   setenv("ENTERPRISE_CATALOG_CONTENT_PRODUCT_SOURCE_ALLOW_LIST",
          "edX, 2U ,Emeritus", 1);

@@ -54,9 +54,9 @@ class RefreshWorkerTest : public ::testing::Test {
     config_.policy.retry_base = std::chrono::seconds(60);
     config_.policy.retry_max = std::chrono::seconds(600);
     config_.owner = "test";
-    worker_ = std::make_unique<RefreshWorker>(
-        &queue_, nullptr, source_.Factory(), config_,
-        [this] { return now_.load(); });
+    worker_ = std::make_unique<RefreshWorker>(&queue_, nullptr,
+                                              source_.Factory(), config_,
+                                              [this] { return now_.load(); });
   }
 
   // A catalog on a filter of its own, with a job queued for its query.

@@ -301,9 +301,9 @@ TEST_F(QueueTest, CompleteAppliesAndRecordsCounts) {
   // takes (django-rules.md §2).
   std::string changed = testing::CourseDoc("edX+C1", "Course 1");
   changed.insert(1, R"("end_date":"2030-01-01T00:00:00Z",)");
-  std::vector<std::string> docs = {
-      testing::CourseDoc("edX+C0", "Course 0"), changed,
-      testing::CourseDoc("edX+N0", "New")};
+  std::vector<std::string> docs = {testing::CourseDoc("edX+C0", "Course 0"),
+                                   changed,
+                                   testing::CourseDoc("edX+N0", "New")};
   storage::RefreshCounts crawl;
   crawl.pages = 1;
   crawl.items_seen = 3;
