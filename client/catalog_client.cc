@@ -177,6 +177,10 @@ constexpr std::array kMethods = {
     MethodEntry{"GetRefreshJob", true, kJson<&StubInterface::GetRefreshJob>},
     MethodEntry{"NotifyContentChanged", true,
                 kJson<&StubInterface::NotifyContentChanged>},
+    MethodEntry{"GetCatalogQuery", true,
+                kJson<&StubInterface::GetCatalogQuery>},
+    MethodEntry{"HashContentFilter", true,
+                kJson<&StubInterface::HashContentFilter>},
 };
 
 const MethodEntry* FindMethod(std::string_view name) {
@@ -423,6 +427,17 @@ CatalogClient::NotifyContentChanged(
     const v1::NotifyContentChangedRequest& request,
     const CallOptions& call) const {
   return Typed<&StubInterface::NotifyContentChanged>(*this, request, call);
+}
+
+absl::StatusOr<v1::CatalogQuery> CatalogClient::GetCatalogQuery(
+    const v1::GetCatalogQueryRequest& request, const CallOptions& call) const {
+  return Typed<&StubInterface::GetCatalogQuery>(*this, request, call);
+}
+
+absl::StatusOr<v1::HashContentFilterResponse> CatalogClient::HashContentFilter(
+    const v1::HashContentFilterRequest& request,
+    const CallOptions& call) const {
+  return Typed<&StubInterface::HashContentFilter>(*this, request, call);
 }
 
 absl::StatusOr<std::string> InvokeJson(StubInterface& stub,

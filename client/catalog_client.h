@@ -204,6 +204,15 @@ class CatalogClient {
   NotifyContentChanged(
       const enterprise_catalog::v1::NotifyContentChangedRequest& request,
       const CallOptions& call = {}) const;
+  absl::StatusOr<enterprise_catalog::v1::CatalogQuery> GetCatalogQuery(
+      const enterprise_catalog::v1::GetCatalogQueryRequest& request,
+      const CallOptions& call = {}) const;
+  // Computed by the server, so the hash always matches what CreateCatalog
+  // stores, whatever the client's JSON library does to numbers and keys.
+  absl::StatusOr<enterprise_catalog::v1::HashContentFilterResponse>
+  HashContentFilter(
+      const enterprise_catalog::v1::HashContentFilterRequest& request,
+      const CallOptions& call = {}) const;
 
   // InvokeJson's engine; see there. `rpc_status` may be null.
   absl::StatusOr<std::string> CallJson(std::string_view method,

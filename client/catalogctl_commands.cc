@@ -203,6 +203,31 @@ const std::vector<CommandSpec>* MakeCommands() {
                       "stands for its course); repeat for several"))},
        false,
        "catalogctl notify-content-changed --content-key edX+DemoX"},
+      {"get-catalog-query",
+       "",
+       "GetCatalogQuery",
+       "Prints the catalog query shared by every catalog with the same "
+       "canonical filter: its filter, content count, last refresh and how "
+       "many catalogs use it. Give --uuid or --hash. NOT_FOUND (5) if there "
+       "is none. Operator and service roles.",
+       {Flag("--uuid", "uuid", K::kString, "UUID",
+             "the query's uuid (a catalog's catalog_query_uuid)"),
+        Flag("--hash", "content_filter_hash", K::kString, "HASH",
+             "the filter's hash (a catalog's content_filter_hash, or "
+             "hash-content-filter's)")},
+       false,
+       "catalogctl get-catalog-query --hash "
+       "41a42fc7cdbff43d2a0e95e07cce30ca"},
+      {"hash-content-filter",
+       "",
+       "HashContentFilter",
+       "Prints the canonical text and the hash that create-catalog would "
+       "store for a filter; reads nothing.",
+       {Required(Flag("--filter", "content_filter", K::kJson, "JSON",
+                      "the course-discovery filter, a JSON object"))},
+       false,
+       "catalogctl hash-content-filter --filter '{\"content_type\": "
+       "\"course\"}'"},
   };
 }
 

@@ -50,14 +50,31 @@ absl::StatusOr<std::vector<std::string>> CourseModes(
   return out;
 }
 
+// CreateCatalog, UpdateCatalog and HashContentFilter share it, so the hash
+// HashContentFilter answers is the one a catalog of the filter gets.
+absl::StatusOr<domain::CanonicalFilter> RequireFilter(
+    absl::string_view field, bool present,
+    const google::protobuf::Struct& filter) {
+  if (!present) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field,
+                     " is required (a JSON object such as "
+                     "{\"content_type\": \"course\"})"));
+  }
+  return domain::CanonicalizeFilter(filter);
+}
+
 absl::StatusOr<domain::CanonicalFilter> RequireFilter(
     const v1::Catalog& catalog) {
-  if (!catalog.has_content_filter()) {
-    return absl::InvalidArgumentError(
-        "catalog.content_filter is required (a JSON object such as "
-        "{\"content_type\": \"course\"})");
-  }
-  return domain::CanonicalizeFilter(catalog.content_filter());
+  return RequireFilter("catalog.content_filter", catalog.has_content_filter(),
+                       catalog.content_filter());
+}
+
+// Catalog.content_filter_hash's form: lower-case hex md5.
+bool IsFilterHash(absl::string_view hash) {
+  return hash.size() == 32 && std::all_of(hash.begin(), hash.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 // Length-prefixed join, so that distinct lists never produce the same scope.
@@ -590,6 +607,61 @@ absl::Status CatalogCore::NotifyContentChanged(
   Audit(caller, "NotifyContentChanged", "", "", status,
         response->full_job().uuid(), extra);
   return status;
+}
+
+absl::Status CatalogCore::GetCatalogQuery(
+    const auth::Principal& caller, const v1::GetCatalogQueryRequest& request,
+    v1::CatalogQuery* response) {
+  storage::CatalogQueryLookup lookup;
+  switch (request.key_case()) {
+    case v1::GetCatalogQueryRequest::kUuid: {
+      lookup.by = storage::CatalogQueryLookup::By::kUuid;
+      EC_ASSIGN_OR_RETURN(lookup.key, RequireUuid("uuid", request.uuid()));
+      break;
+    }
+    case v1::GetCatalogQueryRequest::kContentFilterHash: {
+      const std::string& hash = request.content_filter_hash();
+      if (!IsFilterHash(hash)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "content_filter_hash must be 32 lower-case hex characters (a "
+            "catalog's content_filter_hash, or HashContentFilter's answer for "
+            "a filter), got \"",
+            hash.substr(0, 64), hash.size() > 64 ? "...\"" : "\""));
+      }
+      lookup.by = storage::CatalogQueryLookup::By::kHash;
+      lookup.key = hash;
+      break;
+    }
+    case v1::GetCatalogQueryRequest::KEY_NOT_SET:
+      return absl::InvalidArgumentError(
+          "uuid or content_filter_hash is required: the catalog query's uuid "
+          "(a catalog's catalog_query_uuid) or its filter's hash (a "
+          "catalog's content_filter_hash, or HashContentFilter's answer)");
+  }
+  if (!caller.CanReadGlobal()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "caller ", caller.subject(),
+        " may not read catalog queries, which catalogs of any enterprise "
+        "share; that needs ",
+        auth::kOperatorRole, ":* or ", auth::kServiceRole,
+        ":* (use GetCatalog for a catalog's filter and content count)"));
+  }
+  EC_ASSIGN_OR_RETURN(storage::CatalogQueryRow row,
+                      store_->GetCatalogQuery(lookup));
+  return QueryToProto(row, response);
+}
+
+absl::Status CatalogCore::HashContentFilter(
+    const auth::Principal& /*caller*/,
+    const v1::HashContentFilterRequest& request,
+    v1::HashContentFilterResponse* response) {
+  EC_ASSIGN_OR_RETURN(
+      domain::CanonicalFilter filter,
+      RequireFilter("content_filter", request.has_content_filter(),
+                    request.content_filter()));
+  response->set_content_filter_hash(std::move(filter.hash));
+  response->set_canonical_content_filter(std::move(filter.json));
+  return absl::OkStatus();
 }
 
 }  // namespace ec::core

@@ -94,6 +94,19 @@ class CatalogCore {
       const ::enterprise_catalog::v1::NotifyContentChangedRequest& request,
       ::enterprise_catalog::v1::NotifyContentChangedResponse* response);
 
+  // A catalog query by uuid or filter hash. Queries are shared across
+  // enterprises, so only the roles that see every enterprise may read them.
+  absl::Status GetCatalogQuery(
+      const auth::Principal& caller,
+      const ::enterprise_catalog::v1::GetCatalogQueryRequest& request,
+      ::enterprise_catalog::v1::CatalogQuery* response);
+  // CreateCatalog's canonical text and hash of a filter. Reads nothing and
+  // reveals nothing the caller did not send, so any caller may.
+  absl::Status HashContentFilter(
+      const auth::Principal& caller,
+      const ::enterprise_catalog::v1::HashContentFilterRequest& request,
+      ::enterprise_catalog::v1::HashContentFilterResponse* response);
+
  private:
   // Queues a refresh if the catalog's query has no fresh data. Failure is
   // logged, not returned: the change itself is committed, and the

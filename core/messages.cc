@@ -87,6 +87,25 @@ absl::Status CatalogToProto(const storage::CatalogRow& row, v1::Catalog* out) {
   return absl::OkStatus();
 }
 
+absl::Status QueryToProto(const storage::CatalogQueryRow& row,
+                          v1::CatalogQuery* out) {
+  out->set_uuid(row.uuid);
+  const auto parsed = google::protobuf::util::JsonStringToMessage(
+      row.content_filter_json, out->mutable_content_filter());
+  if (!parsed.ok()) {
+    return absl::InternalError(
+        absl::StrCat("stored content filter of catalog query ", row.uuid,
+                     " is not a JSON object: ", parsed.message().as_string()));
+  }
+  out->set_content_filter_hash(row.content_filter_hash);
+  out->set_content_count(row.content_refreshed ? row.content_count : 0);
+  if (row.content_refreshed) {
+    SetTimestamp(*row.content_refreshed, out->mutable_content_refreshed());
+  }
+  out->set_catalog_count(row.catalog_count);
+  return absl::OkStatus();
+}
+
 void ContentToProto(storage::ContentRow&& row, v1::ContentMetadata* out) {
   out->set_content_key(std::move(row.content_key));
   out->set_content_type(std::move(row.content_type));

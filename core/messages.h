@@ -16,6 +16,10 @@ namespace ec::core {
 absl::Status CatalogToProto(const storage::CatalogRow& row,
                             ::enterprise_catalog::v1::Catalog* out);
 
+// INTERNAL if the stored filter is not a JSON object, as CatalogToProto.
+absl::Status QueryToProto(const storage::CatalogQueryRow& row,
+                          ::enterprise_catalog::v1::CatalogQuery* out);
+
 // Moves the row's strings: a stored document is served as it is, never
 // re-encoded.
 void ContentToProto(storage::ContentRow&& row,

@@ -28,6 +28,8 @@ PACKAGES=(
   nlohmann-json3-dev
   libabsl-dev
   libssl-dev
+  # NFKD normalization for Django's slugify (domain/slugify.cc).
+  libicu-dev
   # The discovery client.
   libcurl4-openssl-dev
   # JWT verification (HS256/RS256) for caller authentication.

@@ -164,6 +164,9 @@ EC_DISPATCH(RefreshCatalog, RefreshCatalogRequest, RefreshJob)
 EC_DISPATCH(GetRefreshJob, GetRefreshJobRequest, RefreshJob)
 EC_DISPATCH(NotifyContentChanged, NotifyContentChangedRequest,
             NotifyContentChangedResponse)
+EC_DISPATCH(GetCatalogQuery, GetCatalogQueryRequest, CatalogQuery)
+EC_DISPATCH(HashContentFilter, HashContentFilterRequest,
+            HashContentFilterResponse)
 
 #undef EC_DISPATCH
 

@@ -81,6 +81,14 @@ class CatalogGrpcService final : public ::enterprise_catalog::v1::
       grpc::CallbackServerContext* ctx,
       const ::enterprise_catalog::v1::NotifyContentChangedRequest* req,
       ::enterprise_catalog::v1::NotifyContentChangedResponse* resp) override;
+  grpc::ServerUnaryReactor* GetCatalogQuery(
+      grpc::CallbackServerContext* ctx,
+      const ::enterprise_catalog::v1::GetCatalogQueryRequest* req,
+      ::enterprise_catalog::v1::CatalogQuery* resp) override;
+  grpc::ServerUnaryReactor* HashContentFilter(
+      grpc::CallbackServerContext* ctx,
+      const ::enterprise_catalog::v1::HashContentFilterRequest* req,
+      ::enterprise_catalog::v1::HashContentFilterResponse* resp) override;
 
   // Starts draining: from now on new calls are answered UNAVAILABLE at once
   // (clients retry elsewhere), while calls already running continue. Waits

@@ -48,6 +48,10 @@ class CatalogStore {
   virtual absl::StatusOr<std::vector<ContentRow>> GetContentMetadata(
       const std::vector<std::string>& keys) = 0;
 
+  // The catalog query with the lookup's uuid or filter hash, and how many
+  // catalogs use it; NOT_FOUND if there is none.
+  virtual absl::StatusOr<CatalogQueryRow> GetCatalogQuery(
+      const CatalogQueryLookup& lookup) = 0;
   // Finds or creates the catalog query for `filter`.
   virtual absl::StatusOr<CatalogQueryRef> EnsureCatalogQuery(
       const domain::CanonicalFilter& filter) = 0;

@@ -107,6 +107,23 @@ struct CatalogQueryRef {
   std::string uuid;
 };
 
+// Which catalog query GetCatalogQuery reads: `key` is a normalized uuid or a
+// validated filter hash.
+struct CatalogQueryLookup {
+  enum class By { kUuid, kHash };
+  By by = By::kUuid;
+  std::string key;
+};
+
+struct CatalogQueryRow {
+  std::string uuid;
+  std::string content_filter_json;  // canonical text
+  std::string content_filter_hash;
+  int64_t content_count = 0;
+  std::optional<Micros> content_refreshed;
+  int64_t catalog_count = 0;  // catalogs using the query
+};
+
 // What replacing a query's content changed.
 struct ReplaceResult {
   int64_t members = 0;          // members after the change

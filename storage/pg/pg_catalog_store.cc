@@ -37,6 +37,18 @@ absl::StatusOr<CatalogRow> CatalogFromRow(const pqxx::row& r) {
   return out;
 }
 
+// The columns of get_catalog_query_by_uuid.sql and _by_hash.sql.
+CatalogQueryRow QueryFromRow(const pqxx::row& r) {
+  CatalogQueryRow out;
+  out.uuid = r[0].as<std::string>();
+  out.content_filter_json = r[1].as<std::string>();
+  out.content_filter_hash = r[2].as<std::string>();
+  out.content_count = r[3].as<int64_t>();
+  if (!r[4].is_null()) out.content_refreshed = r[4].as<Micros>();
+  out.catalog_count = r[5].as<int64_t>();
+  return out;
+}
+
 // The content columns of content_by_keys.sql, which the metadata pages
 // return from column `first` on.
 ContentRow ContentFromRow(const pqxx::row& r, int first) {
@@ -287,6 +299,26 @@ absl::StatusOr<std::vector<ContentRow>> PgCatalogStore::GetContentMetadata(
         rows.reserve(r.size());
         for (const auto& row : r) rows.push_back(ContentFromRow(row, 0));
         return rows;
+      });
+}
+
+absl::StatusOr<CatalogQueryRow> PgCatalogStore::GetCatalogQuery(
+    const CatalogQueryLookup& lookup) {
+  const bool by_uuid = lookup.by == CatalogQueryLookup::By::kUuid;
+  return pool_->WithConnection(
+      "reading catalog query", Idempotent::kYes,
+      [&](pqxx::connection& conn) -> absl::StatusOr<CatalogQueryRow> {
+        pqxx::nontransaction tx(conn);
+        const pqxx::result r = tx.exec_prepared(
+            by_uuid ? "get_catalog_query_by_uuid" : "get_catalog_query_by_hash",
+            lookup.key);
+        if (r.empty()) {
+          return absl::NotFoundError(
+              by_uuid
+                  ? "catalog query " + lookup.key + " not found"
+                  : "no catalog query has content_filter_hash " + lookup.key);
+        }
+        return QueryFromRow(r[0]);
       });
 }
 

@@ -37,6 +37,8 @@ class PgCatalogStore final : public CatalogStore {
       const MetadataQuery& query) override;
   absl::StatusOr<std::vector<ContentRow>> GetContentMetadata(
       const std::vector<std::string>& keys) override;
+  absl::StatusOr<CatalogQueryRow> GetCatalogQuery(
+      const CatalogQueryLookup& lookup) override;
   absl::StatusOr<CatalogQueryRef> EnsureCatalogQuery(
       const domain::CanonicalFilter& filter) override;
   absl::StatusOr<ReplaceResult> ReplaceQueryContent(

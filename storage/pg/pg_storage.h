@@ -4,6 +4,7 @@
 
 #include "absl/status/statusor.h"
 #include "storage/pg/pg_catalog_store.h"
+#include "storage/pg/pg_customer_store.h"
 #include "storage/pg/pg_full_metadata_store.h"
 #include "storage/pg/pg_pool.h"
 #include "storage/pg/pg_refresh_queue.h"
@@ -28,6 +29,7 @@ class PgStorage {
   PgCatalogStore* store() { return &store_; }
   PgRefreshQueue* queue() { return &queue_; }
   PgFullMetadataStore* full_metadata() { return &full_metadata_; }
+  PgCustomerStore* customers() { return &customers_; }
   PgPool* pool() { return pool_.get(); }
 
  private:
@@ -35,13 +37,15 @@ class PgStorage {
       : pool_(std::move(pool)),
         store_(pool_.get()),
         queue_(pool_.get()),
-        full_metadata_(pool_.get()) {}
+        full_metadata_(pool_.get()),
+        customers_(pool_.get()) {}
 
   // Declared first: destroyed after the store and queue that borrow it.
   std::unique_ptr<PgPool> pool_;
   PgCatalogStore store_;
   PgRefreshQueue queue_;
   PgFullMetadataStore full_metadata_;
+  PgCustomerStore customers_;
 };
 
 }  // namespace ec::storage::pg

@@ -200,6 +200,14 @@ std::vector<MethodCase> AllMethods() {
        [=](Mock& m, int n) {
          fail(EXPECT_CALL(m, NotifyContentChanged(_, _, _)), n);
        }},
+      {"GetCatalogQuery", true,
+       [=](Mock& m, int n) {
+         fail(EXPECT_CALL(m, GetCatalogQuery(_, _, _)), n);
+       }},
+      {"HashContentFilter", true,
+       [=](Mock& m, int n) {
+         fail(EXPECT_CALL(m, HashContentFilter(_, _, _)), n);
+       }},
   };
 }
 

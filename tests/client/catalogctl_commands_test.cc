@@ -90,5 +90,56 @@ TEST(CatalogctlCommandsTest, NotifyContentChangedNeedsAKey) {
   EXPECT_THAT(CommandList(), HasSubstr("notify-content-changed"));
 }
 
+TEST(CatalogctlCommandsTest, GetCatalogQueryTakesAUuidOrAHash) {
+  ASSERT_EQ(FindCommand("GetCatalogQuery"), FindCommand("get-catalog-query"));
+  const std::string hash = "0123456789abcdef0123456789abcdef";
+  absl::StatusOr<Invocation> by_hash =
+      Parse("get-catalog-query", {"--hash", hash});
+  ASSERT_TRUE(by_hash.ok()) << by_hash.status();
+  absl::StatusOr<std::string> request = BuildRequest(*by_hash, "");
+  ASSERT_TRUE(request.ok()) << request.status();
+  v1::GetCatalogQueryRequest parsed;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(*request, &parsed).ok())
+      << *request;
+  EXPECT_EQ(parsed.content_filter_hash(), hash);
+
+  const std::string uuid = "2f5c8b3d-6e9a-4b4f-8c7d-1a3e5b7d9f22";
+  absl::StatusOr<Invocation> by_uuid =
+      Parse("get-catalog-query", {"--uuid=" + uuid});
+  ASSERT_TRUE(by_uuid.ok()) << by_uuid.status();
+  request = BuildRequest(*by_uuid, "");
+  ASSERT_TRUE(request.ok()) << request.status();
+  parsed.Clear();
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(*request, &parsed).ok())
+      << *request;
+  EXPECT_EQ(parsed.uuid(), uuid);
+
+  const std::string help = CommandHelp(*by_uuid->command);
+  EXPECT_THAT(help, HasSubstr("Calls GetCatalogQuery."));
+  EXPECT_THAT(help, HasSubstr("--hash HASH"));
+  EXPECT_THAT(CommandList(), HasSubstr("get-catalog-query"));
+}
+
+TEST(CatalogctlCommandsTest, HashContentFilterNeedsAFilter) {
+  absl::StatusOr<Invocation> invocation = Parse(
+      "hash-content-filter", {"--filter", R"({"content_type": "course"})"});
+  ASSERT_TRUE(invocation.ok()) << invocation.status();
+  absl::StatusOr<std::string> request = BuildRequest(*invocation, "");
+  ASSERT_TRUE(request.ok()) << request.status();
+  v1::HashContentFilterRequest parsed;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(*request, &parsed).ok())
+      << *request;
+  EXPECT_EQ(parsed.content_filter().fields().at("content_type").string_value(),
+            "course");
+
+  absl::StatusOr<Invocation> none = Parse("hash-content-filter", {});
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(BuildRequest(*none, "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace ec::client

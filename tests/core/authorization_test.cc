@@ -37,6 +37,7 @@ struct Side {
   std::string catalog;
   std::string job;
   std::string key;
+  std::string query;  // the catalog's query uuid
 };
 
 domain::CanonicalFilter Filter(const std::string& json) {
@@ -163,6 +164,23 @@ const std::vector<Rpc>& AllRpcs() {
          v1::NotifyContentChangedResponse out;
          return core.NotifyContentChanged(p, req, &out);
        }},
+      {"GetCatalogQuery",
+       [](CatalogCore& core, const auth::Principal& p, const Side& side,
+          const std::string&) {
+         v1::GetCatalogQueryRequest req;
+         req.set_uuid(side.query);
+         v1::CatalogQuery out;
+         return core.GetCatalogQuery(p, req, &out);
+       }},
+      {"HashContentFilter",
+       [](CatalogCore& core, const auth::Principal& p, const Side&,
+          const std::string&) {
+         v1::HashContentFilterRequest req;
+         (*req.mutable_content_filter()->mutable_fields())["content_type"]
+             .set_string_value("course");
+         v1::HashContentFilterResponse out;
+         return core.HashContentFilter(p, req, &out);
+       }},
   };
   return *rpcs;
 }
@@ -213,7 +231,10 @@ class AuthorizationTest : public ::testing::Test {
     auto job = queue_.EnqueueForCatalog(catalog, storage::JobReason::kRequested,
                                         false, 3, 1);
     EXPECT_TRUE(job.ok()) << job.status();
-    return Side{enterprise, catalog, job.ok() ? job->job.uuid : "", key};
+    auto row = store_.GetCatalog(catalog);
+    EXPECT_TRUE(row.ok()) << row.status();
+    return Side{enterprise, catalog, job.ok() ? job->job.uuid : "", key,
+                row.ok() ? row->catalog_query_uuid : ""};
   }
 
   // Runs every RPC against both sides and compares each code.

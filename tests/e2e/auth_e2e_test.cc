@@ -44,6 +44,7 @@ struct Side {
   std::string catalog;
   std::string job;
   std::string key;
+  std::string query;  // the catalog's query uuid
 };
 
 using Stub = v1::EnterpriseCatalogService::Stub;
@@ -168,6 +169,22 @@ const std::vector<Rpc>& AllRpcs() {
          v1::NotifyContentChangedResponse out;
          return s.NotifyContentChanged(c, req, &out);
        }},
+      {"GetCatalogQuery",
+       [](Stub& s, grpc::ClientContext* c, const Side& side,
+          const std::string&) {
+         v1::GetCatalogQueryRequest req;
+         req.set_uuid(side.query);
+         v1::CatalogQuery out;
+         return s.GetCatalogQuery(c, req, &out);
+       }},
+      {"HashContentFilter",
+       [](Stub& s, grpc::ClientContext* c, const Side&, const std::string&) {
+         v1::HashContentFilterRequest req;
+         *req.mutable_content_filter() =
+             Struct(R"({"content_type": "course"})");
+         v1::HashContentFilterResponse out;
+         return s.HashContentFilter(c, req, &out);
+       }},
   };
   return *rpcs;
 }
@@ -233,7 +250,8 @@ class AuthTest : public testing::SharedStoreTest<> {
         row.uuid, storage::JobReason::kRequested, false, 3,
         common::SystemNowMicros());
     EXPECT_TRUE(job.ok()) << job.status();
-    return Side{enterprise, row.uuid, job.ok() ? job->job.uuid : "", key};
+    return Side{enterprise, row.uuid, job.ok() ? job->job.uuid : "", key,
+                row.catalog_query_uuid};
   }
 
   grpc::Status Invoke(const Rpc& rpc, const Side& side,

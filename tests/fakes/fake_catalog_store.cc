@@ -266,6 +266,33 @@ FakeCatalogStore::GetContentMetadata(const std::vector<std::string>& keys) {
   return rows;
 }
 
+absl::StatusOr<storage::CatalogQueryRow> FakeCatalogStore::GetCatalogQuery(
+    const storage::CatalogQueryLookup& lookup) {
+  absl::MutexLock lock(&mu_);
+  if (!injected_.ok()) return injected_;
+  const bool by_uuid = lookup.by == storage::CatalogQueryLookup::By::kUuid;
+  for (const auto& [id, query] : queries_) {
+    if ((by_uuid ? query.uuid : query.filter.hash) != lookup.key) continue;
+    storage::CatalogQueryRow row;
+    row.uuid = query.uuid;
+    row.content_filter_json = query.filter.json;
+    row.content_filter_hash = query.filter.hash;
+    // As Read: the SQL's content_count stays 0 until the first refresh.
+    if (query.refreshed) {
+      row.content_count = static_cast<int64_t>(query.members.size());
+    }
+    row.content_refreshed = query.refreshed;
+    for (const auto& [uuid, catalog] : catalogs_) {
+      if (catalog.query_id == id) ++row.catalog_count;
+    }
+    return row;
+  }
+  return absl::NotFoundError(
+      by_uuid ? absl::StrCat("catalog query ", lookup.key, " not found")
+              : absl::StrCat("no catalog query has content_filter_hash ",
+                             lookup.key));
+}
+
 absl::StatusOr<storage::CatalogQueryRef> FakeCatalogStore::EnsureCatalogQuery(
     const domain::CanonicalFilter& filter) {
   absl::MutexLock lock(&mu_);

@@ -45,6 +45,8 @@ class FakeCatalogStore final : public storage::CatalogStore {
       const storage::MetadataQuery& query) override;
   absl::StatusOr<std::vector<storage::ContentRow>> GetContentMetadata(
       const std::vector<std::string>& keys) override;
+  absl::StatusOr<storage::CatalogQueryRow> GetCatalogQuery(
+      const storage::CatalogQueryLookup& lookup) override;
   absl::StatusOr<storage::CatalogQueryRef> EnsureCatalogQuery(
       const domain::CanonicalFilter& filter) override;
   absl::StatusOr<storage::ReplaceResult> ReplaceQueryContent(

@@ -3,8 +3,9 @@
 // Who may call what, as a table: the expected status of every catalog RPC
 // for each kind of caller, against a target of the caller's own enterprise
 // and one of another enterprise's (for NotifyContentChanged, the content of
-// that enterprise's catalog: content belongs to no enterprise, so both
-// answers are the same). The core's unit test
+// that enterprise's catalog, and for GetCatalogQuery, its query: content and
+// queries belong to no enterprise, so both answers are the same;
+// HashContentFilter reads nothing, so every caller may). The core's unit test
 // (tests/core/authorization_test.cc) and the gRPC end-to-end test
 // (tests/e2e/auth_e2e_test.cc) check the same table; gRPC codes share the
 // numbering.
@@ -35,7 +36,9 @@ inline const std::vector<std::string>& CatalogRpcNames() {
                                    "GetContentMetadata",
                                    "RefreshCatalog",
                                    "GetRefreshJob",
-                                   "NotifyContentChanged"};
+                                   "NotifyContentChanged",
+                                   "GetCatalogQuery",
+                                   "HashContentFilter"};
   return *names;
 }
 
@@ -66,7 +69,9 @@ inline AuthzExpectations LearnerOfOwnExpectations() {
           {"GetContentMetadata", {kRefused, kRefused}},
           {"RefreshCatalog", {kRefused, kLooksMissing}},
           {"GetRefreshJob", {kLooksMissing, kLooksMissing}},
-          {"NotifyContentChanged", {kRefused, kRefused}}};
+          {"NotifyContentChanged", {kRefused, kRefused}},
+          {"GetCatalogQuery", {kRefused, kRefused}},
+          {"HashContentFilter", {kAllowed, kAllowed}}};
 }
 
 // A catalog admin (or enterprise admin) of the first enterprise.
@@ -82,7 +87,9 @@ inline AuthzExpectations AdminOfOwnExpectations() {
           {"GetContentMetadata", {kRefused, kRefused}},
           {"RefreshCatalog", {kAllowed, kLooksMissing}},
           {"GetRefreshJob", {kAllowed, kLooksMissing}},
-          {"NotifyContentChanged", {kRefused, kRefused}}};
+          {"NotifyContentChanged", {kRefused, kRefused}},
+          {"GetCatalogQuery", {kRefused, kRefused}},
+          {"HashContentFilter", {kAllowed, kAllowed}}};
 }
 
 // The service role: reads everything, changes no catalog, and relays
@@ -99,7 +106,9 @@ inline AuthzExpectations ServiceExpectations() {
           {"GetContentMetadata", {kAllowed, kAllowed}},
           {"RefreshCatalog", {kRefused, kRefused}},
           {"GetRefreshJob", {kAllowed, kAllowed}},
-          {"NotifyContentChanged", {kAllowed, kAllowed}}};
+          {"NotifyContentChanged", {kAllowed, kAllowed}},
+          {"GetCatalogQuery", {kAllowed, kAllowed}},
+          {"HashContentFilter", {kAllowed, kAllowed}}};
 }
 
 // A verified token without roles: every catalog looks missing, and naming
@@ -116,7 +125,9 @@ inline AuthzExpectations NoRolesExpectations() {
           {"GetContentMetadata", {kRefused, kRefused}},
           {"RefreshCatalog", {kLooksMissing, kLooksMissing}},
           {"GetRefreshJob", {kLooksMissing, kLooksMissing}},
-          {"NotifyContentChanged", {kRefused, kRefused}}};
+          {"NotifyContentChanged", {kRefused, kRefused}},
+          {"GetCatalogQuery", {kRefused, kRefused}},
+          {"HashContentFilter", {kAllowed, kAllowed}}};
 }
 
 }  // namespace ec::testing

@@ -34,7 +34,8 @@ storage::pg::PgConfig StoreEnv::config() const {
 absl::Status StoreEnv::Truncate() {
   return Exec(
       "TRUNCATE refresh_job, catalog_query_content, course_program, "
-      "enterprise_catalog, catalog_query, content_metadata");
+      "enterprise_catalog, enterprise_customer, catalog_query, "
+      "content_metadata");
 }
 
 absl::Status StoreEnv::Exec(const std::string& sql) {

@@ -25,6 +25,7 @@ class StoreEnv {
   storage::pg::PgFullMetadataStore* full_metadata() {
     return storage_->full_metadata();
   }
+  storage::pg::PgCustomerStore* customers() { return storage_->customers(); }
   const std::string& dsn() const { return db_->dsn(); }
   storage::pg::PgConfig config() const;
 

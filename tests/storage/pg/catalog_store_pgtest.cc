@@ -159,6 +159,60 @@ TEST_F(StoreTest, CatalogsWithTheSameFilterShareOneQuery) {
   EXPECT_EQ(*env_->QueryInt("SELECT count(*) FROM catalog_query"), 2);
 }
 
+TEST_F(StoreTest, GetCatalogQueryByUuidAndByHashCountsItsCatalogs) {
+  auto a = Create(R"({"partner": "edx", "content_type": ["course"]})");
+  auto b =
+      Create(R"({"content_type":["course"],"partner":"edx"})", kEnterpriseB);
+  Create(R"({"content_type": ["course"], "partner": "mitx"})");
+  using By = storage::CatalogQueryLookup::By;
+
+  // Never refreshed: no count, no time.
+  auto fresh = store().GetCatalogQuery({By::kUuid, a.catalog_query_uuid});
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_EQ(fresh->uuid, a.catalog_query_uuid);
+  EXPECT_EQ(fresh->content_filter_json, a.content_filter_json);
+  EXPECT_EQ(fresh->content_filter_hash, a.content_filter_hash);
+  EXPECT_EQ(fresh->content_count, 0);
+  EXPECT_FALSE(fresh->content_refreshed.has_value());
+  EXPECT_EQ(fresh->catalog_count, 2);
+
+  Load(a, {testing::CourseDoc("edX+DemoX", "Demo"),
+           testing::CourseDoc("edX+Other", "Other")});
+  auto by_uuid = store().GetCatalogQuery({By::kUuid, a.catalog_query_uuid});
+  ASSERT_TRUE(by_uuid.ok()) << by_uuid.status();
+  EXPECT_EQ(by_uuid->content_count, 2);
+  ASSERT_TRUE(by_uuid->content_refreshed.has_value());
+  auto catalog = store().GetCatalog(b.uuid);
+  ASSERT_TRUE(catalog.ok());
+  EXPECT_EQ(by_uuid->content_refreshed, catalog->content_refreshed);
+
+  auto by_hash = store().GetCatalogQuery({By::kHash, a.content_filter_hash});
+  ASSERT_TRUE(by_hash.ok()) << by_hash.status();
+  EXPECT_EQ(by_hash->uuid, by_uuid->uuid);
+  EXPECT_EQ(by_hash->content_filter_json, by_uuid->content_filter_json);
+  EXPECT_EQ(by_hash->content_count, 2);
+  EXPECT_EQ(by_hash->content_refreshed, by_uuid->content_refreshed);
+  EXPECT_EQ(by_hash->catalog_count, 2);
+
+  // The query outlives its catalogs.
+  ASSERT_TRUE(store().DeleteCatalog(a.uuid).ok());
+  ASSERT_TRUE(store().DeleteCatalog(b.uuid).ok());
+  by_hash = store().GetCatalogQuery({By::kHash, a.content_filter_hash});
+  ASSERT_TRUE(by_hash.ok()) << by_hash.status();
+  EXPECT_EQ(by_hash->catalog_count, 0);
+
+  const std::string missing = common::NewUuidV4();
+  auto none = store().GetCatalogQuery({By::kUuid, missing});
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(none.status().message(), "catalog query " + missing + " not found");
+  none =
+      store().GetCatalogQuery({By::kHash, "0123456789abcdef0123456789abcdef"});
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(none.status().message(),
+            "no catalog query has content_filter_hash "
+            "0123456789abcdef0123456789abcdef");
+}
+
 TEST_F(StoreTest, ConcurrentCreatesWithOneFilterMakeOneQuery) {
   std::vector<std::thread> threads;
   std::vector<absl::StatusOr<storage::CatalogRow>> rows(6);

@@ -46,7 +46,8 @@ TEST(StatementsTest, EveryStatementPreparesOnTheMigratedSchema) {
 // Statements that fill the same row type spell out the same columns (each
 // file is whole, so it can be pasted into psql). The server's description of
 // each prepared statement keeps the copies from drifting apart: the readers
-// (JobFromRow, CatalogFromRow, ContentFromRow) take the columns by position.
+// (JobFromRow, CatalogFromRow, QueryFromRow, ContentFromRow) take the columns
+// by position.
 TEST(StatementsTest, StatementsOfOneRowTypeReturnTheSameColumns) {
   auto env = testing::StoreEnv::Create(1);
   ASSERT_TRUE(env.ok()) << env.status();
@@ -87,6 +88,11 @@ TEST(StatementsTest, StatementsOfOneRowTypeReturnTheSameColumns) {
   for (const char* name : {"list_catalogs", "list_enterprise_catalogs"}) {
     EXPECT_EQ(types(name, 0, kCatalogColumns), catalog) << name;
   }
+  constexpr size_t kQueryColumns = 6;  // QueryFromRow
+  const std::vector<Oid> query =
+      types("get_catalog_query_by_uuid", 0, kQueryColumns);
+  ASSERT_EQ(query.size(), kQueryColumns);
+  EXPECT_EQ(types("get_catalog_query_by_hash", 0, kQueryColumns), query);
   constexpr size_t kContentColumns = 7;  // ContentFromRow
   const std::vector<Oid> content = types("content_by_keys", 0, kContentColumns);
   ASSERT_EQ(content.size(), kContentColumns);

@@ -1,0 +1,17 @@
+-- One catalog query by content filter hash, with the number of catalogs
+-- using it.
+-- $1 content filter hash (32 lower-case hex characters). No row: no such
+-- query.
+-- Columns (as get_catalog_query_by_uuid.sql): uuid, content filter, filter
+-- hash, content count, content refreshed (bigint microseconds since the
+-- epoch, NULL before the first refresh), catalog count.
+SELECT
+  q.uuid::text,
+  q.content_filter,
+  q.content_filter_hash,
+  q.content_count,
+  (extract(epoch from q.content_refreshed) * 1000000)::bigint,
+  -- enterprise_catalog_query_idx makes this an index-only count.
+  (SELECT count(*) FROM enterprise_catalog c WHERE c.catalog_query_id = q.id)
+FROM catalog_query q
+WHERE q.content_filter_hash = $1;
