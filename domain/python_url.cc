@@ -260,9 +260,9 @@ std::string UpdateQueryParameters(
   UrlParts parts = PythonUrlSplit(url);
   QueryValues values = PythonParseQs(parts.query);
   for (const auto& [name, value] : params) {
-    auto it =
-        std::find_if(values.begin(), values.end(),
-                     [&](const auto& entry) { return entry.first == name; });
+    auto it = std::find_if(
+        values.begin(), values.end(),
+        [&name = name](const auto& entry) { return entry.first == name; });
     if (it == values.end()) {
       values.emplace_back(name, std::vector<std::string>{value});
     } else {
