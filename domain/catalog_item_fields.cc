@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "domain/content_merge.h"
+#include "domain/normalized_metadata.h"
 #include "domain/python_url.h"
 #include "domain/slugify.h"
 
@@ -38,26 +39,10 @@ bool TruthyMember(const Json& object, const char* key) {
   return member != nullptr && PythonTruthy(*member);
 }
 
-// The uuid comparison of §4's advertised-run lookup. Discovery sends uuids as
-// strings or null; normalized_metadata.cc holds the full Python ==, which a
-// hostile number or list could need, and for those shapes nlohmann's ==
-// differs only for bool against number.
-bool UuidEquals(const Json* a, const Json* b) {
-  const Json null_value;
-  return (a == nullptr ? null_value : *a) == (b == nullptr ? null_value : *b);
-}
-
 std::optional<std::string> AdvertisedRunKey(const Json& doc) {
-  const Json* runs = Member(doc, "course_runs");
-  if (runs == nullptr || !runs->is_array()) return std::nullopt;
-  const Json* advertised = Member(doc, "advertised_course_run_uuid");
-  for (const Json& run : *runs) {
-    if (!run.is_object()) continue;
-    if (UuidEquals(Member(run, "uuid"), advertised)) {
-      return StringMember(run, "key");
-    }
-  }
-  return std::nullopt;
+  const Json* run = AdvertisedRun(doc);
+  if (run == nullptr) return std::nullopt;
+  return StringMember(*run, "key");
 }
 
 bool IsRunActive(const Json& run) {

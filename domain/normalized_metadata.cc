@@ -225,7 +225,7 @@ std::optional<double> TruthyPrice(const Json* price) {
   return PythonFloat(*price);
 }
 
-const Json* AdvertisedRun(const Json& course) {
+const Json* FindAdvertisedRun(const Json& course) {
   const Json* runs = Member(course, "course_runs");
   if (runs == nullptr || !runs->is_array()) return nullptr;
   const Json advertised = MemberOrNull(course, "advertised_course_run_uuid");
@@ -313,10 +313,14 @@ double ContentPrice(const Json& course, const Json* run, bool exec_ed) {
 
 }  // namespace
 
+const Json* AdvertisedRun(const Json& course) {
+  return FindAdvertisedRun(course);
+}
+
 Json NormalizedMetadata(const Json& course, const Json* run) {
   const Json* chosen = run;
   if (chosen == nullptr || !chosen->is_object() || chosen->empty()) {
-    chosen = AdvertisedRun(course);
+    chosen = FindAdvertisedRun(course);
   }
   // The serializer tests the run's truthiness again: an advertised run that
   // is {} counts as no run.

@@ -67,6 +67,12 @@ Json NormalizedMetadata(const Json& course, const Json* run);
 // objects or have no string "key" are skipped, and course_runs that is not
 // an array gives {} (Django raises on both). No-op if `course` is not an
 // object.
+// §4's advertised run: the first course_runs element whose "uuid" equals the
+// course's "advertised_course_run_uuid" by Python's == (so with no advertised
+// uuid, the first run without one). Null when there is none. Shared with the
+// per-catalog rules (catalog_item_fields.h), which read the same run.
+const Json* AdvertisedRun(const Json& course);
+
 void AddNormalizedMetadata(Json& course);
 
 }  // namespace ec::domain

@@ -1,5 +1,6 @@
 #include "storage/pg/content_writer.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "domain/stored_document.h"
 #include "storage/pg/pg_util.h"
 
@@ -17,9 +18,13 @@ struct Columns {
   std::vector<bool> derived, full_wanted;
   // merge_content.sql only: the search/all document merged, and its hash.
   std::vector<std::string> search_docs, search_hashes;
+  // Each key's position, so that a row the upsert returns finds the hash
+  // already computed for its record.
+  absl::flat_hash_map<std::string_view, size_t> index;
 
   void Add(const domain::ContentRecord& rec, std::string doc, std::string hash,
            bool wanted, const std::string& title) {
+    index.emplace(rec.content_key, keys.size());
     keys.push_back(rec.content_key);
     types.push_back(rec.content_type);
     uuids.push_back(rec.content_uuid);
@@ -71,13 +76,14 @@ ReplaceResult ContentWriter::Write(pqxx::work& tx, int64_t query_id,
       domain::StoredDocumentUpdate update = domain::MergeCrawlRecord(
           rec, row[2].as<bool>(), std::string_view(row[3].c_str()));
       std::string hash = domain::Md5Hex(update.json_metadata);
-      if (hash == domain::Md5Hex(row[3].c_str())) {
+      if (hash == std::string_view(row[4].c_str())) {
         ++unchanged;
       } else {
         ++result.content_updated;
       }
       merged.search_docs.push_back(rec.json_metadata);
-      merged.search_hashes.push_back(domain::Md5Hex(rec.json_metadata));
+      merged.search_hashes.push_back(
+          batch.hashes[batch.index.at(rec.content_key)]);
       merged.Add(rec, std::move(update.json_metadata), std::move(hash),
                  update.full_wanted, update.title);
     }

@@ -9,8 +9,8 @@
 -- record is a run known only from its course. Every other existing row is
 -- locked and returned with its stored document, for the caller to merge into
 -- and write with merge_content.sql.
--- Returns: key, inserted, the stored row's derived flag and document (NULL
--- for inserted rows). The caller sends the keys sorted, so that concurrent
+-- Returns: key, inserted, the stored row's derived flag, document and
+-- document hash (NULL for inserted rows). The caller sends the keys sorted, so that concurrent
 -- writers sharing rows lock them in the same order and cannot deadlock.
 INSERT INTO content_metadata AS cm (
   content_key,
@@ -37,4 +37,5 @@ RETURNING
   cm.content_key,
   (xmax = 0) AS inserted,
   cm.derived,
-  CASE WHEN xmax = 0 THEN NULL ELSE cm.json_metadata END;
+  CASE WHEN xmax = 0 THEN NULL ELSE cm.json_metadata END,
+  CASE WHEN xmax = 0 THEN NULL ELSE cm.document_hash END;
