@@ -145,7 +145,8 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
     if (!opened.ok()) return Fail(opened.status(), "database setup failed");
     server_storage = std::move(*opened);
     auto started = server::CatalogServer::Start(
-        config.server, server_storage->store(), server_storage->queue());
+        config.server, server_storage->store(), server_storage->queue(),
+        server_storage->customers());
     if (!started.ok()) return Fail(started.status(), "server start failed");
     server = std::move(*started);
     common::LogInfo(

@@ -159,6 +159,9 @@ constexpr JsonInvoker kJson = &MethodDispatch::CallJson<kMethod>;
 // queuing another, so a repeat after a lost reply returns the same job.
 // NotifyContentChanged likewise: a repeat flags the same content again and
 // joins the crawls and the full-metadata job the first call queued.
+// UpsertEnterpriseCustomer replaces the customer with the request's fields, so
+// a repeat after a lost reply writes the same customer again, and an identical
+// upsert keeps its `modified`.
 constexpr std::array kMethods = {
     MethodEntry{"CreateCatalog", false, kJson<&StubInterface::CreateCatalog>},
     MethodEntry{"GetCatalog", true, kJson<&StubInterface::GetCatalog>},
@@ -181,6 +184,14 @@ constexpr std::array kMethods = {
                 kJson<&StubInterface::GetCatalogQuery>},
     MethodEntry{"HashContentFilter", true,
                 kJson<&StubInterface::HashContentFilter>},
+    MethodEntry{"UpsertEnterpriseCustomer", true,
+                kJson<&StubInterface::UpsertEnterpriseCustomer>},
+    MethodEntry{"GetEnterpriseCustomer", true,
+                kJson<&StubInterface::GetEnterpriseCustomer>},
+    MethodEntry{"GetCustomerContentMetadata", true,
+                kJson<&StubInterface::GetCustomerContentMetadata>},
+    MethodEntry{"DiffCatalogContent", true,
+                kJson<&StubInterface::DiffCatalogContent>},
 };
 
 const MethodEntry* FindMethod(std::string_view name) {
@@ -438,6 +449,32 @@ absl::StatusOr<v1::HashContentFilterResponse> CatalogClient::HashContentFilter(
     const v1::HashContentFilterRequest& request,
     const CallOptions& call) const {
   return Typed<&StubInterface::HashContentFilter>(*this, request, call);
+}
+
+absl::StatusOr<v1::EnterpriseCustomer> CatalogClient::UpsertEnterpriseCustomer(
+    const v1::UpsertEnterpriseCustomerRequest& request,
+    const CallOptions& call) const {
+  return Typed<&StubInterface::UpsertEnterpriseCustomer>(*this, request, call);
+}
+
+absl::StatusOr<v1::EnterpriseCustomer> CatalogClient::GetEnterpriseCustomer(
+    const v1::GetEnterpriseCustomerRequest& request,
+    const CallOptions& call) const {
+  return Typed<&StubInterface::GetEnterpriseCustomer>(*this, request, call);
+}
+
+absl::StatusOr<v1::GetCustomerContentMetadataResponse>
+CatalogClient::GetCustomerContentMetadata(
+    const v1::GetCustomerContentMetadataRequest& request,
+    const CallOptions& call) const {
+  return Typed<&StubInterface::GetCustomerContentMetadata>(*this, request,
+                                                           call);
+}
+
+absl::StatusOr<v1::DiffCatalogContentResponse>
+CatalogClient::DiffCatalogContent(const v1::DiffCatalogContentRequest& request,
+                                  const CallOptions& call) const {
+  return Typed<&StubInterface::DiffCatalogContent>(*this, request, call);
 }
 
 absl::StatusOr<std::string> InvokeJson(StubInterface& stub,

@@ -103,10 +103,11 @@ absl::StatusOr<std::string> ReadTokenFile(const std::string& path);
 std::vector<std::string_view> MethodNames();
 
 // True if `method` (e.g. "GetCatalog") may be retried: the reads,
-// RefreshCatalog, whose repeat joins the job the first call queued, and
+// RefreshCatalog, whose repeat joins the job the first call queued,
 // NotifyContentChanged, whose repeat flags the same content and joins the same
-// jobs. False for CreateCatalog, UpdateCatalog, DeleteCatalog and unknown
-// names.
+// jobs, and UpsertEnterpriseCustomer, whose repeat writes the same customer
+// again (an identical upsert changes nothing). False for CreateCatalog,
+// UpdateCatalog, DeleteCatalog and unknown names.
 bool IsIdempotent(std::string_view method);
 
 // Per-call settings.
@@ -212,6 +213,22 @@ class CatalogClient {
   absl::StatusOr<enterprise_catalog::v1::HashContentFilterResponse>
   HashContentFilter(
       const enterprise_catalog::v1::HashContentFilterRequest& request,
+      const CallOptions& call = {}) const;
+  absl::StatusOr<enterprise_catalog::v1::EnterpriseCustomer>
+  UpsertEnterpriseCustomer(
+      const enterprise_catalog::v1::UpsertEnterpriseCustomerRequest& request,
+      const CallOptions& call = {}) const;
+  absl::StatusOr<enterprise_catalog::v1::EnterpriseCustomer>
+  GetEnterpriseCustomer(
+      const enterprise_catalog::v1::GetEnterpriseCustomerRequest& request,
+      const CallOptions& call = {}) const;
+  absl::StatusOr<enterprise_catalog::v1::GetCustomerContentMetadataResponse>
+  GetCustomerContentMetadata(
+      const enterprise_catalog::v1::GetCustomerContentMetadataRequest& request,
+      const CallOptions& call = {}) const;
+  absl::StatusOr<enterprise_catalog::v1::DiffCatalogContentResponse>
+  DiffCatalogContent(
+      const enterprise_catalog::v1::DiffCatalogContentRequest& request,
       const CallOptions& call = {}) const;
 
   // InvokeJson's engine; see there. `rpc_status` may be null.

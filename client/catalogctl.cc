@@ -61,10 +61,11 @@ Options (before or after COMMAND):
                        else 127.0.0.1:50051)
   --timeout SECONDS    deadline of the call, retries included; may be
                        fractional (default 10)
-  --retries N          retries of a failed idempotent call (reads, refresh
-                       and notify-content-changed) after UNAVAILABLE, with
-                       exponential backoff; 0 to 10 (default 3). Create,
-                       update and delete are never retried.
+  --retries N          retries of a failed idempotent call (reads, refresh,
+                       notify-content-changed and upsert-enterprise-customer)
+                       after UNAVAILABLE, with exponential backoff; 0 to 10
+                       (default 3). Catalog create, update and delete are
+                       never retried.
   --token TOKEN        caller token, sent as "authorization: JWT TOKEN"
                        (default: $ENTERPRISE_CATALOG_TOKEN). A token on the
                        command line is visible to other local users (ps,

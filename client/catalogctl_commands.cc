@@ -78,6 +78,9 @@ const std::vector<CommandSpec>* MakeCommands() {
   const FlagSpec keys =
       Required(Flag("--key", "content_keys", K::kStrings, "KEY",
                     "a content key; repeat for several"));
+  const FlagSpec coerce =
+      Flag("--coerce-to-parent-course", "coerce_to_parent_course", K::kBool, "",
+           "answer a course run's identifier with its parent course");
 
   return new std::vector<CommandSpec>{
       {"create-catalog",
@@ -162,14 +165,19 @@ const std::vector<CommandSpec>* MakeCommands() {
              "only items matching this key; repeat for several"),
         Flag("--type", "content_types", K::kStrings, "TYPE",
              "only this type (course, courserun, program, learnerpathway); "
-             "repeat for several")},
+             "repeat for several"),
+        Flag("--active-only", "active_only", K::kBool, "",
+             "leave out courses with no active run (ignored with --key)")},
        false,
        "catalogctl catalog-metadata --catalog-uuid C --page-size 2"},
       {"content-metadata",
        "get-content-metadata",
        "GetContentMetadata",
-       "Prints the stored metadata of the keys, and the keys not found.",
-       {keys},
+       "Prints the stored metadata of the keys (content keys or content "
+       "uuids), and the keys not found.",
+       {Required(Flag("--key", "content_keys", K::kStrings, "KEY",
+                      "a content key or content uuid; repeat for several")),
+        coerce},
        false,
        "catalogctl content-metadata --key edX+DemoX --key no+such+course"},
       {"refresh",
@@ -228,6 +236,63 @@ const std::vector<CommandSpec>* MakeCommands() {
        false,
        "catalogctl hash-content-filter --filter '{\"content_type\": "
        "\"course\"}'"},
+      {"upsert-enterprise-customer",
+       "",
+       "UpsertEnterpriseCustomer",
+       "Creates or replaces an enterprise customer: fields not given are "
+       "cleared (--enable-learner-portal not given is false). Operator and "
+       "service roles.",
+       {Required(Flag("--uuid", "customer.uuid", K::kString, "UUID",
+                      "the enterprise customer's uuid")),
+        Flag("--slug", "customer.slug", K::kString, "SLUG",
+             "the customer's slug, as the learner portal's URLs use it"),
+        Flag("--name", "customer.name", K::kString, "NAME",
+             "the customer's name"),
+        Flag("--enable-learner-portal", "customer.enable_learner_portal",
+             K::kBool, "",
+             "learners enroll through the learner portal (=false: through "
+             "the LMS)")},
+       false,
+       "catalogctl upsert-enterprise-customer --uuid E --slug acme \\\n"
+       "      --name 'Acme Inc.' --enable-learner-portal"},
+      {"get-enterprise-customer",
+       "",
+       "GetEnterpriseCustomer",
+       "Prints an enterprise customer. NOT_FOUND (5) if the platform never "
+       "wrote it.",
+       {Required(Flag("--uuid", "uuid", K::kString, "UUID",
+                      "the enterprise customer's uuid"))},
+       false,
+       "catalogctl get-enterprise-customer --uuid E"},
+      {"get-customer-content-metadata",
+       "customer-content-metadata",
+       "GetCustomerContentMetadata",
+       "Prints one item for an enterprise customer, with the per-catalog "
+       "fields of its oldest catalog that contains it, and that catalog's "
+       "uuid. NOT_FOUND (5) if no catalog of the customer contains it.",
+       {Required(Flag("--enterprise-uuid", "enterprise_uuid", K::kString,
+                      "UUID", "the enterprise customer")),
+        Required(Flag("--content-identifier", "content_identifier", K::kString,
+                      "ID", "a content key or content uuid")),
+        coerce},
+       false,
+       "catalogctl get-customer-content-metadata --enterprise-uuid E \\\n"
+       "      --content-identifier course-v1:edX+DemoX+1T2026 "
+       "--coerce-to-parent-course"},
+      {"diff-catalog-content",
+       "",
+       "DiffCatalogContent",
+       "Compares the keys a caller holds with the catalog: the keys it no "
+       "longer contains, the items not held, and when each held item last "
+       "changed. Exact key matches only; up to 10,000 keys.",
+       {Required(Flag("--catalog-uuid", "catalog_uuid", K::kString, "UUID",
+                      "the catalog")),
+        Flag("--key", "content_keys", K::kStrings, "KEY",
+             "a content key the caller holds; repeat for several (none: "
+             "every item of the catalog is in items_not_included)")},
+       false,
+       "catalogctl diff-catalog-content --catalog-uuid C --key edX+DemoX \\\n"
+       "      --key HarvardX+CS50P"},
   };
 }
 
@@ -551,10 +616,15 @@ std::string CommandHelp(const CommandSpec& command) {
 }
 
 std::string CommandList() {
+  // The RPC names in one column, after the longest command name.
+  size_t width = 20;
+  for (const CommandSpec& command : Commands()) {
+    width = std::max(width, command.name.size() + 2);
+  }
   std::string out;
   for (const CommandSpec& command : Commands()) {
     std::string name = std::string(command.name);
-    name.resize(std::max<size_t>(name.size() + 1, 20), ' ');
+    name.resize(width, ' ');
     absl::StrAppend(&out, "  ", name, ToAbsl(command.method), "\n");
   }
   return out;

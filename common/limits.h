@@ -8,6 +8,8 @@ namespace ec::common {
 // Request limits. Beyond them a request is rejected with INVALID_ARGUMENT and
 // a message naming the limit.
 inline constexpr size_t kMaxKeysPerRequest = 1000;
+// DiffCatalogContent: an integrated channel sends every key it holds.
+inline constexpr size_t kMaxDiffKeys = 10000;
 inline constexpr size_t kMaxContentKeyBytes = 255;
 inline constexpr size_t kMaxFilterBytes = 64 * 1024;  // canonical JSON text
 inline constexpr int kMaxFilterDepth = 32;

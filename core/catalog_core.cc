@@ -416,10 +416,13 @@ absl::Status CatalogCore::GetCatalogMetadata(
                             request.content_keys().end());
   query.content_types.assign(request.content_types().begin(),
                              request.content_types().end());
+  // Django's listing drops inactive courses only without content_keys.
+  query.active_only = request.active_only() && query.content_keys.empty();
   // Built only when a token is read or written: with 1,000 keys it is a
   // quarter of a megabyte.
   auto scope = [&] {
-    return ScopeOf("GetCatalogMetadata", {query.catalog_uuid},
+    return ScopeOf("GetCatalogMetadata",
+                   {query.catalog_uuid, query.active_only ? "active" : "all"},
                    &request.content_keys(), &request.content_types());
   };
   if (!request.page_token().empty()) {
@@ -439,9 +442,11 @@ absl::Status CatalogCore::GetCatalogMetadata(
   response->set_catalog_title(page.catalog_title);
   response->set_enterprise_uuid(page.enterprise_uuid);
   response->set_total_count(page.total_count);
+  const ItemScope item_scope = MakeItemScope(page.scope, urls_);
   response->mutable_items()->Reserve(static_cast<int>(page.items.size()));
-  for (auto& item : page.items)
-    ContentToProto(std::move(item), response->add_items());
+  for (auto& item : page.items) {
+    ScopedContentToProto(std::move(item), item_scope, response->add_items());
+  }
   if (page.has_more && response->items_size() > 0) {
     response->set_next_page_token(page_tokens_.Encode(
         scope(), response->items(response->items_size() - 1).content_key()));
@@ -461,21 +466,51 @@ absl::Status CatalogCore::GetContentMetadata(
   }
   EC_RETURN_IF_ERROR(
       ValidateContentKeys("content_keys", request.content_keys(), false));
-  std::vector<std::string> keys;
+  // Each identifier once, in request order; one that reads as a uuid also
+  // matches content_uuid (Django's content_identifiers), by its normalized
+  // form.
+  storage::ContentLookup lookup;
+  lookup.coerce_to_parent_course = request.coerce_to_parent_course();
+  std::vector<std::pair<std::string_view, std::optional<std::string>>> asked;
   std::unordered_set<std::string_view> seen;
-  for (const std::string& key : request.content_keys()) {
-    if (seen.insert(key).second) keys.push_back(key);
+  for (const std::string& identifier : request.content_keys()) {
+    if (!seen.insert(identifier).second) continue;
+    std::optional<std::string> uuid = common::NormalizeUuid(identifier);
+    lookup.keys.push_back(identifier);
+    if (uuid.has_value()) lookup.uuids.push_back(*uuid);
+    asked.emplace_back(identifier, std::move(uuid));
   }
-  EC_ASSIGN_OR_RETURN(std::vector<storage::ContentRow> rows,
-                      store_->GetContentMetadata(keys));
-  std::unordered_map<std::string, storage::ContentRow*> by_key;
-  for (auto& row : rows) by_key.emplace(row.content_key, &row);
-  for (const std::string& key : keys) {
-    auto it = by_key.find(key);
-    if (it == by_key.end()) {
-      response->add_not_found_keys(key);
-    } else {
-      ContentToProto(std::move(*it->second), response->add_items());
+  EC_ASSIGN_OR_RETURN(std::vector<storage::ContentMatch> matches,
+                      store_->GetContentMetadata(lookup));
+  // Rows by the identifier that found them: a key as sent, or a uuid
+  // normalized (a lower-case uuid can be both; its rows are served once).
+  std::unordered_map<std::string, std::vector<storage::ContentRow*>> found;
+  for (auto& match : matches) found[match.identifier].push_back(&match.row);
+  std::unordered_set<std::string> served;
+  std::unordered_set<const storage::ContentRow*> moved;
+  for (const auto& [identifier, uuid] : asked) {
+    std::vector<storage::ContentRow*> rows;
+    for (const std::string_view id :
+         {identifier, std::string_view(uuid.value_or(""))}) {
+      if (id.empty()) continue;
+      if (auto it = found.find(std::string(id)); it != found.end()) {
+        rows.insert(rows.end(), it->second.begin(), it->second.end());
+      }
+    }
+    if (rows.empty()) {
+      response->add_not_found_keys(std::string(identifier));
+      continue;
+    }
+    std::sort(rows.begin(), rows.end(),
+              [](const storage::ContentRow* a, const storage::ContentRow* b) {
+                return a->content_key < b->content_key;
+              });
+    for (storage::ContentRow* row : rows) {
+      // Moved from once served: a row reached again is skipped by address
+      // before its (moved) key is read.
+      if (!moved.insert(row).second) continue;
+      if (!served.insert(row->content_key).second) continue;
+      ContentToProto(std::move(*row), response->add_items());
     }
   }
   return absl::OkStatus();
@@ -661,6 +696,145 @@ absl::Status CatalogCore::HashContentFilter(
                     request.content_filter()));
   response->set_content_filter_hash(std::move(filter.hash));
   response->set_canonical_content_filter(std::move(filter.json));
+  return absl::OkStatus();
+}
+
+
+namespace {
+
+absl::Status NoCustomers() {
+  return absl::UnimplementedError(
+      "this server was started without an enterprise customer store");
+}
+
+// A customer's free-text fields: Django's slug and name columns hold 255.
+absl::Status ValidateCustomer(const v1::EnterpriseCustomer& customer) {
+  EC_RETURN_IF_ERROR(ValidateText("customer.slug", customer.slug(),
+                                  common::kMaxEnterpriseNameBytes, false));
+  return ValidateText("customer.name", customer.name(),
+                      common::kMaxEnterpriseNameBytes, false);
+}
+
+}  // namespace
+
+absl::Status CatalogCore::UpsertEnterpriseCustomer(
+    const auth::Principal& caller,
+    const v1::UpsertEnterpriseCustomerRequest& request,
+    v1::EnterpriseCustomer* response) {
+  std::string uuid = request.customer().uuid();
+  const absl::Status status = [&]() -> absl::Status {
+    EC_ASSIGN_OR_RETURN(uuid, RequireUuid("customer.uuid", uuid));
+    EC_RETURN_IF_ERROR(ValidateCustomer(request.customer()));
+    // Customers are the platform's records, written by its services: no
+    // enterprise admin may rewrite the slug every enrollment URL carries.
+    if (!caller.CanReadGlobal()) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "caller ", caller.subject(),
+          " may not write enterprise customers; that needs ",
+          auth::kOperatorRole, ":* or ", auth::kServiceRole, ":*"));
+    }
+    if (customers_ == nullptr) return NoCustomers();
+    storage::EnterpriseCustomerRow row;
+    row.uuid = uuid;
+    row.slug = request.customer().slug();
+    row.name = request.customer().name();
+    row.enable_learner_portal = request.customer().enable_learner_portal();
+    EC_ASSIGN_OR_RETURN(row, customers_->UpsertEnterpriseCustomer(row));
+    CustomerToProto(row, response);
+    return absl::OkStatus();
+  }();
+  Audit(caller, "UpsertEnterpriseCustomer", "", uuid, status);
+  return status;
+}
+
+absl::Status CatalogCore::GetEnterpriseCustomer(
+    const auth::Principal& caller,
+    const v1::GetEnterpriseCustomerRequest& request,
+    v1::EnterpriseCustomer* response) {
+  EC_ASSIGN_OR_RETURN(std::string uuid, RequireUuid("uuid", request.uuid()));
+  if (!caller.CanReadGlobal() && !caller.CanAdmin(uuid)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "caller ", caller.subject(), " may not read enterprise customer ",
+        uuid, "; that needs an admin role for it, ", auth::kOperatorRole,
+        ":* or ", auth::kServiceRole, ":*"));
+  }
+  if (customers_ == nullptr) return NoCustomers();
+  EC_ASSIGN_OR_RETURN(storage::EnterpriseCustomerRow row,
+                      customers_->GetEnterpriseCustomer(uuid));
+  CustomerToProto(row, response);
+  return absl::OkStatus();
+}
+
+absl::Status CatalogCore::GetCustomerContentMetadata(
+    const auth::Principal& caller,
+    const v1::GetCustomerContentMetadataRequest& request,
+    v1::GetCustomerContentMetadataResponse* response) {
+  storage::CustomerContentQuery query;
+  EC_ASSIGN_OR_RETURN(query.enterprise_uuid,
+                      RequireUuid("enterprise_uuid", request.enterprise_uuid()));
+  if (!caller.CanRead(query.enterprise_uuid)) {
+    return MayNotRead(caller, query.enterprise_uuid);
+  }
+  const std::string& identifier = request.content_identifier();
+  if (identifier.empty()) {
+    return absl::InvalidArgumentError(
+        "content_identifier is required: a content key (\"edX+DemoX\", "
+        "\"course-v1:edX+DemoX+1T2024\") or a content uuid");
+  }
+  google::protobuf::RepeatedPtrField<std::string> one;
+  one.Add()->assign(identifier);
+  EC_RETURN_IF_ERROR(ValidateContentKeys("content_identifier", one, false));
+  // As Django: an identifier that reads as a uuid is a content uuid.
+  query.content_key = identifier;
+  query.content_uuid = common::NormalizeUuid(identifier);
+  query.coerce_to_parent_course = request.coerce_to_parent_course();
+  EC_ASSIGN_OR_RETURN(storage::CustomerItem found,
+                      store_->GetCustomerContentMetadata(query));
+  response->set_catalog_uuid(found.scope.catalog.catalog_uuid);
+  ScopedContentToProto(std::move(found.item), MakeItemScope(found.scope, urls_),
+                       response->mutable_item());
+  return absl::OkStatus();
+}
+
+absl::Status CatalogCore::DiffCatalogContent(
+    const auth::Principal& caller,
+    const v1::DiffCatalogContentRequest& request,
+    v1::DiffCatalogContentResponse* response) {
+  EC_ASSIGN_OR_RETURN(std::string uuid,
+                      RequireUuid("catalog_uuid", request.catalog_uuid()));
+  EC_RETURN_IF_ERROR(ValidateContentKeys("content_keys", request.content_keys(),
+                                         true, common::kMaxDiffKeys));
+  // First occurrence wins: the answer follows the request's order.
+  std::vector<std::string> keys;
+  std::unordered_map<std::string_view, size_t> position;
+  for (const std::string& key : request.content_keys()) {
+    if (position.emplace(key, keys.size()).second) keys.push_back(key);
+  }
+  EC_ASSIGN_OR_RETURN(storage::CatalogDiff diff,
+                      store_->DiffCatalogContent(uuid, keys));
+  // As for contains: one round trip, and a foreign answer is dropped unread.
+  if (!caller.CanRead(diff.enterprise_uuid)) return CatalogNotFound(uuid);
+  auto by_request = [&](const std::string& a, const std::string& b) {
+    return position.at(a) < position.at(b);
+  };
+  std::sort(diff.not_found.begin(), diff.not_found.end(), by_request);
+  std::sort(diff.found.begin(), diff.found.end(),
+            [&](const auto& a, const auto& b) {
+              return by_request(a.first, b.first);
+            });
+  const ItemScope scope = MakeItemScope(diff.scope, urls_);
+  for (std::string& key : diff.not_found) {
+    response->add_items_not_found()->set_content_key(std::move(key));
+  }
+  for (std::string& key : diff.not_included) {
+    response->add_items_not_included()->set_content_key(std::move(key));
+  }
+  for (auto& [key, modified] : diff.found) {
+    v1::DiffItem* item = response->add_items_found();
+    item->set_content_key(std::move(key));
+    SetTimestamp(ContentLastModified(modified, scope),
+                 item->mutable_date_updated());
+  }
   return absl::OkStatus();
 }
 

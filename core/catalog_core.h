@@ -8,7 +8,9 @@
 #include "common/page_token.h"
 #include "domain/refresh_policy.h"
 #include "enterprise_catalog/v1/catalog_service.pb.h"
+#include "domain/catalog_item_fields.h"
 #include "storage/catalog_store.h"
+#include "storage/customer_store.h"
 #include "storage/refresh_queue.h"
 
 namespace ec::core {
@@ -25,6 +27,14 @@ namespace ec::core {
 // but not change answers PERMISSION_DENIED to a change. Where the caller
 // names an enterprise (create, list, customer contains), a foreign one is
 // PERMISSION_DENIED: that reveals nothing the caller did not send.
+// What the per-catalog item fields and the customer RPCs need besides the
+// catalog store. Without customers, the customer RPCs answer UNIMPLEMENTED
+// and every customer reads as unknown (Django's "{}").
+struct CatalogFieldsConfig {
+  storage::CustomerStore* customers = nullptr;
+  domain::UrlSettings urls;
+};
+
 class CatalogCore {
  public:
   // Does not take ownership; `store` and `queue` must outlive the core.
@@ -34,12 +44,15 @@ class CatalogCore {
   // pagination tokens. Thread-safe.
   CatalogCore(storage::CatalogStore* store, storage::RefreshQueue* queue,
               domain::RefreshPolicy policy, common::PageTokenCodec page_tokens,
-              common::Clock clock = common::SystemClock())
+              common::Clock clock = common::SystemClock(),
+              CatalogFieldsConfig fields = {})
       : store_(store),
         queue_(queue),
         policy_(std::move(policy)),
         page_tokens_(std::move(page_tokens)),
-        clock_(std::move(clock)) {}
+        clock_(std::move(clock)),
+        customers_(fields.customers),
+        urls_(std::move(fields.urls)) {}
 
   absl::Status CreateCatalog(
       const auth::Principal& caller,
@@ -107,6 +120,29 @@ class CatalogCore {
       const ::enterprise_catalog::v1::HashContentFilterRequest& request,
       ::enterprise_catalog::v1::HashContentFilterResponse* response);
 
+  // Enterprise customers as the platform writes them: operator and service
+  // roles write; those roles and the enterprise's admins read.
+  absl::Status UpsertEnterpriseCustomer(
+      const auth::Principal& caller,
+      const ::enterprise_catalog::v1::UpsertEnterpriseCustomerRequest& request,
+      ::enterprise_catalog::v1::EnterpriseCustomer* response);
+  absl::Status GetEnterpriseCustomer(
+      const auth::Principal& caller,
+      const ::enterprise_catalog::v1::GetEnterpriseCustomerRequest& request,
+      ::enterprise_catalog::v1::EnterpriseCustomer* response);
+  // One item for a customer by key or uuid, served by the customer's oldest
+  // catalog containing it. Anyone who may read the enterprise's catalogs.
+  absl::Status GetCustomerContentMetadata(
+      const auth::Principal& caller,
+      const ::enterprise_catalog::v1::GetCustomerContentMetadataRequest&
+          request,
+      ::enterprise_catalog::v1::GetCustomerContentMetadataResponse* response);
+  // An integrated channel's keys against a catalog (generate_diff).
+  absl::Status DiffCatalogContent(
+      const auth::Principal& caller,
+      const ::enterprise_catalog::v1::DiffCatalogContentRequest& request,
+      ::enterprise_catalog::v1::DiffCatalogContentResponse* response);
+
  private:
   // Queues a refresh if the catalog's query has no fresh data. Failure is
   // logged, not returned: the change itself is committed, and the
@@ -126,6 +162,8 @@ class CatalogCore {
   const domain::RefreshPolicy policy_;
   const common::PageTokenCodec page_tokens_;
   const common::Clock clock_;
+  storage::CustomerStore* const customers_;
+  const domain::UrlSettings urls_;
 };
 
 }  // namespace ec::core

@@ -1,5 +1,7 @@
 #include "core/messages.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -8,10 +10,6 @@ namespace ec::core {
 namespace {
 
 namespace v1 = ::enterprise_catalog::v1;
-
-void SetTimestamp(storage::Micros micros, google::protobuf::Timestamp* out) {
-  *out = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(micros);
-}
 
 v1::RefreshJob::State StateToProto(storage::JobState state) {
   switch (state) {
@@ -115,6 +113,62 @@ void ContentToProto(storage::ContentRow&& row, v1::ContentMetadata* out) {
   SetTimestamp(row.modified, out->mutable_modified());
   // Moved, never re-encoded: documents are served as stored.
   out->set_json_metadata(std::move(row.json_metadata));
+}
+
+void SetTimestamp(storage::Micros micros, google::protobuf::Timestamp* out) {
+  *out = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(micros);
+}
+
+ItemScope MakeItemScope(const storage::CatalogScope& scope,
+                        const domain::UrlSettings& urls) {
+  ItemScope out;
+  out.catalog = domain::PrepareCatalogContext(scope.catalog);
+  out.urls = urls;
+  out.modified_floor = scope.catalog_modified;
+  if (scope.customer.has_value()) {
+    out.customer.enable_learner_portal = scope.customer->enable_learner_portal;
+    out.customer.slug = scope.customer->slug;
+    out.modified_floor =
+        std::max(out.modified_floor, scope.customer->modified);
+  }
+  return out;
+}
+
+storage::Micros ContentLastModified(storage::Micros item_modified,
+                                    const ItemScope& scope) {
+  return std::max(item_modified, scope.modified_floor);
+}
+
+void ScopedContentToProto(storage::ContentRow&& row, const ItemScope& scope,
+                          v1::ContentMetadata* out) {
+  const domain::ItemFacts& facts = row.facts;
+  if (auto url = domain::EnrollmentUrl(facts, scope.catalog, scope.customer,
+                                       scope.urls)) {
+    out->set_enrollment_url(std::move(*url));
+  }
+  if (auto url = domain::CatalogMarketingUrl(facts, scope.catalog)) {
+    out->set_marketing_url(std::move(*url));
+  }
+  if (auto id = domain::XapiActivityId(facts, scope.urls)) {
+    out->set_xapi_activity_id(std::move(*id));
+  }
+  if (facts.active.has_value()) out->set_active(*facts.active);
+  for (auto& [run, url] : domain::CourseRunEnrollmentUrls(
+           facts, row.run_rows, scope.catalog, scope.customer, scope.urls)) {
+    (*out->mutable_course_run_enrollment_urls())[run] = std::move(url);
+  }
+  SetTimestamp(ContentLastModified(row.modified, scope),
+               out->mutable_content_last_modified());
+  ContentToProto(std::move(row), out);
+}
+
+void CustomerToProto(const storage::EnterpriseCustomerRow& row,
+                     v1::EnterpriseCustomer* out) {
+  out->set_uuid(row.uuid);
+  out->set_slug(row.slug);
+  out->set_name(row.name);
+  out->set_enable_learner_portal(row.enable_learner_portal);
+  SetTimestamp(row.modified, out->mutable_modified());
 }
 
 void JobToProto(const storage::RefreshJobRow& job, v1::RefreshJob* out) {

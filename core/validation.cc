@@ -26,15 +26,15 @@ absl::StatusOr<std::string> RequireUuid(absl::string_view field,
 absl::Status ValidateContentKeys(
     absl::string_view field,
     const google::protobuf::RepeatedPtrField<std::string>& keys,
-    bool allow_empty) {
+    bool allow_empty, size_t max_keys) {
   if (keys.empty() && !allow_empty) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, " must list at least one content key"));
   }
-  if (static_cast<size_t>(keys.size()) > common::kMaxKeysPerRequest) {
+  if (static_cast<size_t>(keys.size()) > max_keys) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, " has ", keys.size(), " keys; the limit is ",
-                     common::kMaxKeysPerRequest, " per request"));
+                     max_keys, " per request"));
   }
   for (int i = 0; i < keys.size(); ++i) {
     const std::string& key = keys[i];

@@ -1,5 +1,6 @@
 #include "domain/catalog_item_fields.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,6 +58,12 @@ bool IsRunActive(const Json& run) {
   return status == "published" && TruthyMember(run, "is_marketable");
 }
 
+std::string UtmSource(const CatalogContext& catalog) {
+  return catalog.utm_source.has_value()
+             ? *catalog.utm_source
+             : DjangoSlugify(catalog.enterprise_name);
+}
+
 // get_enterprise_utm_context(name) plus audit: the parameters every URL
 // starts with.
 std::vector<std::pair<std::string, std::string>> BaseParams(
@@ -64,7 +71,7 @@ std::vector<std::pair<std::string, std::string>> BaseParams(
   std::vector<std::pair<std::string, std::string>> params = {
       {"utm_medium", "enterprise"}};
   if (!catalog.enterprise_name.empty()) {
-    params.emplace_back("utm_source", DjangoSlugify(catalog.enterprise_name));
+    params.emplace_back("utm_source", UtmSource(catalog));
   }
   if (catalog.publish_audit_enrollment_urls) {
     params.emplace_back("audit", "true");
@@ -122,9 +129,9 @@ ItemFacts ItemFactsFromDocument(std::string_view content_key,
     const Json* runs = Member(doc, "course_runs");
     if (runs != nullptr && runs->is_array()) {
       for (const Json& run : *runs) {
-        if (IsRunActive(run)) {
-          active = true;
-          break;
+        active = active || IsRunActive(run);
+        if (std::optional<std::string> key = StringMember(run, "key")) {
+          facts.run_keys.push_back(std::move(*key));
         }
       }
     }
@@ -188,13 +195,47 @@ std::optional<std::string> EnrollmentUrl(const ItemFacts& item,
       params);
 }
 
+CatalogContext PrepareCatalogContext(CatalogContext catalog) {
+  catalog.utm_source = DjangoSlugify(catalog.enterprise_name);
+  return catalog;
+}
+
+std::vector<std::pair<std::string, std::string>> CourseRunEnrollmentUrls(
+    const ItemFacts& item, const std::vector<std::string>& run_rows,
+    const CatalogContext& catalog, const CustomerContext& customer,
+    const UrlSettings& settings) {
+  std::vector<std::pair<std::string, std::string>> urls;
+  if (item.content_type != kCourse || item.exec_ed) return urls;
+  for (const std::string& run_key : run_rows) {
+    if (std::find(item.run_keys.begin(), item.run_keys.end(), run_key) ==
+        item.run_keys.end()) {
+      continue;
+    }
+    ItemFacts run;
+    run.content_key = run_key;
+    run.content_type = std::string(kCourseRun);
+    run.parent_content_key = item.content_key;
+    if (std::optional<std::string> url =
+            EnrollmentUrl(run, catalog, customer, settings)) {
+      urls.emplace_back(run_key, std::move(*url));
+    }
+  }
+  std::sort(urls.begin(), urls.end());
+  urls.erase(std::unique(urls.begin(), urls.end(),
+                         [](const auto& a, const auto& b) {
+                           return a.first == b.first;
+                         }),
+             urls.end());
+  return urls;
+}
+
 std::optional<std::string> CatalogMarketingUrl(const ItemFacts& item,
                                                const CatalogContext& catalog) {
   if (!item.marketing_url.has_value()) return std::nullopt;
   std::vector<std::pair<std::string, std::string>> params = {
       {"utm_medium", "enterprise"}};
   if (!catalog.enterprise_name.empty()) {
-    params.emplace_back("utm_source", DjangoSlugify(catalog.enterprise_name));
+    params.emplace_back("utm_source", UtmSource(catalog));
   }
   return UpdateQueryParameters(*item.marketing_url, params);
 }

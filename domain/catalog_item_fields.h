@@ -3,6 +3,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "nlohmann/json.hpp"
 
@@ -47,6 +49,9 @@ struct ItemFacts {
   // not an object, a truthy non-string status) the list, the run or the
   // status counts as inactive/unpublished.
   std::optional<bool> active;
+  // Courses only: the string "key" of each course_runs entry, in document
+  // order (nested run enrichment matches run rows against them).
+  std::vector<std::string> run_keys;
 };
 
 // ItemFacts of the row (content_key, content_type, parent_content_key) whose
@@ -62,7 +67,13 @@ struct CatalogContext {
   std::string enterprise_uuid;
   std::string enterprise_name;  // the catalog's enterprise_name column
   bool publish_audit_enrollment_urls = false;
+  // DjangoSlugify(enterprise_name), when a caller serving many items has
+  // computed it once (PrepareCatalogContext); otherwise computed per URL.
+  std::optional<std::string> utm_source;
 };
+
+// `catalog` with utm_source computed, for serving many items.
+CatalogContext PrepareCatalogContext(CatalogContext catalog);
 
 // The LMS enterprise-customer record Django reads (results[0]). An unknown
 // customer (no results, Django's {}) is the default: learner portal off,
@@ -111,6 +122,16 @@ std::optional<std::string> EnrollmentUrl(const ItemFacts& item,
 // marketing_url: the stored value, if any, is served unchanged.
 std::optional<std::string> CatalogMarketingUrl(const ItemFacts& item,
                                                const CatalogContext& catalog);
+
+// Nested run enrichment (§6, _augment_serialized_runs_for_course): for a
+// course that is not exec-ed, the enrollment URL of each run in
+// `run_rows` (keys of run rows whose parent is the course) that is one of
+// the course's nested runs (item.run_keys), built as for that run row:
+// (run key, URL) pairs sorted by run key. Empty for any other item.
+std::vector<std::pair<std::string, std::string>> CourseRunEnrollmentUrls(
+    const ItemFacts& item, const std::vector<std::string>& run_rows,
+    const CatalogContext& catalog, const CustomerContext& customer,
+    const UrlSettings& settings);
 
 // xapi_activity_id (§6 step 5): {LMS}/xapi/activities/{content_type}/{key},
 // unencoded, where key is the document's "key". nullopt (JSON null) when

@@ -137,6 +137,7 @@ absl::Status ValidateTransport(const TlsOptions& tls) {
 CatalogServer::CatalogServer(const ServerOptions& options,
                              storage::CatalogStore* store,
                              storage::RefreshQueue* queue,
+                             storage::CustomerStore* customers,
                              std::unique_ptr<auth::Authenticator> auth)
     : options_(options),
       auth_(std::move(auth)),
@@ -144,13 +145,13 @@ CatalogServer::CatalogServer(const ServerOptions& options,
             options.page_token_secret.empty()
                 ? common::PageTokenCodec::WithRandomSecret()
                 : common::PageTokenCodec(options.page_token_secret),
-            options.clock),
+            options.clock, core::CatalogFieldsConfig{customers, options.urls}),
       rpc_threads_(static_cast<size_t>(options.rpc_threads)),
       service_(&core_, auth_.get(), &rpc_threads_, options.call_log_level) {}
 
 absl::StatusOr<std::unique_ptr<CatalogServer>> CatalogServer::Start(
     const ServerOptions& options, storage::CatalogStore* store,
-    storage::RefreshQueue* queue) {
+    storage::RefreshQueue* queue, storage::CustomerStore* customers) {
   if (options.rpc_threads < 1) {
     return absl::InvalidArgumentError("rpc_threads must be at least 1");
   }
@@ -164,7 +165,7 @@ absl::StatusOr<std::unique_ptr<CatalogServer>> CatalogServer::Start(
   EC_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                       Credentials(options.tls));
   std::unique_ptr<CatalogServer> server(
-      new CatalogServer(options, store, queue, std::move(auth)));
+      new CatalogServer(options, store, queue, customers, std::move(auth)));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.SetOption(std::make_unique<ReflectionSetting>(options.reflection));

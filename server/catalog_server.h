@@ -60,6 +60,11 @@ struct ServerOptions {
   // grpc_server_* metrics through an interceptor. Off only to measure what
   // they cost (ec_bench --no-grpc-metrics).
   bool grpc_metrics = true;
+  // Where the per-catalog fields of catalog items point (Django's
+  // LMS_BASE_URL, ENTERPRISE_LEARNER_PORTAL_BASE_URL, ECOMMERCE_BASE_URL;
+  // the defaults are the Open edX devstack's).
+  domain::UrlSettings urls{"http://localhost:18000", "http://localhost:8734",
+                           "http://localhost:18130"};
 };
 
 // A running gRPC server: the catalog service plus grpc.health.v1 and server
@@ -72,7 +77,8 @@ class CatalogServer {
   // UNIMPLEMENTED and catalog changes trigger no refresh.
   static absl::StatusOr<std::unique_ptr<CatalogServer>> Start(
       const ServerOptions& options, storage::CatalogStore* store,
-      storage::RefreshQueue* queue = nullptr);
+      storage::RefreshQueue* queue = nullptr,
+      storage::CustomerStore* customers = nullptr);
 
   ~CatalogServer();
 
@@ -91,7 +97,7 @@ class CatalogServer {
 
  private:
   CatalogServer(const ServerOptions& options, storage::CatalogStore* store,
-                storage::RefreshQueue* queue,
+                storage::RefreshQueue* queue, storage::CustomerStore* customers,
                 std::unique_ptr<auth::Authenticator> auth);
 
   const ServerOptions options_;

@@ -167,6 +167,14 @@ EC_DISPATCH(NotifyContentChanged, NotifyContentChangedRequest,
 EC_DISPATCH(GetCatalogQuery, GetCatalogQueryRequest, CatalogQuery)
 EC_DISPATCH(HashContentFilter, HashContentFilterRequest,
             HashContentFilterResponse)
+EC_DISPATCH(UpsertEnterpriseCustomer, UpsertEnterpriseCustomerRequest,
+            EnterpriseCustomer)
+EC_DISPATCH(GetEnterpriseCustomer, GetEnterpriseCustomerRequest,
+            EnterpriseCustomer)
+EC_DISPATCH(GetCustomerContentMetadata, GetCustomerContentMetadataRequest,
+            GetCustomerContentMetadataResponse)
+EC_DISPATCH(DiffCatalogContent, DiffCatalogContentRequest,
+            DiffCatalogContentResponse)
 
 #undef EC_DISPATCH
 

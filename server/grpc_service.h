@@ -89,6 +89,23 @@ class CatalogGrpcService final : public ::enterprise_catalog::v1::
       grpc::CallbackServerContext* ctx,
       const ::enterprise_catalog::v1::HashContentFilterRequest* req,
       ::enterprise_catalog::v1::HashContentFilterResponse* resp) override;
+  grpc::ServerUnaryReactor* UpsertEnterpriseCustomer(
+      grpc::CallbackServerContext* ctx,
+      const ::enterprise_catalog::v1::UpsertEnterpriseCustomerRequest* req,
+      ::enterprise_catalog::v1::EnterpriseCustomer* resp) override;
+  grpc::ServerUnaryReactor* GetEnterpriseCustomer(
+      grpc::CallbackServerContext* ctx,
+      const ::enterprise_catalog::v1::GetEnterpriseCustomerRequest* req,
+      ::enterprise_catalog::v1::EnterpriseCustomer* resp) override;
+  grpc::ServerUnaryReactor* GetCustomerContentMetadata(
+      grpc::CallbackServerContext* ctx,
+      const ::enterprise_catalog::v1::GetCustomerContentMetadataRequest* req,
+      ::enterprise_catalog::v1::GetCustomerContentMetadataResponse* resp)
+      override;
+  grpc::ServerUnaryReactor* DiffCatalogContent(
+      grpc::CallbackServerContext* ctx,
+      const ::enterprise_catalog::v1::DiffCatalogContentRequest* req,
+      ::enterprise_catalog::v1::DiffCatalogContentResponse* resp) override;
 
   // Starts draining: from now on new calls are answered UNAVAILABLE at once
   // (clients retry elsewhere), while calls already running continue. Waits

@@ -113,6 +113,24 @@ common::SettingsGroup<ServerOptions> ServerSettings() {
                   "schema only)",
                   &Options::reflection),
               call_log_level,
+              StringSetting<Options>(
+                  "lms-base-url", "ENTERPRISE_CATALOG_LMS_BASE_URL",
+                  "LMS root of legacy enrollment URLs, xapi_activity_id and "
+                  "the exec-ed proxy login (no trailing /)",
+                  [](auto& o) -> auto& { return o.urls.lms_base_url; }),
+              StringSetting<Options>(
+                  "learner-portal-base-url",
+                  "ENTERPRISE_CATALOG_LEARNER_PORTAL_BASE_URL",
+                  "learner portal root of enrollment URLs for customers with "
+                  "the portal on (no trailing /)",
+                  [](auto& o) -> auto& {
+                    return o.urls.learner_portal_base_url;
+                  }),
+              StringSetting<Options>(
+                  "ecommerce-base-url", "ENTERPRISE_CATALOG_ECOMMERCE_BASE_URL",
+                  "ecommerce root of the exec-ed checkout in enrollment URLs "
+                  "(no trailing /)",
+                  [](auto& o) -> auto& { return o.urls.ecommerce_base_url; }),
           }};
 }
 

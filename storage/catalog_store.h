@@ -42,11 +42,24 @@ class CatalogStore {
   virtual absl::StatusOr<std::vector<std::string>> CatalogsContainingAny(
       std::string_view enterprise_uuid,
       const std::vector<std::string>& keys) = 0;
+  // A page of the catalog's content with its scope and each item's facts
+  // and run rows. NOT_FOUND if the catalog does not exist.
   virtual absl::StatusOr<MetadataPage> GetCatalogMetadata(
       const MetadataQuery& query) = 0;
-  // Stored rows for the keys that exist, in no particular order.
-  virtual absl::StatusOr<std::vector<ContentRow>> GetContentMetadata(
-      const std::vector<std::string>& keys) = 0;
+  // Stored rows the lookup finds (facts not filled), in no particular order;
+  // a row found by several identifiers comes once per identifier.
+  virtual absl::StatusOr<std::vector<ContentMatch>> GetContentMetadata(
+      const ContentLookup& lookup) = 0;
+  // The item for the query and the enterprise's oldest catalog (creation
+  // order) that contains it, with ContainsContentItems' course/run
+  // expansion. NOT_FOUND if there is no such item or no catalog of the
+  // enterprise contains it. One round trip.
+  virtual absl::StatusOr<CustomerItem> GetCustomerContentMetadata(
+      const CustomerContentQuery& query) = 0;
+  // The catalog's members against `keys` (distinct), exact matches only.
+  // NOT_FOUND if the catalog does not exist.
+  virtual absl::StatusOr<CatalogDiff> DiffCatalogContent(
+      std::string_view catalog_uuid, const std::vector<std::string>& keys) = 0;
 
   // The catalog query with the lookup's uuid or filter hash, and how many
   // catalogs use it; NOT_FOUND if there is none.

@@ -8,18 +8,6 @@
 
 namespace ec::storage {
 
-// An enterprise customer as the platform (edx-enterprise) writes it: what
-// the per-catalog fields need (the learner portal flag and the slug of the
-// enrollment URLs, and `modified` for content_last_modified).
-struct EnterpriseCustomerRow {
-  std::string uuid;  // normalized
-  std::string slug;
-  std::string name;
-  bool enable_learner_portal = false;
-  // When slug, name or the flag last changed (an identical upsert keeps it).
-  Micros modified = 0;
-};
-
 // Enterprise customers. Thread-safe; every method blocks. Arguments are
 // assumed validated; errors are NOT_FOUND, UNAVAILABLE, DEADLINE_EXCEEDED or
 // INTERNAL.

@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "domain/canonical_json.h"
+#include "domain/catalog_item_fields.h"
 
 namespace ec::storage {
 
@@ -80,6 +81,31 @@ struct ContentRow {
   std::string title;
   Micros modified = 0;
   std::string json_metadata;
+  // Catalog-scoped reads only (GetCatalogMetadata,
+  // GetCustomerContentMetadata): what the per-catalog fields read, stored
+  // when the document was written (so no document is parsed to serve it),
+  // and for a course the keys of its run rows that are not derived, sorted.
+  domain::ItemFacts facts;
+  std::vector<std::string> run_rows;
+};
+
+// The enterprise customer as EnterpriseCustomer carries it.
+struct EnterpriseCustomerRow {
+  std::string uuid;  // normalized
+  std::string slug;
+  std::string name;
+  bool enable_learner_portal = false;
+  // When slug, name or the flag last changed (an identical upsert keeps it).
+  Micros modified = 0;
+};
+
+// What a catalog-scoped read serves items with: the catalog's columns the
+// per-catalog fields use, and its enterprise customer.
+struct CatalogScope {
+  domain::CatalogContext catalog;
+  Micros catalog_modified = 0;
+  // nullopt: the platform never wrote the customer (Django's "{}").
+  std::optional<EnterpriseCustomerRow> customer;
 };
 
 struct MetadataQuery {
@@ -88,6 +114,9 @@ struct MetadataQuery {
   std::vector<std::string> content_keys;
   // Empty: all types.
   std::vector<std::string> content_types;
+  // With no content_keys: leave out courses whose stored facts say no run
+  // is active (counted accordingly).
+  bool active_only = false;
   // Content key after which the page starts; empty for the first page.
   std::string after_key;
   int limit = 100;
@@ -97,9 +126,53 @@ struct MetadataPage {
   std::string catalog_uuid;
   std::string catalog_title;
   std::string enterprise_uuid;
+  CatalogScope scope;
   int64_t total_count = 0;
   std::vector<ContentRow> items;
   bool has_more = false;
+};
+
+// Which stored content GetContentMetadata reads: rows whose content_key is
+// one of `keys`, or whose content_uuid is one of `uuids` (normalized).
+struct ContentLookup {
+  std::vector<std::string> keys;
+  std::vector<std::string> uuids;
+  // A course run found is answered by its parent course's row.
+  bool coerce_to_parent_course = false;
+};
+
+// A row GetContentMetadata found, and the identifier (a key of
+// ContentLookup.keys or a uuid of .uuids) that found it.
+struct ContentMatch {
+  std::string identifier;
+  ContentRow row;
+};
+
+// GetCustomerContentMetadata's lookup: the item is the row with
+// `content_key`, or (when set) the row with `content_uuid`.
+struct CustomerContentQuery {
+  std::string enterprise_uuid;
+  std::string content_key;
+  std::optional<std::string> content_uuid;  // normalized
+  bool coerce_to_parent_course = false;
+};
+
+struct CustomerItem {
+  CatalogScope scope;  // the customer's oldest catalog containing the item
+  ContentRow item;
+};
+
+// DiffCatalogContent's answer: exact key matches against the catalog's
+// members.
+struct CatalogDiff {
+  std::string enterprise_uuid;
+  CatalogScope scope;
+  // Requested keys the catalog does not contain, in no particular order.
+  std::vector<std::string> not_found;
+  // Members that were not requested, in key order.
+  std::vector<std::string> not_included;
+  // Requested members and their rows' `modified`, in no particular order.
+  std::vector<std::pair<std::string, Micros>> found;
 };
 
 struct CatalogQueryRef {

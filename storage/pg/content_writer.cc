@@ -2,6 +2,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "domain/stored_document.h"
+#include "storage/pg/item_facts.h"
 #include "storage/pg/pg_util.h"
 
 namespace ec::storage::pg {
@@ -97,6 +98,7 @@ ReplaceResult ContentWriter::Write(pqxx::work& tx, int64_t query_id,
           ToPgBoolArray(merged.derived), ToPgTextArray(merged.search_hashes),
           ToPgTextArray(merged.search_docs), ToPgBoolArray(merged.full_wanted));
     }
+    RefreshItemFacts(tx, batch.keys);
     batch.Clear();
   };
   for (const auto& [key, rec] : content_.by_key) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "common/log.h"
+#include "storage/pg/item_facts.h"
 #include "storage/pg/pg_util.h"
 
 namespace ec::storage::pg {
@@ -10,6 +11,8 @@ namespace {
 
 // Arbitrary constant shared by every replica ("ECMIGRAT" in ASCII).
 constexpr int64_t kMigrationLockKey = 0x45434d4947524154;
+// 0005_item_facts.sql: the migration that adds the stored item facts.
+constexpr int kItemFactsVersion = 5;
 
 int CurrentVersion(pqxx::connection& conn) {
   pqxx::nontransaction tx(conn);
@@ -51,6 +54,15 @@ absl::StatusOr<MigrateResult> Migrate(
       result.to_version = m.version;
       common::LogInfo("storage", "applied migration",
                       {{"version", m.version}, {"name", m.name}});
+    }
+    // Rows written before the item facts existed (or by an older binary
+    // during a rolling deploy) get them now; readers parse such rows'
+    // documents until then, so serving never waits for this.
+    if (result.to_version >= kItemFactsVersion) {
+      if (const int64_t n = BackfillItemFacts(conn); n > 0) {
+        common::LogInfo("storage", "computed stored item facts",
+                        {{"rows", n}});
+      }
     }
     if (!migrations.empty() &&
         result.from_version > migrations.back().version) {

@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "common/uuid.h"
 #include "storage/pg/content_writer.h"
+#include "storage/pg/item_facts.h"
 #include "storage/pg/pg_util.h"
 
 namespace ec::storage::pg {
@@ -49,8 +50,8 @@ CatalogQueryRow QueryFromRow(const pqxx::row& r) {
   return out;
 }
 
-// The content columns of content_by_keys.sql, which the metadata pages
-// return from column `first` on.
+// The content columns of content_by_identifiers.sql from column `first` on,
+// which served_item (0005_item_facts.sql) starts with.
 ContentRow ContentFromRow(const pqxx::row& r, int first) {
   ContentRow out;
   out.content_key = r[first].as<std::string>();
@@ -61,6 +62,41 @@ ContentRow ContentFromRow(const pqxx::row& r, int first) {
   out.modified = r[first + 5].as<Micros>();
   out.json_metadata = r[first + 6].as<std::string>();
   return out;
+}
+
+// served_item's columns from `first` on: the row, its facts and run rows.
+ContentRow ServedItemFromRow(const pqxx::row& r, int first) {
+  ContentRow out = ContentFromRow(r, first);
+  out.facts = ItemFactsFromRow(r, first + 7, out.content_key,
+                               out.content_type, out.parent_content_key,
+                               out.json_metadata);
+  if (auto runs = ParseJsonTextArray(r[first + 15].c_str()); runs.ok()) {
+    out.run_rows = std::move(*runs);
+  }
+  return out;
+}
+
+// The catalog scope columns the catalog-scoped reads start with (catalog
+// uuid, title, enterprise uuid and name, publish audit URLs, modified, has
+// customer, slug, learner portal, customer modified); the catalog's uuid,
+// title and enterprise go to the caller's fields.
+constexpr int kScopeColumns = 10;
+CatalogScope ScopeFromRow(const pqxx::row& r) {
+  CatalogScope scope;
+  scope.catalog.catalog_uuid = r[0].as<std::string>();
+  scope.catalog.enterprise_uuid = r[2].as<std::string>();
+  scope.catalog.enterprise_name = r[3].as<std::string>();
+  scope.catalog.publish_audit_enrollment_urls = r[4].as<bool>();
+  scope.catalog_modified = r[5].as<Micros>();
+  if (r[6].as<bool>()) {
+    EnterpriseCustomerRow customer;
+    customer.uuid = scope.catalog.enterprise_uuid;
+    customer.slug = r[7].as<std::string>();
+    customer.enable_learner_portal = r[8].as<bool>();
+    customer.modified = r[9].as<Micros>();
+    scope.customer = std::move(customer);
+  }
+  return scope;
 }
 
 absl::StatusOr<CatalogQueryRef> EnsureQueryIn(
@@ -255,14 +291,15 @@ absl::StatusOr<MetadataPage> PgCatalogStore::GetCatalogMetadata(
       [&](pqxx::connection& conn) -> absl::StatusOr<MetadataPage> {
         pqxx::nontransaction tx(conn);
         const int fetch = query.limit + 1;
-        const bool filtered =
-            !query.content_keys.empty() || !query.content_types.empty();
+        const bool filtered = !query.content_keys.empty() ||
+                              !query.content_types.empty() ||
+                              query.active_only;
         const pqxx::result r =
             filtered
                 ? tx.exec_prepared("metadata_page_filtered", query.catalog_uuid,
                                    ToPgTextArray(query.content_keys),
                                    ToPgTextArray(query.content_types),
-                                   query.after_key, fetch)
+                                   query.after_key, fetch, query.active_only)
                 : tx.exec_prepared("metadata_page", query.catalog_uuid,
                                    query.after_key, fetch);
         if (r.empty()) {
@@ -273,32 +310,96 @@ absl::StatusOr<MetadataPage> PgCatalogStore::GetCatalogMetadata(
         page.catalog_uuid = r[0][0].as<std::string>();
         page.catalog_title = r[0][1].as<std::string>();
         page.enterprise_uuid = r[0][2].as<std::string>();
-        page.total_count = r[0][3].as<int64_t>();
+        page.scope = ScopeFromRow(r[0]);
+        page.total_count = r[0][kScopeColumns].as<int64_t>();
+        constexpr int kFirstItemColumn = kScopeColumns + 1;
         page.items.reserve(std::min<size_t>(r.size(), query.limit));
         for (const auto& row : r) {
-          if (row[4].is_null()) break;  // catalog with no (more) content
+          // A catalog with no (more) content.
+          if (row[kFirstItemColumn].is_null()) break;
           if (static_cast<int>(page.items.size()) == query.limit) {
             page.has_more = true;
             break;
           }
-          page.items.push_back(ContentFromRow(row, 4));
+          page.items.push_back(ServedItemFromRow(row, kFirstItemColumn));
         }
         return page;
       });
 }
 
-absl::StatusOr<std::vector<ContentRow>> PgCatalogStore::GetContentMetadata(
-    const std::vector<std::string>& keys) {
+absl::StatusOr<std::vector<ContentMatch>> PgCatalogStore::GetContentMetadata(
+    const ContentLookup& lookup) {
   return pool_->WithConnection(
       "reading content metadata", Idempotent::kYes,
-      [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<ContentRow>> {
+      [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<ContentMatch>> {
+        pqxx::nontransaction tx(conn);
+        const pqxx::result r = tx.exec_prepared(
+            "content_by_identifiers", ToPgTextArray(lookup.keys),
+            ToPgTextArray(lookup.uuids), lookup.coerce_to_parent_course);
+        std::vector<ContentMatch> matches;
+        matches.reserve(r.size());
+        for (const auto& row : r) {
+          matches.push_back(
+              ContentMatch{row[0].as<std::string>(), ContentFromRow(row, 1)});
+        }
+        return matches;
+      });
+}
+
+absl::StatusOr<CustomerItem> PgCatalogStore::GetCustomerContentMetadata(
+    const CustomerContentQuery& query) {
+  return pool_->WithConnection(
+      "reading customer content", Idempotent::kYes,
+      [&](pqxx::connection& conn) -> absl::StatusOr<CustomerItem> {
+        pqxx::nontransaction tx(conn);
+        const std::optional<std::string> key =
+            query.content_uuid.has_value()
+                ? std::nullopt
+                : std::optional<std::string>(query.content_key);
+        const pqxx::result r = tx.exec_prepared(
+            "customer_content_metadata", query.enterprise_uuid, key,
+            query.content_uuid, query.coerce_to_parent_course);
+        if (r.empty()) {
+          return absl::NotFoundError(
+              "no catalog of enterprise " + query.enterprise_uuid +
+              " contains " + query.content_uuid.value_or(query.content_key));
+        }
+        return CustomerItem{ScopeFromRow(r[0]),
+                            ServedItemFromRow(r[0], kScopeColumns)};
+      });
+}
+
+absl::StatusOr<CatalogDiff> PgCatalogStore::DiffCatalogContent(
+    std::string_view catalog_uuid, const std::vector<std::string>& keys) {
+  return pool_->WithConnection(
+      "diffing catalog content", Idempotent::kYes,
+      [&](pqxx::connection& conn) -> absl::StatusOr<CatalogDiff> {
         pqxx::nontransaction tx(conn);
         const pqxx::result r =
-            tx.exec_prepared("content_by_keys", ToPgTextArray(keys));
-        std::vector<ContentRow> rows;
-        rows.reserve(r.size());
-        for (const auto& row : r) rows.push_back(ContentFromRow(row, 0));
-        return rows;
+            tx.exec_prepared("diff_catalog_content", std::string(catalog_uuid),
+                             ToPgTextArray(keys));
+        if (r.empty()) {
+          return absl::NotFoundError("catalog " + std::string(catalog_uuid) +
+                                     " not found");
+        }
+        CatalogDiff diff;
+        diff.enterprise_uuid = r[0][2].as<std::string>();
+        diff.scope = ScopeFromRow(r[0]);
+        for (const auto& row : r) {
+          if (row[kScopeColumns].is_null()) break;  // no keys at all
+          std::string key = row[kScopeColumns].as<std::string>();
+          const bool held = row[kScopeColumns + 1].as<bool>();
+          const bool member = row[kScopeColumns + 2].as<bool>();
+          if (held && member) {
+            diff.found.emplace_back(std::move(key),
+                                    row[kScopeColumns + 3].as<Micros>());
+          } else if (held) {
+            diff.not_found.push_back(std::move(key));
+          } else {
+            diff.not_included.push_back(std::move(key));
+          }
+        }
+        return diff;
       });
 }
 

@@ -35,7 +35,12 @@ class PgCatalogStore final : public CatalogStore {
       const std::vector<std::string>& keys) override;
   absl::StatusOr<MetadataPage> GetCatalogMetadata(
       const MetadataQuery& query) override;
-  absl::StatusOr<std::vector<ContentRow>> GetContentMetadata(
+  absl::StatusOr<std::vector<ContentMatch>> GetContentMetadata(
+      const ContentLookup& lookup) override;
+  absl::StatusOr<CustomerItem> GetCustomerContentMetadata(
+      const CustomerContentQuery& query) override;
+  absl::StatusOr<CatalogDiff> DiffCatalogContent(
+      std::string_view catalog_uuid,
       const std::vector<std::string>& keys) override;
   absl::StatusOr<CatalogQueryRow> GetCatalogQuery(
       const CatalogQueryLookup& lookup) override;

@@ -9,6 +9,7 @@
 #include "domain/content.h"
 #include "domain/content_merge.h"
 #include "storage/pg/job_rows.h"
+#include "storage/pg/item_facts.h"
 #include "storage/pg/pg_util.h"
 
 namespace ec::storage::pg {
@@ -195,6 +196,7 @@ absl::StatusOr<FullApplyResult> PgFullMetadataStore::ApplyFullDocuments(
                             ToPgTextArray(writes.hashes),
                             ToPgTextArray(writes.full_docs),
                             ToPgTextArray(writes.full_hashes));
+          RefreshItemFacts(tx, writes.keys);
         }
         if (!nested.docs.empty()) {
           std::vector<std::string> keys, titles, docs, hashes;
@@ -211,6 +213,7 @@ absl::StatusOr<FullApplyResult> PgFullMetadataStore::ApplyFullDocuments(
             ++(r[0].as<bool>() ? result.programs_inserted
                                : result.programs_changed);
           }
+          RefreshItemFacts(tx, keys);
         }
         if (!relinked.empty()) {
           tx.exec_prepared0("replace_course_programs", ToPgTextArray(relinked),

@@ -334,10 +334,12 @@ std::vector<Result> RunSet(const Fixture& fx) {
       }));
   out.push_back(Measure(
       "store", "GetContentMetadata, 50 keys", Count(flags, 500), [&](int i) {
-        auto r = store->GetContentMetadata(pick(fx.keys50, i));
+        storage::ContentLookup lookup;
+        lookup.keys = pick(fx.keys50, i);
+        auto r = store->GetContentMetadata(lookup);
         if (!r.ok()) Die(r.status().ToString());
         size_t bytes = 0;
-        for (const auto& row : *r) bytes += row.json_metadata.size();
+        for (const auto& m : *r) bytes += m.row.json_metadata.size();
         return bytes;
       }));
 

@@ -208,6 +208,22 @@ std::vector<MethodCase> AllMethods() {
        [=](Mock& m, int n) {
          fail(EXPECT_CALL(m, HashContentFilter(_, _, _)), n);
        }},
+      {"UpsertEnterpriseCustomer", true,
+       [=](Mock& m, int n) {
+         fail(EXPECT_CALL(m, UpsertEnterpriseCustomer(_, _, _)), n);
+       }},
+      {"GetEnterpriseCustomer", true,
+       [=](Mock& m, int n) {
+         fail(EXPECT_CALL(m, GetEnterpriseCustomer(_, _, _)), n);
+       }},
+      {"GetCustomerContentMetadata", true,
+       [=](Mock& m, int n) {
+         fail(EXPECT_CALL(m, GetCustomerContentMetadata(_, _, _)), n);
+       }},
+      {"DiffCatalogContent", true,
+       [=](Mock& m, int n) {
+         fail(EXPECT_CALL(m, DiffCatalogContent(_, _, _)), n);
+       }},
   };
 }
 
@@ -229,6 +245,76 @@ TEST_F(RetryTest, OnlyIdempotentRpcsAreRetried) {
     EXPECT_EQ(sleeps_.size(), method.idempotent ? 3u : 0u);
   }
   EXPECT_FALSE(IsIdempotent("NoSuchMethod"));
+}
+
+TEST_F(RetryTest, TypedCustomerAndDiffCallsAreRetried) {
+  // An upsert replaces the customer, so a repeat after a lost reply is safe.
+  EXPECT_CALL(*stub_, UpsertEnterpriseCustomer(_, _, _))
+      .WillOnce(Return(kUnavailable))
+      .WillOnce(Invoke([](grpc::ClientContext*,
+                          const v1::UpsertEnterpriseCustomerRequest& request,
+                          v1::EnterpriseCustomer* out) {
+        *out = request.customer();
+        return grpc::Status::OK;
+      }));
+  EXPECT_CALL(*stub_, GetEnterpriseCustomer(_, _, _))
+      .WillOnce(Return(kUnavailable))
+      .WillOnce(Return(grpc::Status(grpc::StatusCode::NOT_FOUND, "none")));
+  EXPECT_CALL(*stub_, GetCustomerContentMetadata(_, _, _))
+      .WillOnce(Return(kUnavailable))
+      .WillOnce(Invoke([](grpc::ClientContext*,
+                          const v1::GetCustomerContentMetadataRequest& request,
+                          v1::GetCustomerContentMetadataResponse* out) {
+        out->mutable_item()->set_content_key(request.content_identifier());
+        out->set_catalog_uuid("c");
+        return grpc::Status::OK;
+      }));
+  EXPECT_CALL(*stub_, DiffCatalogContent(_, _, _))
+      .WillOnce(Return(kUnavailable))
+      .WillOnce(Invoke([](grpc::ClientContext*,
+                          const v1::DiffCatalogContentRequest& request,
+                          v1::DiffCatalogContentResponse* out) {
+        for (const std::string& key : request.content_keys()) {
+          out->add_items_not_found()->set_content_key(key);
+        }
+        return grpc::Status::OK;
+      }));
+  const CatalogClient client = Client();
+
+  v1::UpsertEnterpriseCustomerRequest upsert;
+  upsert.mutable_customer()->set_uuid("e");
+  upsert.mutable_customer()->set_slug("acme");
+  upsert.mutable_customer()->set_enable_learner_portal(true);
+  absl::StatusOr<v1::EnterpriseCustomer> customer =
+      client.UpsertEnterpriseCustomer(upsert);
+  ASSERT_TRUE(customer.ok()) << customer.status();
+  EXPECT_EQ(customer->slug(), "acme");
+  EXPECT_TRUE(customer->enable_learner_portal());
+
+  EXPECT_EQ(client.GetEnterpriseCustomer(v1::GetEnterpriseCustomerRequest())
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+
+  v1::GetCustomerContentMetadataRequest item_request;
+  item_request.set_content_identifier("edX+DemoX");
+  absl::StatusOr<v1::GetCustomerContentMetadataResponse> item =
+      client.GetCustomerContentMetadata(item_request);
+  ASSERT_TRUE(item.ok()) << item.status();
+  EXPECT_EQ(item->item().content_key(), "edX+DemoX");
+  EXPECT_EQ(item->catalog_uuid(), "c");
+
+  v1::DiffCatalogContentRequest diff_request;
+  diff_request.add_content_keys("a");
+  diff_request.add_content_keys("b");
+  absl::StatusOr<v1::DiffCatalogContentResponse> diff =
+      client.DiffCatalogContent(diff_request);
+  ASSERT_TRUE(diff.ok()) << diff.status();
+  ASSERT_EQ(diff->items_not_found_size(), 2);
+  EXPECT_EQ(diff->items_not_found(1).content_key(), "b");
+
+  EXPECT_THAT(sleeps_, ElementsAre(milliseconds(200), milliseconds(200),
+                                   milliseconds(200), milliseconds(200)));
 }
 
 TEST_F(RetryTest, MutationsAreNotRetriedWhateverTheCode) {

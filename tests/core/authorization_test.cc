@@ -181,6 +181,41 @@ const std::vector<Rpc>& AllRpcs() {
          v1::HashContentFilterResponse out;
          return core.HashContentFilter(p, req, &out);
        }},
+      {"UpsertEnterpriseCustomer",
+       [](CatalogCore& core, const auth::Principal& p, const Side& side,
+          const std::string&) {
+         v1::UpsertEnterpriseCustomerRequest req;
+         req.mutable_customer()->set_uuid(side.enterprise);
+         req.mutable_customer()->set_slug("slug");
+         v1::EnterpriseCustomer out;
+         return core.UpsertEnterpriseCustomer(p, req, &out);
+       }},
+      {"GetEnterpriseCustomer",
+       [](CatalogCore& core, const auth::Principal& p, const Side& side,
+          const std::string&) {
+         v1::GetEnterpriseCustomerRequest req;
+         req.set_uuid(side.enterprise);
+         v1::EnterpriseCustomer out;
+         return core.GetEnterpriseCustomer(p, req, &out);
+       }},
+      {"GetCustomerContentMetadata",
+       [](CatalogCore& core, const auth::Principal& p, const Side& side,
+          const std::string&) {
+         v1::GetCustomerContentMetadataRequest req;
+         req.set_enterprise_uuid(side.enterprise);
+         req.set_content_identifier(side.key);
+         v1::GetCustomerContentMetadataResponse out;
+         return core.GetCustomerContentMetadata(p, req, &out);
+       }},
+      {"DiffCatalogContent",
+       [](CatalogCore& core, const auth::Principal& p, const Side& side,
+          const std::string&) {
+         v1::DiffCatalogContentRequest req;
+         req.set_catalog_uuid(side.catalog);
+         req.add_content_keys(side.key);
+         v1::DiffCatalogContentResponse out;
+         return core.DiffCatalogContent(p, req, &out);
+       }},
   };
   return *rpcs;
 }
@@ -195,7 +230,8 @@ class AuthorizationTest : public ::testing::Test {
   AuthorizationTest()
       : queue_(&store_),
         core_(&store_, &queue_, domain::RefreshPolicy{},
-              common::PageTokenCodec::WithRandomSecret()) {}
+              common::PageTokenCodec::WithRandomSecret(),
+              common::SystemClock(), CatalogFieldsConfig{&store_, {}}) {}
 
   void SetUp() override {
     // Filters no other catalog of the test uses (CreateCatalog makes
@@ -228,6 +264,11 @@ class AuthorizationTest : public ::testing::Test {
     EXPECT_TRUE(
         store_.ReplaceQueryContent(*query_id, fakes::CourseRecords({key}))
             .ok());
+    // The platform wrote the customer, so that reading it can succeed.
+    storage::EnterpriseCustomerRow customer;
+    customer.uuid = enterprise;
+    customer.slug = "customer";
+    EXPECT_TRUE(store_.UpsertEnterpriseCustomer(customer).ok());
     auto job = queue_.EnqueueForCatalog(catalog, storage::JobReason::kRequested,
                                         false, 3, 1);
     EXPECT_TRUE(job.ok()) << job.status();

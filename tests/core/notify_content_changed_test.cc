@@ -245,7 +245,8 @@ TEST_F(NotifyContentChangedTest, QueuesTheFullFetchAndTheCrawlsThatHoldIt) {
   EXPECT_THAT(queue_.FlaggedForFullFetch(), ElementsAre(kProgram, "edX+A"));
 
   // Nothing was deleted to make way for the new documents.
-  auto stored = store_.GetContentMetadata({"edX+A", kRun, kProgram});
+  auto stored = store_.GetContentMetadata(
+      storage::ContentLookup{{"edX+A", kRun, kProgram}, {}, false});
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->size(), 3u);
   for (const int64_t id : store_.QueryIds()) {

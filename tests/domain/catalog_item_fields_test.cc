@@ -38,7 +38,8 @@ const domain::UrlSettings& Settings() {
 
 CatalogContext Catalog(std::string name = "Test Enterprise",
                        bool audit = false) {
-  return CatalogContext{kCatalogUuid, kEnterpriseUuid, std::move(name), audit};
+  return CatalogContext{kCatalogUuid, kEnterpriseUuid, std::move(name), audit,
+                        std::nullopt};
 }
 
 CustomerContext Customer(bool portal, std::optional<std::string> slug) {

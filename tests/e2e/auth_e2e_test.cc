@@ -185,6 +185,41 @@ const std::vector<Rpc>& AllRpcs() {
          v1::HashContentFilterResponse out;
          return s.HashContentFilter(c, req, &out);
        }},
+      {"UpsertEnterpriseCustomer",
+       [](Stub& s, grpc::ClientContext* c, const Side& side,
+          const std::string&) {
+         v1::UpsertEnterpriseCustomerRequest req;
+         req.mutable_customer()->set_uuid(side.enterprise);
+         req.mutable_customer()->set_slug("slug");
+         v1::EnterpriseCustomer out;
+         return s.UpsertEnterpriseCustomer(c, req, &out);
+       }},
+      {"GetEnterpriseCustomer",
+       [](Stub& s, grpc::ClientContext* c, const Side& side,
+          const std::string&) {
+         v1::GetEnterpriseCustomerRequest req;
+         req.set_uuid(side.enterprise);
+         v1::EnterpriseCustomer out;
+         return s.GetEnterpriseCustomer(c, req, &out);
+       }},
+      {"GetCustomerContentMetadata",
+       [](Stub& s, grpc::ClientContext* c, const Side& side,
+          const std::string&) {
+         v1::GetCustomerContentMetadataRequest req;
+         req.set_enterprise_uuid(side.enterprise);
+         req.set_content_identifier(side.key);
+         v1::GetCustomerContentMetadataResponse out;
+         return s.GetCustomerContentMetadata(c, req, &out);
+       }},
+      {"DiffCatalogContent",
+       [](Stub& s, grpc::ClientContext* c, const Side& side,
+          const std::string&) {
+         v1::DiffCatalogContentRequest req;
+         req.set_catalog_uuid(side.catalog);
+         req.add_content_keys(side.key);
+         v1::DiffCatalogContentResponse out;
+         return s.DiffCatalogContent(c, req, &out);
+       }},
   };
   return *rpcs;
 }
@@ -201,8 +236,8 @@ class AuthTest : public testing::SharedStoreTest<> {
     options.rpc_threads = 2;
     options.shutdown_grace = std::chrono::seconds(2);
     options.auth.jwt = testing::TestJwtConfig();
-    auto server =
-        server::CatalogServer::Start(options, env_->store(), env_->queue());
+    auto server = server::CatalogServer::Start(options, env_->store(),
+                                               env_->queue(), env_->customers());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
     channel_ = new std::shared_ptr<grpc::Channel>(
@@ -246,6 +281,11 @@ class AuthTest : public testing::SharedStoreTest<> {
                     ->ReplaceQueryContent(
                         *id, testing::Records({testing::CourseDoc(key, "C")}))
                     .ok());
+    // The platform wrote the customer, so that reading it can succeed.
+    storage::EnterpriseCustomerRow customer;
+    customer.uuid = enterprise;
+    customer.slug = "customer";
+    EXPECT_TRUE(env_->customers()->UpsertEnterpriseCustomer(customer).ok());
     auto job = env_->queue()->EnqueueForCatalog(
         row.uuid, storage::JobReason::kRequested, false, 3,
         common::SystemNowMicros());

@@ -45,6 +45,10 @@ constexpr char kCourses[] = R"({"content_type": "course"})";
 // inclusion rules exclude (emeritus, bootcamp-2u and empty course types).
 constexpr int64_t kCourseMembers = 93;
 constexpr char kPrograms[] = R"({"content_type": "program"})";
+// Where the per-catalog fields point (catalog_items_e2e_test.cc).
+inline const domain::UrlSettings kUrls{"https://lms.example.com",
+                                       "https://portal.example.com",
+                                       "https://shop.example.com"};
 
 class RefreshTest : public testing::SharedStoreTest<4> {
  protected:
@@ -67,7 +71,8 @@ class RefreshTest : public testing::SharedStoreTest<4> {
     core_ = std::make_unique<core::CatalogCore>(
         env_->store(), env_->queue(), config_.policy,
         common::PageTokenCodec::WithRandomSecret(),
-        [this] { return now_.load(); });
+        [this] { return now_.load(); },
+        core::CatalogFieldsConfig{env_->customers(), kUrls});
   }
 
   static stub::DatasetSpec DefaultDataset() {

@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/uuid.h"
 #include "domain/canonical_json.h"
+#include "domain/catalog_item_fields.h"
+#include "nlohmann/json.hpp"
 
 namespace ec::fakes {
 namespace {
@@ -13,6 +15,13 @@ namespace {
 absl::Status CatalogNotFound(std::string_view uuid) {
   return absl::NotFoundError(
       absl::StrCat("catalog ", std::string(uuid), " not found"));
+}
+
+absl::Status NoCatalogContains(std::string_view enterprise_uuid,
+                               std::string_view identifier) {
+  return absl::NotFoundError(
+      absl::StrCat("no catalog of enterprise ", std::string(enterprise_uuid),
+                   " contains ", std::string(identifier)));
 }
 
 }  // namespace
@@ -208,6 +217,55 @@ FakeCatalogStore::CatalogsContainingAny(std::string_view enterprise_uuid,
   return uuids;
 }
 
+storage::CatalogScope FakeCatalogStore::ScopeOf(const Catalog& catalog) const {
+  storage::CatalogScope scope;
+  scope.catalog.catalog_uuid = catalog.row.uuid;
+  scope.catalog.enterprise_uuid = catalog.row.enterprise_uuid;
+  scope.catalog.enterprise_name = catalog.row.enterprise_name;
+  scope.catalog.publish_audit_enrollment_urls =
+      catalog.row.publish_audit_enrollment_urls;
+  scope.catalog_modified = catalog.row.modified;
+  if (const auto it = customers_.find(catalog.row.enterprise_uuid);
+      it != customers_.end()) {
+    scope.customer = it->second;
+  }
+  return scope;
+}
+
+domain::ItemFacts FakeCatalogStore::FactsOf(
+    const storage::ContentRow& row) const {
+  nlohmann::ordered_json doc =
+      nlohmann::ordered_json::parse(row.json_metadata, nullptr, false);
+  if (doc.is_discarded()) doc = nlohmann::ordered_json::object();
+  return domain::ItemFactsFromDocument(row.content_key, row.content_type,
+                                       row.parent_content_key, doc);
+}
+
+storage::ContentRow FakeCatalogStore::Served(
+    const storage::ContentRow& row) const {
+  storage::ContentRow out = row;
+  out.facts = FactsOf(row);
+  out.run_rows.clear();
+  if (row.content_type == "course") {
+    for (const auto& [key, content] : content_) {
+      if (content.row.parent_content_key == row.content_key &&
+          !content.derived) {
+        out.run_rows.push_back(key);
+      }
+    }
+  }
+  return out;
+}
+
+const storage::ContentRow& FakeCatalogStore::CoercedToParent(
+    const storage::ContentRow& row) const {
+  if (row.content_type != "courserun" || row.parent_content_key.empty()) {
+    return row;
+  }
+  const auto parent = content_.find(row.parent_content_key);
+  return parent == content_.end() ? row : parent->second.row;
+}
+
 absl::StatusOr<storage::MetadataPage> FakeCatalogStore::GetCatalogMetadata(
     const storage::MetadataQuery& query) {
   absl::MutexLock lock(&mu_);
@@ -219,25 +277,33 @@ absl::StatusOr<storage::MetadataPage> FakeCatalogStore::GetCatalogMetadata(
   for (const auto& [asked, member] : Expand(query.content_keys)) {
     wanted.insert(member);
   }
+  // active_only applies to the whole catalog only, as Django's
+  // get_matching_content does.
+  const bool active_only = query.active_only && query.content_keys.empty();
   std::vector<const storage::ContentRow*> matched;
   for (const std::string& member : q.members) {
     const auto content = content_.find(member);
     if (content == content_.end()) continue;
+    const storage::ContentRow& row = content->second.row;
     if (!query.content_keys.empty() && wanted.count(member) == 0) continue;
     if (!query.content_types.empty() &&
         std::find(query.content_types.begin(), query.content_types.end(),
-                  content->second.row.content_type) ==
-            query.content_types.end()) {
+                  row.content_type) == query.content_types.end()) {
       continue;
     }
-    matched.push_back(&content->second.row);
+    if (active_only && row.content_type == "course" &&
+        !FactsOf(row).active.value_or(true)) {
+      continue;
+    }
+    matched.push_back(&row);
   }
   storage::MetadataPage page;
   page.catalog_uuid = it->second.row.uuid;
   page.catalog_title = it->second.row.title;
   page.enterprise_uuid = it->second.row.enterprise_uuid;
-  const bool filtered =
-      !query.content_keys.empty() || !query.content_types.empty();
+  page.scope = ScopeOf(it->second);
+  const bool filtered = !query.content_keys.empty() ||
+                        !query.content_types.empty() || active_only;
   page.total_count =
       filtered ? static_cast<int64_t>(matched.size())
                : (q.refreshed ? static_cast<int64_t>(q.members.size()) : 0);
@@ -247,23 +313,138 @@ absl::StatusOr<storage::MetadataPage> FakeCatalogStore::GetCatalogMetadata(
       page.has_more = true;
       break;
     }
-    page.items.push_back(*row);
+    page.items.push_back(Served(*row));
   }
   return page;
 }
 
-absl::StatusOr<std::vector<storage::ContentRow>>
-FakeCatalogStore::GetContentMetadata(const std::vector<std::string>& keys) {
+absl::StatusOr<std::vector<storage::ContentMatch>>
+FakeCatalogStore::GetContentMetadata(const storage::ContentLookup& lookup) {
   absl::MutexLock lock(&mu_);
   if (!injected_.ok()) return injected_;
-  std::vector<storage::ContentRow> rows;
+  std::vector<storage::ContentMatch> matches;
   for (const std::string& key :
-       std::set<std::string>(keys.begin(), keys.end())) {
+       std::set<std::string>(lookup.keys.begin(), lookup.keys.end())) {
     if (const auto it = content_.find(key); it != content_.end()) {
-      rows.push_back(it->second.row);
+      matches.push_back({key, lookup.coerce_to_parent_course
+                                  ? CoercedToParent(it->second.row)
+                                  : it->second.row});
     }
   }
-  return rows;
+  for (const std::string& uuid :
+       std::set<std::string>(lookup.uuids.begin(), lookup.uuids.end())) {
+    for (const auto& [key, content] : content_) {
+      if (content.row.content_uuid == uuid) {
+        matches.push_back({uuid, lookup.coerce_to_parent_course
+                                     ? CoercedToParent(content.row)
+                                     : content.row});
+      }
+    }
+  }
+  return matches;
+}
+
+absl::StatusOr<storage::CustomerItem>
+FakeCatalogStore::GetCustomerContentMetadata(
+    const storage::CustomerContentQuery& query) {
+  absl::MutexLock lock(&mu_);
+  if (!injected_.ok()) return injected_;
+  const std::string& identifier =
+      query.content_uuid ? *query.content_uuid : query.content_key;
+  const storage::ContentRow* asked = nullptr;
+  if (query.content_uuid) {
+    // content_ is in key order: the first match has the lowest key.
+    for (const auto& [key, content] : content_) {
+      if (content.row.content_uuid == *query.content_uuid) {
+        asked = &content.row;
+        break;
+      }
+    }
+  } else if (const auto it = content_.find(query.content_key);
+             it != content_.end()) {
+    asked = &it->second.row;
+  }
+  if (asked == nullptr) {
+    return NoCatalogContains(query.enterprise_uuid, identifier);
+  }
+  const storage::ContentRow& target =
+      query.coerce_to_parent_course ? CoercedToParent(*asked) : *asked;
+  const auto expanded = Expand({target.content_key});
+  const Catalog* chosen = nullptr;
+  for (const auto& [uuid, catalog] : catalogs_) {
+    if (catalog.row.enterprise_uuid != query.enterprise_uuid) continue;
+    if (chosen != nullptr &&
+        std::tie(chosen->row.created, chosen->row.uuid) <
+            std::tie(catalog.row.created, catalog.row.uuid)) {
+      continue;
+    }
+    const QueryRow& q = queries_.at(catalog.query_id);
+    for (const auto& [key, member] : expanded) {
+      if (q.members.count(member) > 0) {
+        chosen = &catalog;
+        break;
+      }
+    }
+  }
+  if (chosen == nullptr) {
+    return NoCatalogContains(query.enterprise_uuid, identifier);
+  }
+  return storage::CustomerItem{ScopeOf(*chosen), Served(target)};
+}
+
+absl::StatusOr<storage::CatalogDiff> FakeCatalogStore::DiffCatalogContent(
+    std::string_view catalog_uuid, const std::vector<std::string>& keys) {
+  absl::MutexLock lock(&mu_);
+  if (!injected_.ok()) return injected_;
+  const auto it = catalogs_.find(catalog_uuid);
+  if (it == catalogs_.end()) return CatalogNotFound(catalog_uuid);
+  const QueryRow& q = queries_.at(it->second.query_id);
+  storage::CatalogDiff diff;
+  diff.enterprise_uuid = it->second.row.enterprise_uuid;
+  diff.scope = ScopeOf(it->second);
+  const std::set<std::string> asked(keys.begin(), keys.end());
+  for (const std::string& key : asked) {
+    if (q.members.count(key) == 0) {
+      diff.not_found.push_back(key);
+      continue;
+    }
+    const auto content = content_.find(key);
+    diff.found.emplace_back(
+        key, content == content_.end() ? 0 : content->second.row.modified);
+  }
+  for (const std::string& member : q.members) {
+    if (asked.count(member) == 0) diff.not_included.push_back(member);
+  }
+  return diff;
+}
+
+absl::StatusOr<storage::EnterpriseCustomerRow>
+FakeCatalogStore::UpsertEnterpriseCustomer(
+    const storage::EnterpriseCustomerRow& customer) {
+  absl::MutexLock lock(&mu_);
+  if (!injected_.ok()) return injected_;
+  const auto it = customers_.find(customer.uuid);
+  if (it != customers_.end() && it->second.slug == customer.slug &&
+      it->second.name == customer.name &&
+      it->second.enable_learner_portal == customer.enable_learner_portal) {
+    return it->second;
+  }
+  storage::EnterpriseCustomerRow stored = customer;
+  stored.modified = Now();
+  customers_.insert_or_assign(customer.uuid, stored);
+  return stored;
+}
+
+absl::StatusOr<storage::EnterpriseCustomerRow>
+FakeCatalogStore::GetEnterpriseCustomer(std::string_view uuid) {
+  absl::MutexLock lock(&mu_);
+  if (!injected_.ok()) return injected_;
+  const auto it = customers_.find(uuid);
+  if (it == customers_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("enterprise customer ", std::string(uuid), " not found"));
+  }
+  return it->second;
 }
 
 absl::StatusOr<storage::CatalogQueryRow> FakeCatalogStore::GetCatalogQuery(

@@ -12,15 +12,19 @@
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "storage/catalog_store.h"
+#include "storage/customer_store.h"
 
 namespace ec::fakes {
 
-// storage::CatalogStore in memory, for unit tests of the core, the server
-// adapter and the workers: the same answers as the PostgreSQL store for the
-// same calls (the contains expansion, keyset pages, one query per filter
-// hash, a derived run never overwriting its own document), without SQL,
-// locks or transactions — the pg tests cover those. Thread-safe.
-class FakeCatalogStore final : public storage::CatalogStore {
+// storage::CatalogStore and storage::CustomerStore in memory, for unit tests
+// of the core, the server adapter and the workers: the same answers as the
+// PostgreSQL stores for the same calls (the contains expansion, keyset pages,
+// one query per filter hash, a derived run never overwriting its own
+// document, catalog scopes with the stored customer), without SQL, locks or
+// transactions — the pg tests cover those. Item facts are computed from the
+// stored document when a catalog-scoped read serves it. Thread-safe.
+class FakeCatalogStore final : public storage::CatalogStore,
+                               public storage::CustomerStore {
  public:
   // `clock` stamps created/modified; by default a counter, so every write
   // is strictly later than the one before.
@@ -43,7 +47,12 @@ class FakeCatalogStore final : public storage::CatalogStore {
       const std::vector<std::string>& keys) override;
   absl::StatusOr<storage::MetadataPage> GetCatalogMetadata(
       const storage::MetadataQuery& query) override;
-  absl::StatusOr<std::vector<storage::ContentRow>> GetContentMetadata(
+  absl::StatusOr<std::vector<storage::ContentMatch>> GetContentMetadata(
+      const storage::ContentLookup& lookup) override;
+  absl::StatusOr<storage::CustomerItem> GetCustomerContentMetadata(
+      const storage::CustomerContentQuery& query) override;
+  absl::StatusOr<storage::CatalogDiff> DiffCatalogContent(
+      std::string_view catalog_uuid,
       const std::vector<std::string>& keys) override;
   absl::StatusOr<storage::CatalogQueryRow> GetCatalogQuery(
       const storage::CatalogQueryLookup& lookup) override;
@@ -52,6 +61,12 @@ class FakeCatalogStore final : public storage::CatalogStore {
   absl::StatusOr<storage::ReplaceResult> ReplaceQueryContent(
       int64_t query_id,
       const std::vector<domain::ContentRecord>& records) override;
+
+  // storage::CustomerStore.
+  absl::StatusOr<storage::EnterpriseCustomerRow> UpsertEnterpriseCustomer(
+      const storage::EnterpriseCustomerRow& customer) override;
+  absl::StatusOr<storage::EnterpriseCustomerRow> GetEnterpriseCustomer(
+      std::string_view uuid) override;
 
   // What the fake refresh queue needs of the store, as the SQL joins give it.
   // The query id of a catalog; NOT_FOUND if there is no such catalog.
@@ -122,6 +137,22 @@ class FakeCatalogStore final : public storage::CatalogStore {
   std::vector<std::pair<std::string, std::string>> Expand(
       const std::vector<std::string>& keys) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The catalog's scope: its context columns, `modified` and the stored
+  // customer of its enterprise.
+  storage::CatalogScope ScopeOf(const Catalog& catalog) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The row's facts from its stored document (an unparsable one reads as
+  // {}).
+  domain::ItemFacts FactsOf(const storage::ContentRow& row) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The row as a catalog-scoped read serves it: facts filled and, for a
+  // course, the sorted keys of its run rows that are not derived.
+  storage::ContentRow Served(const storage::ContentRow& row) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The stored row of the course `row` is a run of, when coercing applies
+  // (type courserun with a stored parent); otherwise `row` itself.
+  const storage::ContentRow& CoercedToParent(
+      const storage::ContentRow& row) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   storage::ReplaceResult ApplyLocked(
       int64_t query_id, const std::vector<domain::ContentRecord>& records,
       common::Micros now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -133,6 +164,8 @@ class FakeCatalogStore final : public storage::CatalogStore {
   std::map<std::string, Catalog, std::less<>> catalogs_ ABSL_GUARDED_BY(mu_);
   std::map<int64_t, QueryRow> queries_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Content, std::less<>> content_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, storage::EnterpriseCustomerRow, std::less<>> customers_
+      ABSL_GUARDED_BY(mu_);
   int64_t next_query_id_ ABSL_GUARDED_BY(mu_) = 1;
 };
 

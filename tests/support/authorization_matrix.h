@@ -5,7 +5,8 @@
 // and one of another enterprise's (for NotifyContentChanged, the content of
 // that enterprise's catalog, and for GetCatalogQuery, its query: content and
 // queries belong to no enterprise, so both answers are the same;
-// HashContentFilter reads nothing, so every caller may). The core's unit test
+// HashContentFilter reads nothing, so every caller may; the customer RPCs
+// aim at the enterprise itself, DiffCatalogContent at its catalog). The core's unit test
 // (tests/core/authorization_test.cc) and the gRPC end-to-end test
 // (tests/e2e/auth_e2e_test.cc) check the same table; gRPC codes share the
 // numbering.
@@ -38,7 +39,11 @@ inline const std::vector<std::string>& CatalogRpcNames() {
                                    "GetRefreshJob",
                                    "NotifyContentChanged",
                                    "GetCatalogQuery",
-                                   "HashContentFilter"};
+                                   "HashContentFilter",
+                                   "UpsertEnterpriseCustomer",
+                                   "GetEnterpriseCustomer",
+                                   "GetCustomerContentMetadata",
+                                   "DiffCatalogContent"};
   return *names;
 }
 
@@ -71,7 +76,11 @@ inline AuthzExpectations LearnerOfOwnExpectations() {
           {"GetRefreshJob", {kLooksMissing, kLooksMissing}},
           {"NotifyContentChanged", {kRefused, kRefused}},
           {"GetCatalogQuery", {kRefused, kRefused}},
-          {"HashContentFilter", {kAllowed, kAllowed}}};
+          {"HashContentFilter", {kAllowed, kAllowed}},
+          {"UpsertEnterpriseCustomer", {kRefused, kRefused}},
+          {"GetEnterpriseCustomer", {kRefused, kRefused}},
+          {"GetCustomerContentMetadata", {kAllowed, kRefused}},
+          {"DiffCatalogContent", {kAllowed, kLooksMissing}}};
 }
 
 // A catalog admin (or enterprise admin) of the first enterprise.
@@ -89,7 +98,11 @@ inline AuthzExpectations AdminOfOwnExpectations() {
           {"GetRefreshJob", {kAllowed, kLooksMissing}},
           {"NotifyContentChanged", {kRefused, kRefused}},
           {"GetCatalogQuery", {kRefused, kRefused}},
-          {"HashContentFilter", {kAllowed, kAllowed}}};
+          {"HashContentFilter", {kAllowed, kAllowed}},
+          {"UpsertEnterpriseCustomer", {kRefused, kRefused}},
+          {"GetEnterpriseCustomer", {kAllowed, kRefused}},
+          {"GetCustomerContentMetadata", {kAllowed, kRefused}},
+          {"DiffCatalogContent", {kAllowed, kLooksMissing}}};
 }
 
 // The service role: reads everything, changes no catalog, and relays
@@ -108,7 +121,11 @@ inline AuthzExpectations ServiceExpectations() {
           {"GetRefreshJob", {kAllowed, kAllowed}},
           {"NotifyContentChanged", {kAllowed, kAllowed}},
           {"GetCatalogQuery", {kAllowed, kAllowed}},
-          {"HashContentFilter", {kAllowed, kAllowed}}};
+          {"HashContentFilter", {kAllowed, kAllowed}},
+          {"UpsertEnterpriseCustomer", {kAllowed, kAllowed}},
+          {"GetEnterpriseCustomer", {kAllowed, kAllowed}},
+          {"GetCustomerContentMetadata", {kAllowed, kAllowed}},
+          {"DiffCatalogContent", {kAllowed, kAllowed}}};
 }
 
 // A verified token without roles: every catalog looks missing, and naming
@@ -127,7 +144,11 @@ inline AuthzExpectations NoRolesExpectations() {
           {"GetRefreshJob", {kLooksMissing, kLooksMissing}},
           {"NotifyContentChanged", {kRefused, kRefused}},
           {"GetCatalogQuery", {kRefused, kRefused}},
-          {"HashContentFilter", {kAllowed, kAllowed}}};
+          {"HashContentFilter", {kAllowed, kAllowed}},
+          {"UpsertEnterpriseCustomer", {kRefused, kRefused}},
+          {"GetEnterpriseCustomer", {kRefused, kRefused}},
+          {"GetCustomerContentMetadata", {kRefused, kRefused}},
+          {"DiffCatalogContent", {kLooksMissing, kLooksMissing}}};
 }
 
 }  // namespace ec::testing

@@ -77,6 +77,17 @@ storage::pg::PgConfig UnreachableDatabaseConfig() {
   return config;
 }
 
+absl::StatusOr<std::vector<storage::ContentRow>> ContentRows(
+    storage::CatalogStore& store, const std::vector<std::string>& keys) {
+  storage::ContentLookup lookup;
+  lookup.keys = keys;
+  auto matches = store.GetContentMetadata(lookup);
+  if (!matches.ok()) return matches.status();
+  std::vector<storage::ContentRow> rows;
+  for (auto& match : *matches) rows.push_back(std::move(match.row));
+  return rows;
+}
+
 std::string CourseDoc(const std::string& key, const std::string& title,
                       const std::vector<std::string>& nested_run_keys) {
   nlohmann::ordered_json doc = {

@@ -69,6 +69,11 @@ class SharedStoreTest : public ::testing::Test {
 storage::pg::PgConfig UnreachableDatabaseConfig();
 
 // Discovery search/all documents, shaped like the real ones, for tests.
+// The stored rows of `keys` (GetContentMetadata by keys alone), in no
+// particular order.
+absl::StatusOr<std::vector<storage::ContentRow>> ContentRows(
+    storage::CatalogStore& store, const std::vector<std::string>& keys);
+
 std::string CourseDoc(const std::string& key, const std::string& title,
                       const std::vector<std::string>& nested_run_keys = {});
 std::string RunDoc(const std::string& run_key, const std::string& course_key,

@@ -1,33 +1,35 @@
 -- A page of a catalog's content, unfiltered, in content key order.
 -- $1 catalog uuid, $2 content key after which the page starts ('' for the
 -- first page), $3 rows to return (page size + 1).
--- Zero rows: no such catalog. Otherwise catalog uuid, title, enterprise
--- uuid, total count, then the content columns (as content_by_keys.sql),
--- NULL on the single row of a catalog with no (more) content.
+-- Zero rows: no such catalog. Otherwise the catalog's scope (uuid, title,
+-- enterprise uuid and name, publish audit URLs, modified, has customer,
+-- customer slug, learner portal and modified), the total count, then the
+-- served_item columns (0005_item_facts.sql), NULL on the single row of a
+-- catalog with no (more) content.
 -- The total is the query's stored member count: no counting per page.
 SELECT
-  c.uuid::text,
-  c.title,
-  c.enterprise_uuid::text,
+  s.uuid::text,
+  s.title,
+  s.enterprise_uuid::text,
+  s.enterprise_name,
+  s.publish_audit_enrollment_urls,
+  s.modified_us,
+  s.has_customer,
+  s.customer_slug,
+  s.customer_learner_portal,
+  s.customer_modified_us,
   q.content_count,
   p.*
-FROM enterprise_catalog c
-JOIN catalog_query q ON q.id = c.catalog_query_id
+FROM catalog_scope s
+JOIN catalog_query q ON q.id = s.catalog_query_id
 LEFT JOIN LATERAL (
-  SELECT
-    cm.content_key,
-    cm.content_type,
-    COALESCE(cm.content_uuid::text, ''),
-    COALESCE(cm.parent_content_key, ''),
-    cm.title,
-    (extract(epoch from cm.modified) * 1000000)::bigint,
-    cm.json_metadata
+  SELECT si.*
   FROM catalog_query_content qc
-  JOIN content_metadata cm ON cm.content_key = qc.content_key
-  WHERE qc.catalog_query_id = c.catalog_query_id
+  JOIN served_item si ON si.content_key = qc.content_key
+  WHERE qc.catalog_query_id = s.catalog_query_id
     AND qc.content_key > $2
   ORDER BY qc.content_key
   LIMIT $3
 ) p ON true
-WHERE c.uuid = $1::uuid
+WHERE s.uuid = $1::uuid
 ORDER BY p.content_key;

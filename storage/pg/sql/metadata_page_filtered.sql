@@ -1,14 +1,15 @@
--- A page of a catalog's content filtered by keys and/or types, in content
--- key order. $1 catalog uuid, $2 content keys (text[] literal; empty: any,
--- otherwise matched with course/run expansion), $3 content types (empty:
--- any), $4 content key after which the page starts, $5 rows to return
--- (page size + 1). Rows as metadata_page.sql, the total counting matches.
+-- A page of a catalog's content filtered by keys, types and/or activity,
+-- in content key order. $1 catalog uuid, $2 content keys (text[] literal;
+-- empty: any, otherwise matched with course/run expansion), $3 content
+-- types (empty: any), $4 content key after which the page starts, $5 rows
+-- to return (page size + 1), $6 leave out courses whose stored facts say no
+-- run is active. Rows as metadata_page.sql, the total counting matches.
 -- Matching keys are collected once (keys only, so no document is read
 -- twice), counted, and the page joined from them.
 WITH
   cat AS (
-    SELECT uuid, title, enterprise_uuid, catalog_query_id
-    FROM enterprise_catalog
+    SELECT *
+    FROM catalog_scope
     WHERE uuid = $1::uuid
   ),
   asked AS (SELECT DISTINCT k FROM unnest($2::text[]) AS k),
@@ -33,25 +34,28 @@ WITH
            OR qc.content_key IN (SELECT member FROM expanded))
       AND (cardinality($3::text[]) = 0
            OR cm.content_type = ANY($3::text[]))
+      AND (NOT $6::boolean
+           OR cm.content_type <> 'course'
+           OR cm.active IS NOT FALSE)
   )
 SELECT
   cat.uuid::text,
   cat.title,
   cat.enterprise_uuid::text,
+  cat.enterprise_name,
+  cat.publish_audit_enrollment_urls,
+  cat.modified_us,
+  cat.has_customer,
+  cat.customer_slug,
+  cat.customer_learner_portal,
+  cat.customer_modified_us,
   (SELECT count(*) FROM matched),
   p.*
 FROM cat
 LEFT JOIN LATERAL (
-  SELECT
-    cm.content_key,
-    cm.content_type,
-    COALESCE(cm.content_uuid::text, ''),
-    COALESCE(cm.parent_content_key, ''),
-    cm.title,
-    (extract(epoch from cm.modified) * 1000000)::bigint,
-    cm.json_metadata
+  SELECT si.*
   FROM matched m
-  JOIN content_metadata cm ON cm.content_key = m.content_key
+  JOIN served_item si ON si.content_key = m.content_key
   WHERE m.content_key > $4
   ORDER BY m.content_key
   LIMIT $5

@@ -372,7 +372,7 @@ TEST_F(StoreTest, DeletingACatalogNeverDeletesContent) {
             absl::StatusCode::kNotFound);
   EXPECT_THAT(Contained(b, {"edX+DemoX"}), ElementsAre("edX+DemoX"));
   EXPECT_EQ(*env_->QueryInt("SELECT count(*) FROM content_metadata"), 2);
-  auto rows = store().GetContentMetadata({"edX+DemoX", "MITx+1"});
+  auto rows = testing::ContentRows(store(), {"edX+DemoX", "MITx+1"});
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(rows->size(), 2u);
 }
@@ -422,7 +422,7 @@ TEST_F(StoreTest, RunKnownOnlyFromItsCourseNeverOverwritesTheRunsOwnDocument) {
                               "Full run")});
   Load(courses, {testing::CourseDoc("edX+DemoX", "Demo",
                                     {"course-v1:edX+DemoX+1T2026"})});
-  auto rows = store().GetContentMetadata({"course-v1:edX+DemoX+1T2026"});
+  auto rows = testing::ContentRows(store(), {"course-v1:edX+DemoX+1T2026"});
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0].title, "Full run");
@@ -467,7 +467,7 @@ TEST_F(StoreTest, HostileKeysAreStoredAndMatchedExactly) {
   EXPECT_THAT(Contained(catalog, {R"(quote\"key)", R"(back\\slash)", "null",
                                   "{braces}"}),
               IsEmpty());
-  auto rows = store().GetContentMetadata(stored);
+  auto rows = testing::ContentRows(store(), stored);
   ASSERT_TRUE(rows.ok());
   std::vector<std::string> got;
   for (const auto& r : *rows) got.push_back(r.content_key);
@@ -570,7 +570,7 @@ TEST_F(StoreTest, DocumentsAreServedAsStored) {
   const std::string doc =
       testing::CourseDoc("edX+DemoX", "Caf\xc3\xa9 \"quoted\" \\ course");
   Load(catalog, {doc});
-  auto rows = store().GetContentMetadata({"edX+DemoX"});
+  auto rows = testing::ContentRows(store(), {"edX+DemoX"});
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 1u);
   // As stored: the document with the normalized metadata of a course.

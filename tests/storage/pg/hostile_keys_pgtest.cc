@@ -42,7 +42,7 @@ TEST_F(HostileInputTest, KeysAreStoredByteForByte) {
             static_cast<int64_t>(keys.size()) + 1);
 
   // GetContentMetadata returns each row exactly as written.
-  auto rows = store().GetContentMetadata(keys);
+  auto rows = testing::ContentRows(store(), keys);
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->size(), keys.size());
   std::map<std::string, storage::ContentRow> by_key;
@@ -57,7 +57,7 @@ TEST_F(HostileInputTest, KeysAreStoredByteForByte) {
     EXPECT_EQ(row.json_metadata, HostileJson(key));
     EXPECT_EQ(row.parent_content_key, "");
     // One key at a time, too.
-    auto one = store().GetContentMetadata({key});
+    auto one = testing::ContentRows(store(), {key});
     ASSERT_TRUE(one.ok()) << one.status();
     ASSERT_EQ(one->size(), 1u);
     EXPECT_EQ((*one)[0].content_key, key);
@@ -130,7 +130,7 @@ TEST_F(HostileInputTest, KeysMatchOnlyThemselves) {
   everything.insert(everything.end(), keys.begin(), keys.end());
   EXPECT_THAT(Contained(catalog, everything), UnorderedElementsAreArray(keys));
   EXPECT_THAT(Containing(everything), ElementsAre(catalog.uuid));
-  auto rows = store().GetContentMetadata(all_misses);
+  auto rows = testing::ContentRows(store(), all_misses);
   ASSERT_TRUE(rows.ok()) << rows.status();
   EXPECT_THAT(*rows, IsEmpty());
 
@@ -174,7 +174,7 @@ TEST_F(HostileInputTest, BackslashAndDoubledBackslashAreDistinct) {
   EXPECT_THAT(Containing({esc}), ElementsAre(both.uuid));
   EXPECT_THAT(Containing({one}), UnorderedElementsAre(single.uuid, both.uuid));
 
-  auto rows = store().GetContentMetadata({two});
+  auto rows = testing::ContentRows(store(), {two});
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0].content_key, two);
@@ -220,7 +220,7 @@ TEST_F(HostileInputTest, RemovingHostileKeysRemovesExactlyThose) {
   EXPECT_THAT(Contained(catalog, keys), UnorderedElementsAreArray(kept_keys));
   EXPECT_THAT(Contained(catalog, dropped_keys), IsEmpty());
   // Content rows stay (they are global); only membership changed.
-  auto rows = store().GetContentMetadata(dropped_keys);
+  auto rows = testing::ContentRows(store(), dropped_keys);
   ASSERT_TRUE(rows.ok()) << rows.status();
   EXPECT_EQ(rows->size(), dropped_keys.size());
   EXPECT_THAT(Contained(bystander, {"edX+DemoX"}), ElementsAre("edX+DemoX"));
@@ -260,7 +260,7 @@ TEST_F(HostileInputTest, CourseAndRunExpansionWithHostileKeys) {
 
   // The derived run is a content row but not a member.
   EXPECT_EQ(*env_->QueryInt("SELECT count(*) FROM content_metadata"), 4);
-  auto rows = store().GetContentMetadata({nested_run});
+  auto rows = testing::ContentRows(store(), {nested_run});
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0].parent_content_key, course);

@@ -44,7 +44,7 @@ TEST_F(HostileInputTest, ArrayLiteralSmugglingMatchesNothing) {
   const Snapshot before = Take();
   EXPECT_THAT(Contained(catalog, smuggled), IsEmpty());
   EXPECT_THAT(Containing(smuggled), IsEmpty());
-  auto rows = store().GetContentMetadata(smuggled);
+  auto rows = testing::ContentRows(store(), smuggled);
   ASSERT_TRUE(rows.ok()) << rows.status();
   EXPECT_THAT(*rows, IsEmpty());
   EXPECT_THAT(AllItems(catalog, smuggled, 100), IsEmpty());

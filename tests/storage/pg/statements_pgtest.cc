@@ -94,11 +94,30 @@ TEST(StatementsTest, StatementsOfOneRowTypeReturnTheSameColumns) {
   ASSERT_EQ(query.size(), kQueryColumns);
   EXPECT_EQ(types("get_catalog_query_by_hash", 0, kQueryColumns), query);
   constexpr size_t kContentColumns = 7;  // ContentFromRow
-  const std::vector<Oid> content = types("content_by_keys", 0, kContentColumns);
+  const std::vector<Oid> content =
+      types("content_by_identifiers", 1, kContentColumns);
   ASSERT_EQ(content.size(), kContentColumns);
+  // The catalog-scoped reads: the scope (ScopeFromRow), then served_item
+  // rows (ServedItemFromRow), which start with ContentFromRow's columns.
+  constexpr size_t kScopeColumns = 10;
+  constexpr size_t kServedItemColumns = 16;
+  const std::vector<Oid> scope =
+      types("customer_content_metadata", 0, kScopeColumns);
+  ASSERT_EQ(scope.size(), kScopeColumns);
+  const std::vector<Oid> item =
+      types("customer_content_metadata", kScopeColumns, kServedItemColumns);
+  ASSERT_EQ(item.size(), kServedItemColumns);
+  EXPECT_EQ(std::vector<Oid>(item.begin(), item.begin() + kContentColumns),
+            content);
   for (const char* name : {"metadata_page", "metadata_page_filtered"}) {
-    EXPECT_EQ(types(name, 4, kContentColumns), content) << name;
+    EXPECT_EQ(types(name, 0, kScopeColumns), scope) << name;
+    // After the total count.
+    EXPECT_EQ(types(name, kScopeColumns + 1, kServedItemColumns), item)
+        << name;
+    EXPECT_EQ(described[name].size(), kScopeColumns + 1 + kServedItemColumns)
+        << name;
   }
+  EXPECT_EQ(types("diff_catalog_content", 0, kScopeColumns), scope);
 }
 
 }  // namespace
