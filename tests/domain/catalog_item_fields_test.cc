@@ -414,3 +414,83 @@ TEST(XapiActivityIdTest, NoneWithoutKeyOrForOtherTypes) {
 
 }  // namespace
 }  // namespace ec
+
+namespace ec {
+namespace {
+
+// Django: _augment_serialized_runs_for_course, with the nested run's URL
+// built from the run row (course_run_key with the portal on, the run in the
+// legacy path).
+TEST(CourseRunEnrollmentUrlsTest, RunsWithARowOfTheirOwn) {
+  const ItemFacts course = CourseFacts();
+  EXPECT_EQ(course.run_keys, std::vector<std::string>{kRunKey});
+  const auto portal = domain::CourseRunEnrollmentUrls(
+      course, {kRunKey}, Catalog(), Customer(true, "test-enterprise"),
+      Settings());
+  ASSERT_EQ(portal.size(), 1u);
+  EXPECT_EQ(portal[0].first, kRunKey);
+  EXPECT_EQ(portal[0].second,
+            std::string("https://edx.test.learnerportal/test-enterprise/course/"
+                        "edX+DemoX?course_run_key=") +
+                kQuotedRunKey +
+                "&utm_medium=enterprise&utm_source=test-enterprise");
+  const auto legacy = domain::CourseRunEnrollmentUrls(
+      course, {kRunKey}, Catalog(), Customer(false, ""), Settings());
+  ASSERT_EQ(legacy.size(), 1u);
+  EXPECT_EQ(legacy[0].second,
+            std::string("https://edx.test.lms/enterprise/") + kEnterpriseUuid +
+                "/course/" + kRunKey + "/enroll/?catalog=" + kCatalogUuid +
+                "&utm_medium=enterprise&utm_source=test-enterprise");
+  // The same URL as the run row's own enrollment_url.
+  EXPECT_EQ(legacy[0].second,
+            domain::EnrollmentUrl(RunFacts(), Catalog(), Customer(false, ""),
+                                  Settings()));
+}
+
+TEST(CourseRunEnrollmentUrlsTest, OnlyNestedRunsOfCoursesThatAreNotExecEd) {
+  const ItemFacts course = CourseFacts();
+  // A run row that is not among the course's nested runs gets nothing.
+  EXPECT_TRUE(domain::CourseRunEnrollmentUrls(course, {"course-v1:edX+Other"},
+                                              Catalog(), Customer(true, "s"),
+                                              Settings())
+                  .empty());
+  EXPECT_TRUE(domain::CourseRunEnrollmentUrls(RunFacts(), {kRunKey}, Catalog(),
+                                              Customer(true, "s"), Settings())
+                  .empty());
+  ItemFacts exec_ed = ExecEdFacts();
+  exec_ed.run_keys = {kRunKey};
+  EXPECT_TRUE(domain::CourseRunEnrollmentUrls(exec_ed, {kRunKey}, Catalog(),
+                                              Customer(true, "s"), Settings())
+                  .empty());
+}
+
+TEST(CourseRunEnrollmentUrlsTest, RunKeysInDocumentOrderSkippingKeyless) {
+  const ItemFacts facts = ItemFactsFromDocument(
+      kCourseKey, "course", "",
+      Json::parse(R"({"course_runs": [{"key": "b"}, {"uuid": "x"},
+                                      {"key": 7}, {"key": "a"}]})"));
+  EXPECT_EQ(facts.run_keys, (std::vector<std::string>{"b", "a"}));
+  const auto urls = domain::CourseRunEnrollmentUrls(
+      facts, {"a", "b"}, Catalog(), Customer(false, ""), Settings());
+  ASSERT_EQ(urls.size(), 2u);
+  EXPECT_EQ(urls[0].first, "a");
+  EXPECT_EQ(urls[1].first, "b");
+}
+
+TEST(PrepareCatalogContextTest, SameUrlsAsComputingTheSlugEachTime) {
+  const CatalogContext raw = Catalog("Ünïcode  Enterprise, Inc.", true);
+  const CatalogContext prepared = domain::PrepareCatalogContext(raw);
+  ASSERT_TRUE(prepared.utm_source.has_value());
+  EXPECT_EQ(*prepared.utm_source, "unicode-enterprise-inc");
+  for (const bool portal : {true, false}) {
+    EXPECT_EQ(domain::EnrollmentUrl(CourseFacts(), prepared,
+                                    Customer(portal, "s"), Settings()),
+              domain::EnrollmentUrl(CourseFacts(), raw, Customer(portal, "s"),
+                                    Settings()));
+  }
+  EXPECT_EQ(domain::CatalogMarketingUrl(CourseFacts(), prepared),
+            domain::CatalogMarketingUrl(CourseFacts(), raw));
+}
+
+}  // namespace
+}  // namespace ec

@@ -351,45 +351,41 @@ FakeCatalogStore::GetCustomerContentMetadata(
   if (!injected_.ok()) return injected_;
   const std::string& identifier =
       query.content_uuid ? *query.content_uuid : query.content_key;
-  const storage::ContentRow* asked = nullptr;
-  if (query.content_uuid) {
-    // content_ is in key order: the first match has the lowest key.
-    for (const auto& [key, content] : content_) {
-      if (content.row.content_uuid == *query.content_uuid) {
-        asked = &content.row;
-        break;
-      }
-    }
-  } else if (const auto it = content_.find(query.content_key);
-             it != content_.end()) {
-    asked = &it->second.row;
+  // Every row the identifier names, as targets (coerced), in key order.
+  std::map<std::string, const storage::ContentRow*> targets;
+  for (const auto& [key, content] : content_) {
+    const bool named = query.content_uuid
+                           ? content.row.content_uuid == *query.content_uuid
+                           : key == query.content_key;
+    if (!named) continue;
+    const storage::ContentRow& target = query.coerce_to_parent_course
+                                            ? CoercedToParent(content.row)
+                                            : content.row;
+    targets.emplace(target.content_key, &target);
   }
-  if (asked == nullptr) {
-    return NoCatalogContains(query.enterprise_uuid, identifier);
-  }
-  const storage::ContentRow& target =
-      query.coerce_to_parent_course ? CoercedToParent(*asked) : *asked;
-  const auto expanded = Expand({target.content_key});
-  const Catalog* chosen = nullptr;
+  // The customer's catalogs, oldest first; the first containing a target.
+  std::vector<const Catalog*> catalogs;
   for (const auto& [uuid, catalog] : catalogs_) {
-    if (catalog.row.enterprise_uuid != query.enterprise_uuid) continue;
-    if (chosen != nullptr &&
-        std::tie(chosen->row.created, chosen->row.uuid) <
-            std::tie(catalog.row.created, catalog.row.uuid)) {
-      continue;
+    if (catalog.row.enterprise_uuid == query.enterprise_uuid) {
+      catalogs.push_back(&catalog);
     }
-    const QueryRow& q = queries_.at(catalog.query_id);
-    for (const auto& [key, member] : expanded) {
-      if (q.members.count(member) > 0) {
-        chosen = &catalog;
-        break;
+  }
+  std::sort(catalogs.begin(), catalogs.end(),
+            [](const Catalog* a, const Catalog* b) {
+              return std::tie(a->row.created, a->row.uuid) <
+                     std::tie(b->row.created, b->row.uuid);
+            });
+  for (const Catalog* catalog : catalogs) {
+    const QueryRow& q = queries_.at(catalog->query_id);
+    for (const auto& [key, target] : targets) {
+      for (const auto& [asked, member] : Expand({key})) {
+        if (q.members.count(member) > 0) {
+          return storage::CustomerItem{ScopeOf(*catalog), Served(*target)};
+        }
       }
     }
   }
-  if (chosen == nullptr) {
-    return NoCatalogContains(query.enterprise_uuid, identifier);
-  }
-  return storage::CustomerItem{ScopeOf(*chosen), Served(target)};
+  return NoCatalogContains(query.enterprise_uuid, identifier);
 }
 
 absl::StatusOr<storage::CatalogDiff> FakeCatalogStore::DiffCatalogContent(

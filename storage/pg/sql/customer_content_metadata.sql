@@ -6,66 +6,65 @@
 -- Otherwise one row: the catalog's scope (as metadata_page.sql, without a
 -- total), then the item's served_item columns (0005_item_facts.sql).
 WITH
+  -- Every row the identifier names (a uuid may, in principle, name several).
   asked AS (
-    SELECT content_key, content_type, parent_content_key
-    FROM (
-      SELECT cm.content_key, cm.content_type, cm.parent_content_key
-      FROM content_metadata cm
-      WHERE cm.content_key = $2
-      UNION ALL
-      SELECT cm.content_key, cm.content_type, cm.parent_content_key
-      FROM content_metadata cm
-      WHERE cm.content_uuid = $3::uuid
-    ) x
-    ORDER BY content_key
-    LIMIT 1
+    SELECT cm.content_key, cm.content_type, cm.parent_content_key
+    FROM content_metadata cm
+    WHERE cm.content_key = $2
+    UNION
+    SELECT cm.content_key, cm.content_type, cm.parent_content_key
+    FROM content_metadata cm
+    WHERE cm.content_uuid = $3::uuid
   ),
   target AS (
-    SELECT COALESCE(parent.content_key, a.content_key) AS content_key
+    SELECT DISTINCT COALESCE(parent.content_key, a.content_key) AS content_key
     FROM asked a
     LEFT JOIN content_metadata parent
       ON $4::boolean
      AND a.content_type = 'courserun'
      AND parent.content_key = a.parent_content_key
   ),
-  -- The members that make a catalog contain the item, as for
+  -- The members that make a catalog contain an item, as for
   -- ContainsContentItems (contained_keys.sql): the item, its parent course,
   -- and its runs.
   expanded AS (
-    SELECT t.content_key AS member FROM target t
+    SELECT t.content_key AS item, t.content_key AS member FROM target t
     UNION
-    SELECT cm.parent_content_key FROM target t
+    SELECT t.content_key, cm.parent_content_key FROM target t
       JOIN content_metadata cm ON cm.content_key = t.content_key
       WHERE cm.parent_content_key IS NOT NULL
     UNION
-    SELECT cm.content_key FROM target t
+    SELECT t.content_key, cm.content_key FROM target t
       JOIN content_metadata cm ON cm.parent_content_key = t.content_key
   ),
-  cat AS (
-    SELECT s.*
+  -- The customer's oldest catalog containing an item, and that item.
+  found AS (
+    SELECT s.*, hit.item
     FROM catalog_scope s
+    CROSS JOIN LATERAL (
+      SELECT e.item
+      FROM expanded e
+      JOIN catalog_query_content qc
+        ON qc.catalog_query_id = s.catalog_query_id
+       AND qc.content_key = e.member
+      ORDER BY e.item
+      LIMIT 1
+    ) hit
     WHERE s.enterprise_uuid = $1::uuid
-      AND EXISTS (
-        SELECT 1
-        FROM expanded e
-        JOIN catalog_query_content qc
-          ON qc.catalog_query_id = s.catalog_query_id
-         AND qc.content_key = e.member)
     ORDER BY s.created, s.uuid
     LIMIT 1
   )
 SELECT
-  cat.uuid::text,
-  cat.title,
-  cat.enterprise_uuid::text,
-  cat.enterprise_name,
-  cat.publish_audit_enrollment_urls,
-  cat.modified_us,
-  cat.has_customer,
-  cat.customer_slug,
-  cat.customer_learner_portal,
-  cat.customer_modified_us,
+  f.uuid::text,
+  f.title,
+  f.enterprise_uuid::text,
+  f.enterprise_name,
+  f.publish_audit_enrollment_urls,
+  f.modified_us,
+  f.has_customer,
+  f.customer_slug,
+  f.customer_learner_portal,
+  f.customer_modified_us,
   si.*
-FROM cat
-CROSS JOIN target t
-JOIN served_item si ON si.content_key = t.content_key;
+FROM found f
+JOIN served_item si ON si.content_key = f.item;
