@@ -78,6 +78,30 @@ absl::StatusOr<ImportSummary> ImportFile(const std::string& path,
     return absl::InvalidArgumentError(path + " is not a JSON object");
   }
   ImportSummary summary;
+  if (doc.contains("enterprise_customers")) {
+    if (!doc["enterprise_customers"].is_array()) {
+      return absl::InvalidArgumentError(
+          "\"enterprise_customers\" must be an array");
+    }
+    for (size_t i = 0; i < doc["enterprise_customers"].size(); ++i) {
+      v1::UpsertEnterpriseCustomerRequest request;
+      const auto parsed = google::protobuf::util::JsonStringToMessage(
+          doc["enterprise_customers"][i].dump(), request.mutable_customer());
+      if (!parsed.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "enterprise_customers[", i, "]: ", parsed.message().as_string()));
+      }
+      v1::EnterpriseCustomer written;
+      const absl::Status status = core->UpsertEnterpriseCustomer(
+          auth::Principal::Unrestricted("import"), request, &written);
+      if (!status.ok()) {
+        return absl::Status(
+            status.code(),
+            absl::StrCat("enterprise_customers[", i, "]: ", status.message()));
+      }
+      summary.customers_written++;
+    }
+  }
   if (doc.contains("catalogs")) {
     if (!doc["catalogs"].is_array()) {
       return absl::InvalidArgumentError("\"catalogs\" must be an array");

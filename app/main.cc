@@ -73,12 +73,15 @@ int RunImport(const Config& config) {
   auto opened = storage::pg::PgStorage::Open(config.database);
   if (!opened.ok()) return Fail(opened.status(), "database setup failed");
   storage::pg::PgCatalogStore* const store = (*opened)->store();
-  core::CatalogCore core(store, nullptr, {},
-                         common::PageTokenCodec::WithRandomSecret());
+  core::CatalogCore core(
+      store, nullptr, {}, common::PageTokenCodec::WithRandomSecret(),
+      common::SystemClock(),
+      core::CatalogFieldsConfig{(*opened)->customers(), config.server.urls});
   auto summary = ImportFile(config.process.import_file, &core, store);
   if (!summary.ok()) return Fail(summary.status(), "import failed");
   common::LogInfo("main", "import done",
                   {{"file", config.process.import_file},
+                   {"customers_written", summary->customers_written},
                    {"catalogs_created", summary->catalogs_created},
                    {"catalogs_existing", summary->catalogs_existing},
                    {"queries_loaded", summary->queries_loaded},

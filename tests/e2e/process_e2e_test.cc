@@ -110,6 +110,7 @@ TEST_F(ProcessTest, QuickstartFlowServesTheSampleCatalog) {
       RunCommand({EC_BINARY, "import", "--file", EC_SAMPLE_DATA}, {db_env_});
   ASSERT_EQ(import.exit_code, 0) << import.err;
   EXPECT_THAT(import.err, HasSubstr(R"("catalogs_created":3)"));
+  EXPECT_THAT(import.err, HasSubstr(R"("customers_written":2)"));
   // Importing again changes nothing and still succeeds.
   import =
       RunCommand({EC_BINARY, "import", "--file", EC_SAMPLE_DATA}, {db_env_});
@@ -149,6 +150,18 @@ TEST_F(ProcessTest, QuickstartFlowServesTheSampleCatalog) {
   EXPECT_EQ(meta.exit_code, 0) << meta.err;
   EXPECT_THAT(meta.out, HasSubstr(R"("total_count": "3")"));
   EXPECT_THAT(meta.out, HasSubstr("next_page_token"));
+  // The imported customer has the learner portal on: items enroll there
+  // (the devstack's portal URL by default).
+  EXPECT_THAT(
+      meta.out,
+      HasSubstr(
+          R"("enrollment_url": "http://localhost:8734/acme-learning/course/)"));
+  CommandResult item = Ctl(
+      port, "GetCustomerContentMetadata",
+      std::string(R"({"enterprise_uuid":")") + kEnterpriseA +
+          R"(","content_identifier":"course-v1:IBM+PY0101EN+2T2026","coerce_to_parent_course":true})");
+  EXPECT_EQ(item.exit_code, 0) << item.err;
+  EXPECT_THAT(item.out, HasSubstr(R"("content_key": "IBM+PY0101EN")"));
   CommandResult missing = Ctl(
       port, "GetCatalog", R"({"uuid":"00000000-0000-4000-8000-000000000000"})");
   EXPECT_EQ(missing.exit_code, 5) << missing.out;  // NOT_FOUND
