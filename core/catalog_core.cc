@@ -699,7 +699,6 @@ absl::Status CatalogCore::HashContentFilter(
   return absl::OkStatus();
 }
 
-
 namespace {
 
 absl::Status NoCustomers() {
@@ -754,9 +753,9 @@ absl::Status CatalogCore::GetEnterpriseCustomer(
   EC_ASSIGN_OR_RETURN(std::string uuid, RequireUuid("uuid", request.uuid()));
   if (!caller.CanReadGlobal() && !caller.CanAdmin(uuid)) {
     return absl::PermissionDeniedError(absl::StrCat(
-        "caller ", caller.subject(), " may not read enterprise customer ",
-        uuid, "; that needs an admin role for it, ", auth::kOperatorRole,
-        ":* or ", auth::kServiceRole, ":*"));
+        "caller ", caller.subject(), " may not read enterprise customer ", uuid,
+        "; that needs an admin role for it, ", auth::kOperatorRole, ":* or ",
+        auth::kServiceRole, ":*"));
   }
   if (customers_ == nullptr) return NoCustomers();
   EC_ASSIGN_OR_RETURN(storage::EnterpriseCustomerRow row,
@@ -770,8 +769,9 @@ absl::Status CatalogCore::GetCustomerContentMetadata(
     const v1::GetCustomerContentMetadataRequest& request,
     v1::GetCustomerContentMetadataResponse* response) {
   storage::CustomerContentQuery query;
-  EC_ASSIGN_OR_RETURN(query.enterprise_uuid,
-                      RequireUuid("enterprise_uuid", request.enterprise_uuid()));
+  EC_ASSIGN_OR_RETURN(
+      query.enterprise_uuid,
+      RequireUuid("enterprise_uuid", request.enterprise_uuid()));
   if (!caller.CanRead(query.enterprise_uuid)) {
     return MayNotRead(caller, query.enterprise_uuid);
   }
@@ -797,8 +797,7 @@ absl::Status CatalogCore::GetCustomerContentMetadata(
 }
 
 absl::Status CatalogCore::DiffCatalogContent(
-    const auth::Principal& caller,
-    const v1::DiffCatalogContentRequest& request,
+    const auth::Principal& caller, const v1::DiffCatalogContentRequest& request,
     v1::DiffCatalogContentResponse* response) {
   EC_ASSIGN_OR_RETURN(std::string uuid,
                       RequireUuid("catalog_uuid", request.catalog_uuid()));

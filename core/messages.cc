@@ -128,8 +128,7 @@ ItemScope MakeItemScope(const storage::CatalogScope& scope,
   if (scope.customer.has_value()) {
     out.customer.enable_learner_portal = scope.customer->enable_learner_portal;
     out.customer.slug = scope.customer->slug;
-    out.modified_floor =
-        std::max(out.modified_floor, scope.customer->modified);
+    out.modified_floor = std::max(out.modified_floor, scope.customer->modified);
   }
   return out;
 }

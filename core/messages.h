@@ -1,10 +1,10 @@
 #pragma once
 
 #include "absl/status/status.h"
+#include "domain/catalog_item_fields.h"
 #include "enterprise_catalog/v1/catalog.pb.h"
 #include "enterprise_catalog/v1/catalog_service.pb.h"
 #include "storage/refresh_queue.h"
-#include "domain/catalog_item_fields.h"
 #include "storage/types.h"
 
 namespace ec::core {

@@ -32,9 +32,9 @@ absl::Status ValidateContentKeys(
         absl::StrCat(field, " must list at least one content key"));
   }
   if (static_cast<size_t>(keys.size()) > max_keys) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " has ", keys.size(), " keys; the limit is ",
-                     max_keys, " per request"));
+    return absl::InvalidArgumentError(absl::StrCat(field, " has ", keys.size(),
+                                                   " keys; the limit is ",
+                                                   max_keys, " per request"));
   }
   for (int i = 0; i < keys.size(); ++i) {
     const std::string& key = keys[i];

@@ -73,65 +73,64 @@ common::SettingsGroup<ServerOptions> ServerSettings() {
     return std::string(name.data(), name.size());
   };
 
-  return {"gRPC server (serve, all)",
-          {
-              address,
-              rpc_threads,
-              common::IntegerSetting<Options>(
-                  "max-receive-message-bytes",
-                  "ENTERPRISE_CATALOG_MAX_RECEIVE_MESSAGE_BYTES",
-                  "largest request the server accepts",
-                  &Options::max_receive_message_bytes, 1024,
-                  std::numeric_limits<int>::max()),
-              common::DurationSetting<seconds, Options>(
-                  "shutdown-grace-seconds",
-                  "ENTERPRISE_CATALOG_SHUTDOWN_GRACE_SECONDS",
-                  "on SIGTERM, how long in-flight calls may finish",
-                  &Options::shutdown_grace, 0, 3600),
-              page_token_secret,
-              StringSetting<Options>(
-                  "tls-cert-file", "ENTERPRISE_CATALOG_TLS_CERT_FILE",
-                  "PEM certificate chain for the gRPC port (enables TLS)",
-                  [](auto& o) -> auto& { return o.tls.cert_file; }),
-              StringSetting<Options>(
-                  "tls-key-file", "ENTERPRISE_CATALOG_TLS_KEY_FILE",
-                  "PEM private key for the certificate",
-                  [](auto& o) -> auto& { return o.tls.key_file; }),
-              StringSetting<Options>(
-                  "tls-client-ca-file", "ENTERPRISE_CATALOG_TLS_CLIENT_CA_FILE",
-                  "PEM CA bundle; set to require client certificates it signed "
-                  "(mTLS)",
-                  [](auto& o) -> auto& { return o.tls.client_ca_file; }),
-              BoolSetting<Options>(
-                  "plaintext", "ENTERPRISE_CATALOG_PLAINTEXT",
-                  "serve gRPC without TLS (behind a mesh or on loopback); "
-                  "required when no TLS certificate is set",
-                  [](auto& o) -> auto& { return o.tls.plaintext; }),
-              BoolSetting<Options>(
-                  "reflection", "ENTERPRISE_CATALOG_REFLECTION",
-                  "serve gRPC reflection (no token needed; exposes the API "
-                  "schema only)",
-                  &Options::reflection),
-              call_log_level,
-              StringSetting<Options>(
-                  "lms-base-url", "ENTERPRISE_CATALOG_LMS_BASE_URL",
-                  "LMS root of legacy enrollment URLs, xapi_activity_id and "
-                  "the exec-ed proxy login (no trailing /)",
-                  [](auto& o) -> auto& { return o.urls.lms_base_url; }),
-              StringSetting<Options>(
-                  "learner-portal-base-url",
-                  "ENTERPRISE_CATALOG_LEARNER_PORTAL_BASE_URL",
-                  "learner portal root of enrollment URLs for customers with "
-                  "the portal on (no trailing /)",
-                  [](auto& o) -> auto& {
-                    return o.urls.learner_portal_base_url;
-                  }),
-              StringSetting<Options>(
-                  "ecommerce-base-url", "ENTERPRISE_CATALOG_ECOMMERCE_BASE_URL",
-                  "ecommerce root of the exec-ed checkout in enrollment URLs "
-                  "(no trailing /)",
-                  [](auto& o) -> auto& { return o.urls.ecommerce_base_url; }),
-          }};
+  return {
+      "gRPC server (serve, all)",
+      {
+          address,
+          rpc_threads,
+          common::IntegerSetting<Options>(
+              "max-receive-message-bytes",
+              "ENTERPRISE_CATALOG_MAX_RECEIVE_MESSAGE_BYTES",
+              "largest request the server accepts",
+              &Options::max_receive_message_bytes, 1024,
+              std::numeric_limits<int>::max()),
+          common::DurationSetting<seconds, Options>(
+              "shutdown-grace-seconds",
+              "ENTERPRISE_CATALOG_SHUTDOWN_GRACE_SECONDS",
+              "on SIGTERM, how long in-flight calls may finish",
+              &Options::shutdown_grace, 0, 3600),
+          page_token_secret,
+          StringSetting<Options>(
+              "tls-cert-file", "ENTERPRISE_CATALOG_TLS_CERT_FILE",
+              "PEM certificate chain for the gRPC port (enables TLS)",
+              [](auto& o) -> auto& { return o.tls.cert_file; }),
+          StringSetting<Options>(
+              "tls-key-file", "ENTERPRISE_CATALOG_TLS_KEY_FILE",
+              "PEM private key for the certificate",
+              [](auto& o) -> auto& { return o.tls.key_file; }),
+          StringSetting<Options>(
+              "tls-client-ca-file", "ENTERPRISE_CATALOG_TLS_CLIENT_CA_FILE",
+              "PEM CA bundle; set to require client certificates it signed "
+              "(mTLS)",
+              [](auto& o) -> auto& { return o.tls.client_ca_file; }),
+          BoolSetting<Options>(
+              "plaintext", "ENTERPRISE_CATALOG_PLAINTEXT",
+              "serve gRPC without TLS (behind a mesh or on loopback); "
+              "required when no TLS certificate is set",
+              [](auto& o) -> auto& { return o.tls.plaintext; }),
+          BoolSetting<Options>(
+              "reflection", "ENTERPRISE_CATALOG_REFLECTION",
+              "serve gRPC reflection (no token needed; exposes the API "
+              "schema only)",
+              &Options::reflection),
+          call_log_level,
+          StringSetting<Options>(
+              "lms-base-url", "ENTERPRISE_CATALOG_LMS_BASE_URL",
+              "LMS root of legacy enrollment URLs, xapi_activity_id and "
+              "the exec-ed proxy login (no trailing /)",
+              [](auto& o) -> auto& { return o.urls.lms_base_url; }),
+          StringSetting<Options>(
+              "learner-portal-base-url",
+              "ENTERPRISE_CATALOG_LEARNER_PORTAL_BASE_URL",
+              "learner portal root of enrollment URLs for customers with "
+              "the portal on (no trailing /)",
+              [](auto& o) -> auto& { return o.urls.learner_portal_base_url; }),
+          StringSetting<Options>(
+              "ecommerce-base-url", "ENTERPRISE_CATALOG_ECOMMERCE_BASE_URL",
+              "ecommerce root of the exec-ed checkout in enrollment URLs "
+              "(no trailing /)",
+              [](auto& o) -> auto& { return o.urls.ecommerce_base_url; }),
+      }};
 }
 
 }  // namespace ec::server

@@ -18,8 +18,8 @@ domain::ItemFacts FactsOfDocument(std::string_view key, std::string_view type,
   // Stored documents were serialized by this service: a parse failure means
   // a hand-edited row, which reads as {} (no URL facts).
   const Json doc = Json::parse(json_metadata, nullptr, false);
-  return domain::ItemFactsFromDocument(key, type, parent,
-                                       doc.is_discarded() ? Json::object() : doc);
+  return domain::ItemFactsFromDocument(
+      key, type, parent, doc.is_discarded() ? Json::object() : doc);
 }
 
 // write_item_facts.sql's element for one row.
@@ -47,15 +47,15 @@ int64_t WriteFacts(pqxx::transaction_base& tx, const pqxx::result& stale,
   if (stale.empty()) return 0;
   Json elements = Json::array();
   for (const auto& row : stale) {
-    const domain::ItemFacts facts = FactsOfDocument(
-        row[0].c_str(), row[1].c_str(), row[2].c_str(),
-        std::string_view(row[3].c_str(), row[3].size()));
+    const domain::ItemFacts facts =
+        FactsOfDocument(row[0].c_str(), row[1].c_str(), row[2].c_str(),
+                        std::string_view(row[3].c_str(), row[3].size()));
     elements.push_back(FactsElement(facts, row[4].c_str()));
   }
   const std::string text = elements.dump();
-  const pqxx::result written =
-      prepared ? tx.exec_prepared(write_statement, text)
-               : tx.exec_params(write_statement, text);
+  const pqxx::result written = prepared
+                                   ? tx.exec_prepared(write_statement, text)
+                                   : tx.exec_params(write_statement, text);
   return static_cast<int64_t>(written.affected_rows());
 }
 

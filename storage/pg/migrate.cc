@@ -60,8 +60,7 @@ absl::StatusOr<MigrateResult> Migrate(
     // documents until then, so serving never waits for this.
     if (result.to_version >= kItemFactsVersion) {
       if (const int64_t n = BackfillItemFacts(conn); n > 0) {
-        common::LogInfo("storage", "computed stored item facts",
-                        {{"rows", n}});
+        common::LogInfo("storage", "computed stored item facts", {{"rows", n}});
       }
     }
     if (!migrations.empty() &&

@@ -67,9 +67,8 @@ ContentRow ContentFromRow(const pqxx::row& r, int first) {
 // served_item's columns from `first` on: the row, its facts and run rows.
 ContentRow ServedItemFromRow(const pqxx::row& r, int first) {
   ContentRow out = ContentFromRow(r, first);
-  out.facts = ItemFactsFromRow(r, first + 7, out.content_key,
-                               out.content_type, out.parent_content_key,
-                               out.json_metadata);
+  out.facts = ItemFactsFromRow(r, first + 7, out.content_key, out.content_type,
+                               out.parent_content_key, out.json_metadata);
   if (auto runs = ParseJsonTextArray(r[first + 15].c_str()); runs.ok()) {
     out.run_rows = std::move(*runs);
   }
@@ -292,8 +291,7 @@ absl::StatusOr<MetadataPage> PgCatalogStore::GetCatalogMetadata(
         pqxx::nontransaction tx(conn);
         const int fetch = query.limit + 1;
         const bool filtered = !query.content_keys.empty() ||
-                              !query.content_types.empty() ||
-                              query.active_only;
+                              !query.content_types.empty() || query.active_only;
         const pqxx::result r =
             filtered
                 ? tx.exec_prepared("metadata_page_filtered", query.catalog_uuid,

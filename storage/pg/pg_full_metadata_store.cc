@@ -8,8 +8,8 @@
 #include "domain/canonical_json.h"
 #include "domain/content.h"
 #include "domain/content_merge.h"
-#include "storage/pg/job_rows.h"
 #include "storage/pg/item_facts.h"
+#include "storage/pg/job_rows.h"
 #include "storage/pg/pg_util.h"
 
 namespace ec::storage::pg {

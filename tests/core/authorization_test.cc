@@ -230,8 +230,8 @@ class AuthorizationTest : public ::testing::Test {
   AuthorizationTest()
       : queue_(&store_),
         core_(&store_, &queue_, domain::RefreshPolicy{},
-              common::PageTokenCodec::WithRandomSecret(),
-              common::SystemClock(), CatalogFieldsConfig{&store_, {}}) {}
+              common::PageTokenCodec::WithRandomSecret(), common::SystemClock(),
+              CatalogFieldsConfig{&store_, {}}) {}
 
   void SetUp() override {
     // Filters no other catalog of the test uses (CreateCatalog makes

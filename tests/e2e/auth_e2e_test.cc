@@ -236,8 +236,8 @@ class AuthTest : public testing::SharedStoreTest<> {
     options.rpc_threads = 2;
     options.shutdown_grace = std::chrono::seconds(2);
     options.auth.jwt = testing::TestJwtConfig();
-    auto server = server::CatalogServer::Start(options, env_->store(),
-                                               env_->queue(), env_->customers());
+    auto server = server::CatalogServer::Start(
+        options, env_->store(), env_->queue(), env_->customers());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
     channel_ = new std::shared_ptr<grpc::Channel>(

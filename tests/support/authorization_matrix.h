@@ -6,8 +6,8 @@
 // that enterprise's catalog, and for GetCatalogQuery, its query: content and
 // queries belong to no enterprise, so both answers are the same;
 // HashContentFilter reads nothing, so every caller may; the customer RPCs
-// aim at the enterprise itself, DiffCatalogContent at its catalog). The core's unit test
-// (tests/core/authorization_test.cc) and the gRPC end-to-end test
+// aim at the enterprise itself, DiffCatalogContent at its catalog). The core's
+// unit test (tests/core/authorization_test.cc) and the gRPC end-to-end test
 // (tests/e2e/auth_e2e_test.cc) check the same table; gRPC codes share the
 // numbering.
 

@@ -112,8 +112,7 @@ TEST(StatementsTest, StatementsOfOneRowTypeReturnTheSameColumns) {
   for (const char* name : {"metadata_page", "metadata_page_filtered"}) {
     EXPECT_EQ(types(name, 0, kScopeColumns), scope) << name;
     // After the total count.
-    EXPECT_EQ(types(name, kScopeColumns + 1, kServedItemColumns), item)
-        << name;
+    EXPECT_EQ(types(name, kScopeColumns + 1, kServedItemColumns), item) << name;
     EXPECT_EQ(described[name].size(), kScopeColumns + 1 + kServedItemColumns)
         << name;
   }
