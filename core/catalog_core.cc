@@ -490,8 +490,10 @@ absl::Status CatalogCore::GetContentMetadata(
   std::unordered_set<const storage::ContentRow*> moved;
   for (const auto& [identifier, uuid] : asked) {
     std::vector<storage::ContentRow*> rows;
+    // Named, so the views below outlive the loop's initializer list.
+    const std::string normalized = uuid.value_or("");
     for (const std::string_view id :
-         {identifier, std::string_view(uuid.value_or(""))}) {
+         {identifier, std::string_view(normalized)}) {
       if (id.empty()) continue;
       if (auto it = found.find(std::string(id)); it != found.end()) {
         rows.insert(rows.end(), it->second.begin(), it->second.end());

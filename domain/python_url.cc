@@ -184,10 +184,10 @@ std::string PythonUrlUnsplit(const UrlParts& parts) {
   return url;
 }
 
-std::string PythonQuotePlus(std::string_view text) {
+namespace {
+
+void AppendQuotePlus(std::string_view text, std::string& out) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
     if (IsAsciiAlpha(c) || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
@@ -201,6 +201,29 @@ std::string PythonQuotePlus(std::string_view text) {
       out.push_back(kHex[byte & 0x0F]);
     }
   }
+}
+
+// True when urlunsplit(urlsplit(url)) is `url` with an empty query and no
+// fragment, so that updating its query is appending one: a lower-case http
+// or https scheme and "//", and only bytes urlsplit neither strips nor
+// splits on (0x21-0x7E but '?' and '#'). Every URL the per-catalog fields
+// build from sane settings and keys is one; the rest take the general path.
+bool SplitsToItself(std::string_view url) {
+  if (!url.starts_with("https://") && !url.starts_with("http://")) {
+    return false;
+  }
+  return std::all_of(url.begin(), url.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x21 && byte <= 0x7E && c != '?' && c != '#';
+  });
+}
+
+}  // namespace
+
+std::string PythonQuotePlus(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  AppendQuotePlus(text, out);
   return out;
 }
 
@@ -257,8 +280,13 @@ QueryValues PythonParseQs(std::string_view query) {
 std::string UpdateQueryParameters(
     std::string_view url,
     const std::vector<std::pair<std::string, std::string>>& params) {
-  UrlParts parts = PythonUrlSplit(url);
-  QueryValues values = PythonParseQs(parts.query);
+  const bool plain = SplitsToItself(url);
+  UrlParts parts;
+  QueryValues values;
+  if (!plain) {
+    parts = PythonUrlSplit(url);
+    values = PythonParseQs(parts.query);
+  }
   for (const auto& [name, value] : params) {
     auto it = std::find_if(
         values.begin(), values.end(),
@@ -275,14 +303,21 @@ std::string UpdateQueryParameters(
       values.begin(), values.end(),
       [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string query;
+  if (plain) {
+    query.reserve(url.size() + 96);
+    query.append(url);
+  }
+  const size_t start = query.size();
   for (const auto& [name, list] : values) {
     for (const std::string& value : list) {
-      if (!query.empty()) query.push_back('&');
-      absl::StrAppend(&query, PythonQuotePlus(name), "=",
-                      PythonQuotePlus(value));
+      query.push_back(query.size() == start ? '?' : '&');
+      AppendQuotePlus(name, query);
+      query.push_back('=');
+      AppendQuotePlus(value, query);
     }
   }
-  parts.query = std::move(query);
+  if (plain) return query;
+  parts.query = query.empty() ? std::string() : query.substr(1);
   return PythonUrlUnsplit(parts);
 }
 

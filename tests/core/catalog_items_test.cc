@@ -6,6 +6,7 @@
 // every corner is tests/domain/catalog_item_fields_test.cc's, the SQL
 // tests/storage/pg/'s, and a crawl from the stand-in
 // tests/e2e/catalog_items_e2e_test.cc's.
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -392,7 +393,10 @@ TEST_F(CatalogItemsTest, CustomerLookupByKeyOrUuidFromTheOldestCatalog) {
 TEST_F(CatalogItemsTest, ContentMetadataByUuidAndCoercedToCourses) {
   Create(R"({"a": 1})");
   v1::GetContentMetadataRequest req;
-  req.add_content_keys(kRunUuid);
+  // A content uuid in any letter case.
+  std::string upper_run = kRunUuid;
+  for (char& c : upper_run) c = static_cast<char>(std::toupper(c));
+  req.add_content_keys(upper_run);
   req.add_content_keys(kProgram);
   req.add_content_keys(kCourse);
   req.add_content_keys("f0000000-0000-4000-8000-00000000000f");

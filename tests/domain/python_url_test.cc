@@ -149,6 +149,41 @@ INSTANTIATE_TEST_SUITE_P(
       return param_info.param.name;
     });
 
+// URLs with no query to merge take a shortcut (appending the parameters);
+// it must give exactly what splitting, updating and unsplitting gives.
+TEST(UpdateQueryParametersTest, AppendingEqualsSplittingForPlainUrls) {
+  const Params params = {{"utm_source", "acme corp"},
+                         {"catalog", "7467c9d2"},
+                         {"audit", "true"},
+                         {"course_run_key", "course-v1:edX+DemoX+2T2024"},
+                         {"utm_medium", "enterprise"},
+                         {"catalog", "last wins"}};
+  for (const std::string url :
+       {"https://portal.test/acme/course/edX+DemoX",
+        "http://lms.test/enterprise/uuid/course/course-v1:a+b/enroll/",
+        "https://host", "http://", "http:///x", "http:////x",
+        "https://h//double//slashes", "https://[::1]:8000/p",
+        "https://user@host:1/p;params", "https://h/%41~!$&'()*+,;="}) {
+    SCOPED_TRACE(url);
+    domain::UrlParts parts = domain::PythonUrlSplit(url);
+    ASSERT_TRUE(parts.query.empty());
+    ASSERT_TRUE(parts.fragment.empty());
+    ASSERT_EQ(domain::PythonUrlUnsplit(parts), url);
+    parts.query =
+        "audit=true&catalog=last+wins&course_run_key=course-v1%3AedX%2BDemoX%"
+        "2B2T2024&utm_medium=enterprise&utm_source=acme+corp";
+    EXPECT_EQ(domain::UpdateQueryParameters(url, params),
+              domain::PythonUrlUnsplit(parts));
+    EXPECT_EQ(domain::UpdateQueryParameters(url, {}), url);
+  }
+  // Not plain, so split: an upper-case scheme is lowered, whitespace and a
+  // fragment handled as urlsplit handles them.
+  EXPECT_EQ(domain::UpdateQueryParameters("HTTPS://h/p", {{"a", "1"}}),
+            "https://h/p?a=1");
+  EXPECT_EQ(domain::UpdateQueryParameters(" https://h/p q#f", {{"a", "1"}}),
+            "https://h/p q?a=1#f");
+}
+
 TEST(UrlJoinTest, AbsolutePathReplacesBasePath) {
   EXPECT_EQ(domain::UrlJoin("https://edx.test.lms",
                             "/enterprise/proxy-login/?enterprise_slug=sluggy"),
