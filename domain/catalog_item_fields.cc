@@ -201,16 +201,12 @@ CatalogContext PrepareCatalogContext(CatalogContext catalog) {
 }
 
 std::vector<std::pair<std::string, std::string>> CourseRunEnrollmentUrls(
-    const ItemFacts& item, const std::vector<std::string>& run_rows,
+    const ItemFacts& item, const std::vector<std::string>& nested_runs,
     const CatalogContext& catalog, const CustomerContext& customer,
     const UrlSettings& settings) {
   std::vector<std::pair<std::string, std::string>> urls;
   if (item.content_type != kCourse || item.exec_ed) return urls;
-  for (const std::string& run_key : run_rows) {
-    if (std::find(item.run_keys.begin(), item.run_keys.end(), run_key) ==
-        item.run_keys.end()) {
-      continue;
-    }
+  for (const std::string& run_key : nested_runs) {
     ItemFacts run;
     run.content_key = run_key;
     run.content_type = std::string(kCourseRun);

@@ -124,12 +124,13 @@ std::optional<std::string> CatalogMarketingUrl(const ItemFacts& item,
                                                const CatalogContext& catalog);
 
 // Nested run enrichment (§6, _augment_serialized_runs_for_course): for a
-// course that is not exec-ed, the enrollment URL of each run in
-// `run_rows` (keys of run rows whose parent is the course) that is one of
-// the course's nested runs (item.run_keys), built as for that run row:
-// (run key, URL) pairs sorted by run key. Empty for any other item.
+// course that is not exec-ed, the enrollment URL of each of `nested_runs`,
+// built as for that run's own row: (run key, URL) pairs sorted by run key.
+// `nested_runs` are the keys of the course's nested runs (item.run_keys,
+// which the caller matches) that have a row of their own. Empty for any
+// other item.
 std::vector<std::pair<std::string, std::string>> CourseRunEnrollmentUrls(
-    const ItemFacts& item, const std::vector<std::string>& run_rows,
+    const ItemFacts& item, const std::vector<std::string>& nested_runs,
     const CatalogContext& catalog, const CustomerContext& customer,
     const UrlSettings& settings);
 

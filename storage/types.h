@@ -83,8 +83,10 @@ struct ContentRow {
   std::string json_metadata;
   // Catalog-scoped reads only (GetCatalogMetadata,
   // GetCustomerContentMetadata): what the per-catalog fields read, stored
-  // when the document was written (so no document is parsed to serve it),
-  // and for a course the keys of its run rows that are not derived, sorted.
+  // when the document was written (so no document is parsed to serve it;
+  // run_keys may be left empty), and for a course that is not exec-ed the
+  // keys of its nested runs that have rows of their own (not derived),
+  // sorted.
   domain::ItemFacts facts;
   std::vector<std::string> run_rows;
 };

@@ -116,9 +116,8 @@ domain::ItemFacts ItemFactsFromRow(const pqxx::row& r, int first,
   f.exec_ed_sku = optional(first + 4);
   f.marketing_url = optional(first + 5);
   if (!r[first + 6].is_null()) f.active = r[first + 6].as<bool>();
-  if (auto keys = ParseJsonTextArray(r[first + 7].c_str()); keys.ok()) {
-    f.run_keys = std::move(*keys);
-  }
+  // run_keys stay empty: served_item has already matched the run rows
+  // against them.
   return f;
 }
 

@@ -30,8 +30,9 @@ int64_t RefreshItemFacts(pqxx::transaction_base& tx,
 int64_t BackfillItemFacts(pqxx::connection& conn, int batch = 500);
 
 // A served_item row's facts (0005_item_facts.sql) from column `first` on:
-// the stored ones when current, otherwise read from the row's document
-// (`json_metadata`), with the row's key, type and parent.
+// the stored ones when current (without run_keys, which served_item has
+// applied), otherwise read from the row's document (`json_metadata`), with
+// the row's key, type and parent.
 domain::ItemFacts ItemFactsFromRow(const pqxx::row& r, int first,
                                    const std::string& content_key,
                                    const std::string& content_type,

@@ -64,13 +64,26 @@ ContentRow ContentFromRow(const pqxx::row& r, int first) {
   return out;
 }
 
-// served_item's columns from `first` on: the row, its facts and run rows.
+// served_item's columns from `first` on: the row, its facts and the run
+// rows of its nested runs.
 ContentRow ServedItemFromRow(const pqxx::row& r, int first) {
   ContentRow out = ContentFromRow(r, first);
+  const bool facts_current = r[first + 7].as<bool>();
   out.facts = ItemFactsFromRow(r, first + 7, out.content_key, out.content_type,
                                out.parent_content_key, out.json_metadata);
-  if (auto runs = ParseJsonTextArray(r[first + 15].c_str()); runs.ok()) {
-    out.run_rows = std::move(*runs);
+  const std::string_view runs = r[first + 14].c_str();
+  if (runs == "[]") return out;  // most rows: no parse
+  if (auto keys = ParseJsonTextArray(runs); keys.ok()) {
+    out.run_rows = std::move(*keys);
+  }
+  if (!facts_current) {
+    // served_item could not match them against stale facts: match them
+    // against the document's runs (an exec-ed course has none to enrich).
+    const std::vector<std::string>& nested = out.facts.run_keys;
+    std::erase_if(out.run_rows, [&](const std::string& key) {
+      return out.facts.exec_ed ||
+             std::find(nested.begin(), nested.end(), key) == nested.end();
+    });
   }
   return out;
 }

@@ -447,13 +447,7 @@ TEST(CourseRunEnrollmentUrlsTest, RunsWithARowOfTheirOwn) {
                                   Settings()));
 }
 
-TEST(CourseRunEnrollmentUrlsTest, OnlyNestedRunsOfCoursesThatAreNotExecEd) {
-  const ItemFacts course = CourseFacts();
-  // A run row that is not among the course's nested runs gets nothing.
-  EXPECT_TRUE(domain::CourseRunEnrollmentUrls(course, {"course-v1:edX+Other"},
-                                              Catalog(), Customer(true, "s"),
-                                              Settings())
-                  .empty());
+TEST(CourseRunEnrollmentUrlsTest, OnlyCoursesThatAreNotExecEd) {
   EXPECT_TRUE(domain::CourseRunEnrollmentUrls(RunFacts(), {kRunKey}, Catalog(),
                                               Customer(true, "s"), Settings())
                   .empty());

@@ -246,10 +246,14 @@ storage::ContentRow FakeCatalogStore::Served(
   storage::ContentRow out = row;
   out.facts = FactsOf(row);
   out.run_rows.clear();
-  if (row.content_type == "course") {
+  // As served_item: the course's nested runs that have rows of their own,
+  // none for an exec-ed course.
+  if (row.content_type == "course" && !out.facts.exec_ed) {
+    const std::vector<std::string>& nested = out.facts.run_keys;
     for (const auto& [key, content] : content_) {
       if (content.row.parent_content_key == row.content_key &&
-          !content.derived) {
+          !content.derived &&
+          std::find(nested.begin(), nested.end(), key) != nested.end()) {
         out.run_rows.push_back(key);
       }
     }

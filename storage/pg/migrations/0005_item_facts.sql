@@ -48,9 +48,11 @@ LEFT JOIN enterprise_customer ec ON ec.uuid = c.enterprise_uuid;
 
 -- A content row as catalog-scoped reads serve it: the row, its stored
 -- facts (facts_current false: read the document instead), and for a
--- course the keys of its run rows that have a document of their own (not
--- derived), for nested run enrichment (django-rules.md §6). Array columns
--- are JSON text (libpqxx 6.4 misparses PostgreSQL's array output).
+-- course that is not exec-ed the keys of its nested runs that have a row
+-- with a document of their own (not derived), for nested run enrichment
+-- (django-rules.md §6), as JSON text (libpqxx 6.4 misparses PostgreSQL's
+-- array output). With stale facts, every such run row: the reader matches
+-- them against the document's runs.
 CREATE VIEW served_item AS
 SELECT
   cm.content_key,
@@ -67,10 +69,12 @@ SELECT
   cm.exec_ed_sku,
   cm.marketing_url,
   cm.active,
-  COALESCE(array_to_json(cm.run_keys)::text, '[]') AS run_keys,
   CASE WHEN cm.content_type = 'course' THEN (
     SELECT COALESCE(json_agg(r.content_key ORDER BY r.content_key), '[]')::text
     FROM content_metadata r
-    WHERE r.parent_content_key = cm.content_key AND NOT r.derived)
+    WHERE r.parent_content_key = cm.content_key
+      AND NOT r.derived
+      AND (cm.facts_hash IS DISTINCT FROM cm.document_hash
+           OR (NOT cm.exec_ed AND r.content_key = ANY(cm.run_keys))))
   ELSE '[]' END AS run_rows
 FROM content_metadata cm;

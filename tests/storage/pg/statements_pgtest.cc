@@ -100,7 +100,7 @@ TEST(StatementsTest, StatementsOfOneRowTypeReturnTheSameColumns) {
   // The catalog-scoped reads: the scope (ScopeFromRow), then served_item
   // rows (ServedItemFromRow), which start with ContentFromRow's columns.
   constexpr size_t kScopeColumns = 10;
-  constexpr size_t kServedItemColumns = 16;
+  constexpr size_t kServedItemColumns = 15;
   const std::vector<Oid> scope =
       types("customer_content_metadata", 0, kScopeColumns);
   ASSERT_EQ(scope.size(), kScopeColumns);
