@@ -280,13 +280,33 @@ QueryValues PythonParseQs(std::string_view query) {
 std::string UpdateQueryParameters(
     std::string_view url,
     const std::vector<std::pair<std::string, std::string>>& params) {
-  const bool plain = SplitsToItself(url);
-  UrlParts parts;
-  QueryValues values;
-  if (!plain) {
-    parts = PythonUrlSplit(url);
-    values = PythonParseQs(parts.query);
+  if (SplitsToItself(url)) {
+    // No query to merge: the parameters, the last of each name, sorted by
+    // name, appended. The per-catalog fields build several URLs per item,
+    // so this path copies nothing but the result.
+    std::vector<const std::pair<std::string, std::string>*> sorted;
+    sorted.reserve(params.size());
+    for (const auto& param : params) sorted.push_back(&param);
+    std::stable_sort(
+        sorted.begin(), sorted.end(),
+        [](const auto* a, const auto* b) { return a->first < b->first; });
+    std::string out;
+    out.reserve(url.size() + 128);
+    out.append(url);
+    for (size_t k = 0; k < sorted.size(); ++k) {
+      // Equal names are adjacent, in order: the last one's value wins.
+      if (k + 1 < sorted.size() && sorted[k + 1]->first == sorted[k]->first) {
+        continue;
+      }
+      out.push_back(out.size() == url.size() ? '?' : '&');
+      AppendQuotePlus(sorted[k]->first, out);
+      out.push_back('=');
+      AppendQuotePlus(sorted[k]->second, out);
+    }
+    return out;
   }
+  UrlParts parts = PythonUrlSplit(url);
+  QueryValues values = PythonParseQs(parts.query);
   for (const auto& [name, value] : params) {
     auto it = std::find_if(
         values.begin(), values.end(),
@@ -303,21 +323,15 @@ std::string UpdateQueryParameters(
       values.begin(), values.end(),
       [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string query;
-  if (plain) {
-    query.reserve(url.size() + 96);
-    query.append(url);
-  }
-  const size_t start = query.size();
   for (const auto& [name, list] : values) {
     for (const std::string& value : list) {
-      query.push_back(query.size() == start ? '?' : '&');
+      if (!query.empty()) query.push_back('&');
       AppendQuotePlus(name, query);
       query.push_back('=');
       AppendQuotePlus(value, query);
     }
   }
-  if (plain) return query;
-  parts.query = query.empty() ? std::string() : query.substr(1);
+  parts.query = std::move(query);
   return PythonUrlUnsplit(parts);
 }
 

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "common/clock.h"
 #include "common/uuid.h"
 #include "storage/pg/content_writer.h"
@@ -71,10 +72,18 @@ ContentRow ServedItemFromRow(const pqxx::row& r, int first) {
   const bool facts_current = r[first + 7].as<bool>();
   out.facts = ItemFactsFromRow(r, first + 7, out.content_key, out.content_type,
                                out.parent_content_key, out.json_metadata);
-  const std::string_view runs = r[first + 14].c_str();
-  if (runs == "[]") return out;  // most rows: no parse
-  if (auto keys = ParseJsonTextArray(runs); keys.ok()) {
-    out.run_rows = std::move(*keys);
+  // "<bytes>:<key>" for each run row (served_item), usually none.
+  std::string_view runs(r[first + 14].c_str(), r[first + 14].size());
+  while (!runs.empty()) {
+    const size_t colon = runs.find(':');
+    size_t bytes = 0;
+    if (colon == std::string_view::npos ||
+        !absl::SimpleAtoi(absl::string_view(runs.data(), colon), &bytes) ||
+        bytes > runs.size() - colon - 1) {
+      break;  // not served_item's encoding: no run rows rather than garbage
+    }
+    out.run_rows.emplace_back(runs.substr(colon + 1, bytes));
+    runs.remove_prefix(colon + 1 + bytes);
   }
   if (!facts_current) {
     // served_item could not match them against stale facts: match them
@@ -344,10 +353,22 @@ absl::StatusOr<std::vector<ContentMatch>> PgCatalogStore::GetContentMetadata(
       "reading content metadata", Idempotent::kYes,
       [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<ContentMatch>> {
         pqxx::nontransaction tx(conn);
+        std::vector<ContentMatch> matches;
+        if (lookup.uuids.empty() && !lookup.coerce_to_parent_course) {
+          // Keys alone: each row is found by, and only by, its own key.
+          const pqxx::result r =
+              tx.exec_prepared("content_by_keys", ToPgTextArray(lookup.keys));
+          matches.reserve(r.size());
+          for (const auto& row : r) {
+            ContentRow content = ContentFromRow(row, 0);
+            std::string key = content.content_key;
+            matches.push_back(ContentMatch{std::move(key), std::move(content)});
+          }
+          return matches;
+        }
         const pqxx::result r = tx.exec_prepared(
             "content_by_identifiers", ToPgTextArray(lookup.keys),
             ToPgTextArray(lookup.uuids), lookup.coerce_to_parent_course);
-        std::vector<ContentMatch> matches;
         matches.reserve(r.size());
         for (const auto& row : r) {
           matches.push_back(

@@ -50,9 +50,10 @@ LEFT JOIN enterprise_customer ec ON ec.uuid = c.enterprise_uuid;
 -- facts (facts_current false: read the document instead), and for a
 -- course that is not exec-ed the keys of its nested runs that have a row
 -- with a document of their own (not derived), for nested run enrichment
--- (django-rules.md §6), as JSON text (libpqxx 6.4 misparses PostgreSQL's
--- array output). With stale facts, every such run row: the reader matches
--- them against the document's runs.
+-- (django-rules.md §6), each as its byte length, ':' and the key (keys may
+-- hold any character; libpqxx 6.4 misparses PostgreSQL's array output, and
+-- this reads with no JSON parser). With stale facts, every such run row:
+-- the reader matches them against the document's runs.
 CREATE VIEW served_item AS
 SELECT
   cm.content_key,
@@ -70,11 +71,12 @@ SELECT
   cm.marketing_url,
   cm.active,
   CASE WHEN cm.content_type = 'course' THEN (
-    SELECT COALESCE(json_agg(r.content_key ORDER BY r.content_key), '[]')::text
+    SELECT COALESCE(string_agg(octet_length(r.content_key) || ':' ||
+                               r.content_key, '' ORDER BY r.content_key), '')
     FROM content_metadata r
     WHERE r.parent_content_key = cm.content_key
       AND NOT r.derived
       AND (cm.facts_hash IS DISTINCT FROM cm.document_hash
            OR (NOT cm.exec_ed AND r.content_key = ANY(cm.run_keys))))
-  ELSE '[]' END AS run_rows
+  ELSE '' END AS run_rows
 FROM content_metadata cm;

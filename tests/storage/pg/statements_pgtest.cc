@@ -97,6 +97,7 @@ TEST(StatementsTest, StatementsOfOneRowTypeReturnTheSameColumns) {
   const std::vector<Oid> content =
       types("content_by_identifiers", 1, kContentColumns);
   ASSERT_EQ(content.size(), kContentColumns);
+  EXPECT_EQ(types("content_by_keys", 0, kContentColumns), content);
   // The catalog-scoped reads: the scope (ScopeFromRow), then served_item
   // rows (ServedItemFromRow), which start with ContentFromRow's columns.
   constexpr size_t kScopeColumns = 10;
