@@ -59,28 +59,51 @@ bool IsRunActive(const Json& run) {
 }
 
 std::string UtmSource(const CatalogContext& catalog) {
-  return catalog.utm_source.has_value()
-             ? *catalog.utm_source
-             : DjangoSlugify(catalog.enterprise_name);
+  return catalog.prepared.has_value() ? catalog.prepared->utm_source
+                                      : DjangoSlugify(catalog.enterprise_name);
 }
 
-// get_enterprise_utm_context(name) plus audit: the parameters every URL
-// starts with.
+// get_enterprise_utm_context(name), plus audit for enrollment URLs: the
+// parameters every URL of the catalog carries.
 std::vector<std::pair<std::string, std::string>> BaseParams(
-    const CatalogContext& catalog) {
+    const CatalogContext& catalog, bool with_audit) {
   std::vector<std::pair<std::string, std::string>> params = {
       {"utm_medium", "enterprise"}};
   if (!catalog.enterprise_name.empty()) {
     params.emplace_back("utm_source", UtmSource(catalog));
   }
-  if (catalog.publish_audit_enrollment_urls) {
+  if (with_audit && catalog.publish_audit_enrollment_urls) {
     params.emplace_back("audit", "true");
   }
   return params;
 }
 
-std::string SlugText(const CustomerContext& customer) {
-  return customer.slug.value_or("None");
+// UpdateQueryParameters(url, the catalog's parameters [+ (name, value)]).
+// A prepared catalog appends them to a URL that splits to itself: sorted,
+// audit < catalog, course_run_key, sku < utm_medium < utm_source, so the
+// one item parameter sits between the prepared prefix and suffix.
+std::string WithParams(std::string url, const CatalogContext& catalog,
+                       bool with_audit, std::string_view name = {},
+                       std::string_view value = {}) {
+  if (catalog.prepared.has_value() && SplitsToItself(url)) {
+    const CatalogContext::Prepared& p = *catalog.prepared;
+    url.reserve(url.size() + p.audit_prefix.size() + p.utm_suffix.size() +
+                name.size() + 3 * value.size() + 3);
+    url.push_back('?');
+    if (with_audit) url.append(p.audit_prefix);
+    if (!name.empty()) {
+      url.append(name);
+      url.push_back('=');
+      AppendQuotePlus(value, url);
+      url.push_back('&');
+    }
+    url.append(p.utm_suffix);
+    return url;
+  }
+  std::vector<std::pair<std::string, std::string>> params =
+      BaseParams(catalog, with_audit);
+  if (!name.empty()) params.emplace_back(name, value);
+  return UpdateQueryParameters(url, params);
 }
 
 }  // namespace
@@ -148,23 +171,23 @@ std::optional<std::string> EnrollmentUrl(const ItemFacts& item,
     return std::nullopt;
   }
   if (item.content_key.empty()) return std::nullopt;
-  std::vector<std::pair<std::string, std::string>> params = BaseParams(catalog);
   const bool portal = customer.enable_learner_portal;
-  const std::string slug = SlugText(customer);
+  // absl's string_view: StrCat takes no std::string_view in this Abseil.
+  const absl::string_view slug =
+      customer.slug.has_value() ? absl::string_view(*customer.slug) : "None";
 
   if (item.exec_ed) {
     if (portal) {
-      return UpdateQueryParameters(
+      return WithParams(
           absl::StrCat(settings.learner_portal_base_url, "/", slug,
                        "/executive-education-2u/course/", item.content_key),
-          params);
+          catalog, true);
     }
     if (!item.exec_ed_sku.has_value()) return std::nullopt;
-    params.emplace_back("sku", *item.exec_ed_sku);
     const std::string next =
-        UpdateQueryParameters(absl::StrCat(settings.ecommerce_base_url,
-                                           "/executive-education-2u/checkout"),
-                              params);
+        WithParams(absl::StrCat(settings.ecommerce_base_url,
+                                "/executive-education-2u/checkout"),
+                   catalog, true, "sku", *item.exec_ed_sku);
     return absl::StrCat(
         UrlJoin(
             settings.lms_base_url,
@@ -173,30 +196,36 @@ std::optional<std::string> EnrollmentUrl(const ItemFacts& item,
   }
 
   if (portal) {
-    std::string course_key = item.content_key;
     if (!item.parent_content_key.empty()) {
-      course_key = item.parent_content_key;
-      params.emplace_back("course_run_key", item.content_key);
+      return WithParams(absl::StrCat(settings.learner_portal_base_url, "/",
+                                     slug, "/course/", item.parent_content_key),
+                        catalog, true, "course_run_key", item.content_key);
     }
-    return UpdateQueryParameters(
-        absl::StrCat(settings.learner_portal_base_url, "/", slug, "/course/",
-                     course_key),
-        params);
+    return WithParams(absl::StrCat(settings.learner_portal_base_url, "/", slug,
+                                   "/course/", item.content_key),
+                      catalog, true);
   }
 
-  params.emplace_back("catalog", catalog.catalog_uuid);
-  std::string run_key = item.content_key;
+  absl::string_view run_key = item.content_key;
   if (item.parent_content_key.empty() && item.advertised_run_key.has_value()) {
     run_key = *item.advertised_run_key;
   }
-  return UpdateQueryParameters(
+  return WithParams(
       absl::StrCat(settings.lms_base_url, "/enterprise/",
                    catalog.enterprise_uuid, "/course/", run_key, "/enroll/"),
-      params);
+      catalog, true, "catalog", catalog.catalog_uuid);
 }
 
 CatalogContext PrepareCatalogContext(CatalogContext catalog) {
-  catalog.utm_source = DjangoSlugify(catalog.enterprise_name);
+  CatalogContext::Prepared p;
+  p.utm_source = DjangoSlugify(catalog.enterprise_name);
+  p.audit_prefix = catalog.publish_audit_enrollment_urls ? "audit=true&" : "";
+  p.utm_suffix = "utm_medium=enterprise";
+  if (!catalog.enterprise_name.empty()) {
+    p.utm_suffix.append("&utm_source=");
+    AppendQuotePlus(p.utm_source, p.utm_suffix);
+  }
+  catalog.prepared = std::move(p);
   return catalog;
 }
 
@@ -206,11 +235,12 @@ std::vector<std::pair<std::string, std::string>> CourseRunEnrollmentUrls(
     const UrlSettings& settings) {
   std::vector<std::pair<std::string, std::string>> urls;
   if (item.content_type != kCourse || item.exec_ed) return urls;
+  ItemFacts run;
+  run.content_type = std::string(kCourseRun);
+  run.parent_content_key = item.content_key;
+  urls.reserve(nested_runs.size());
   for (const std::string& run_key : nested_runs) {
-    ItemFacts run;
     run.content_key = run_key;
-    run.content_type = std::string(kCourseRun);
-    run.parent_content_key = item.content_key;
     if (std::optional<std::string> url =
             EnrollmentUrl(run, catalog, customer, settings)) {
       urls.emplace_back(run_key, std::move(*url));
@@ -228,12 +258,7 @@ std::vector<std::pair<std::string, std::string>> CourseRunEnrollmentUrls(
 std::optional<std::string> CatalogMarketingUrl(const ItemFacts& item,
                                                const CatalogContext& catalog) {
   if (!item.marketing_url.has_value()) return std::nullopt;
-  std::vector<std::pair<std::string, std::string>> params = {
-      {"utm_medium", "enterprise"}};
-  if (!catalog.enterprise_name.empty()) {
-    params.emplace_back("utm_source", UtmSource(catalog));
-  }
-  return UpdateQueryParameters(*item.marketing_url, params);
+  return WithParams(*item.marketing_url, catalog, false);
 }
 
 std::optional<std::string> XapiActivityId(const ItemFacts& item,

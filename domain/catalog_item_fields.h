@@ -67,12 +67,19 @@ struct CatalogContext {
   std::string enterprise_uuid;
   std::string enterprise_name;  // the catalog's enterprise_name column
   bool publish_audit_enrollment_urls = false;
-  // DjangoSlugify(enterprise_name), when a caller serving many items has
-  // computed it once (PrepareCatalogContext); otherwise computed per URL.
-  std::optional<std::string> utm_source;
+  // The catalog's parameters encoded once, for a caller serving many items
+  // (PrepareCatalogContext); without them every URL computes its own.
+  struct Prepared {
+    std::string utm_source;    // DjangoSlugify(enterprise_name)
+    std::string audit_prefix;  // "audit=true&" or ""
+    std::string utm_suffix;    // "utm_medium=enterprise[&utm_source=...]"
+  };
+  std::optional<Prepared> prepared;
 };
 
-// `catalog` with utm_source computed, for serving many items.
+// `catalog` with its parameters encoded once, for serving many items: the
+// URLs are the same, built by appending instead of by
+// UpdateQueryParameters wherever that gives the same text (SplitsToItself).
 CatalogContext PrepareCatalogContext(CatalogContext catalog);
 
 // The LMS enterprise-customer record Django reads (results[0]). An unknown

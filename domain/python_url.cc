@@ -184,8 +184,6 @@ std::string PythonUrlUnsplit(const UrlParts& parts) {
   return url;
 }
 
-namespace {
-
 void AppendQuotePlus(std::string_view text, std::string& out) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   for (const char c : text) {
@@ -203,11 +201,6 @@ void AppendQuotePlus(std::string_view text, std::string& out) {
   }
 }
 
-// True when urlunsplit(urlsplit(url)) is `url` with an empty query and no
-// fragment, so that updating its query is appending one: a lower-case http
-// or https scheme and "//", and only bytes urlsplit neither strips nor
-// splits on (0x21-0x7E but '?' and '#'). Every URL the per-catalog fields
-// build from sane settings and keys is one; the rest take the general path.
 bool SplitsToItself(std::string_view url) {
   if (!url.starts_with("https://") && !url.starts_with("http://")) {
     return false;
@@ -217,8 +210,6 @@ bool SplitsToItself(std::string_view url) {
     return byte >= 0x21 && byte <= 0x7E && c != '?' && c != '#';
   });
 }
-
-}  // namespace
 
 std::string PythonQuotePlus(std::string_view text) {
   std::string out;

@@ -53,6 +53,16 @@ using QueryValues =
     std::vector<std::pair<std::string, std::vector<std::string>>>;
 QueryValues PythonParseQs(std::string_view query);
 
+// quote_plus(text) appended to `out`.
+void AppendQuotePlus(std::string_view text, std::string& out);
+
+// True when urlunsplit(urlsplit(url)) is `url` with an empty query and no
+// fragment, so that updating its query is appending one: a lower-case http
+// or https scheme and "//", and only bytes urlsplit neither strips nor
+// splits on (0x21-0x7E but '?' and '#'). Every URL the per-catalog fields
+// build from sane settings and keys is one; the rest take the general path.
+bool SplitsToItself(std::string_view url);
+
 // Django's api/v1/utils.py update_query_parameters(url, params): urlsplit,
 // parse_qs of the query, dict.update with `params` (a later duplicate name
 // wins, a new name replaces every old value of it), then

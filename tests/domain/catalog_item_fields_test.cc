@@ -471,19 +471,56 @@ TEST(CourseRunEnrollmentUrlsTest, RunKeysInDocumentOrderSkippingKeyless) {
   EXPECT_EQ(urls[1].first, "b");
 }
 
-TEST(PrepareCatalogContextTest, SameUrlsAsComputingTheSlugEachTime) {
-  const CatalogContext raw = Catalog("Ünïcode  Enterprise, Inc.", true);
-  const CatalogContext prepared = domain::PrepareCatalogContext(raw);
-  ASSERT_TRUE(prepared.utm_source.has_value());
-  EXPECT_EQ(*prepared.utm_source, "unicode-enterprise-inc");
-  for (const bool portal : {true, false}) {
-    EXPECT_EQ(domain::EnrollmentUrl(CourseFacts(), prepared,
-                                    Customer(portal, "s"), Settings()),
-              domain::EnrollmentUrl(CourseFacts(), raw, Customer(portal, "s"),
-                                    Settings()));
+// A prepared catalog appends its parameters where that gives the same text
+// as UpdateQueryParameters: every URL of every kind must come out the same
+// as the unprepared catalog's, including where appending would be wrong.
+TEST(PrepareCatalogContextTest, SameUrlsAsUpdatingEachOne) {
+  std::vector<ItemFacts> items = {CourseFacts(), RunFacts(), ExecEdFacts(),
+                                  ExecEdFacts("[]")};
+  for (const char* key : {"edX+Demo?X", "edX+Demo#X", "a b", "\xC3\xA9+x"}) {
+    ItemFacts odd = CourseFacts();
+    odd.content_key = key;
+    odd.advertised_run_key = std::string(key) + "+run";
+    items.push_back(odd);
+    ItemFacts run = RunFacts();
+    run.content_key = key;
+    items.push_back(run);
   }
-  EXPECT_EQ(domain::CatalogMarketingUrl(CourseFacts(), prepared),
-            domain::CatalogMarketingUrl(CourseFacts(), raw));
+  for (const char* url :
+       {"https://www.edx.org/course/demo", "https://m.test/p?utm_source=old",
+        "https://m.test/p#frag", "HTTPS://m.test/p", "https://m.test/a b"}) {
+    ItemFacts marketed = CourseFacts();
+    marketed.marketing_url = url;
+    items.push_back(marketed);
+  }
+  const std::vector<domain::UrlSettings> settings = {
+      Settings(),
+      {"https://lms.test/", "https://portal.test?x=1", "https://shop.test"}};
+  for (const char* name : {"Test Enterprise", "", "Ünïcode & Co. 100%"}) {
+    for (const bool audit : {false, true}) {
+      const CatalogContext raw = Catalog(name, audit);
+      const CatalogContext prepared = domain::PrepareCatalogContext(raw);
+      ASSERT_TRUE(prepared.prepared.has_value());
+      for (const auto& customer :
+           {Customer(true, "slug"), Customer(false, "slug"),
+            Customer(false, std::nullopt), Customer(true, "")}) {
+        for (const auto& s : settings) {
+          for (const ItemFacts& item : items) {
+            SCOPED_TRACE(item.content_key + " " + name);
+            EXPECT_EQ(domain::EnrollmentUrl(item, prepared, customer, s),
+                      domain::EnrollmentUrl(item, raw, customer, s));
+          }
+        }
+      }
+      for (const ItemFacts& item : items) {
+        EXPECT_EQ(domain::CatalogMarketingUrl(item, prepared),
+                  domain::CatalogMarketingUrl(item, raw));
+      }
+    }
+  }
+  EXPECT_EQ(domain::PrepareCatalogContext(Catalog("Ünïcode  Enterprise, Inc."))
+                .prepared->utm_source,
+            "unicode-enterprise-inc");
 }
 
 }  // namespace
