@@ -93,19 +93,6 @@ void HealthDescriptorForReflection() {
       grpc::health::v1::HealthCheckResponse::descriptor()->file();
 }
 
-void PreregisterMethodMetrics() {
-  const google::protobuf::ServiceDescriptor* service =
-      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-          v1::EnterpriseCatalogService::service_full_name());
-  if (service == nullptr) return;
-  for (int i = 0; i < service->method_count(); ++i) {
-    metrics::GrpcServerMetrics::Get().ForMethod(
-        absl::StrCat("/", service->full_name(), "/",
-                     service->method(i)->name()),
-        "unary");
-  }
-}
-
 }  // namespace
 
 absl::Status ValidateTransport(const TlsOptions& tls) {
@@ -176,10 +163,15 @@ absl::StatusOr<std::unique_ptr<CatalogServer>> CatalogServer::Start(
     std::vector<
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         interceptors;
-    interceptors.push_back(std::make_unique<GrpcMetricsInterceptorFactory>());
+    // Every service the server registers: health checking and reflection
+    // included (gRPC's own, whose descriptors are in the generated pool).
+    interceptors.push_back(std::make_unique<GrpcMetricsInterceptorFactory>(
+        std::vector<std::string>{
+            v1::EnterpriseCatalogService::service_full_name(),
+            "grpc.health.v1.Health",
+            "grpc.reflection.v1alpha.ServerReflection"}));
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }
-  PreregisterMethodMetrics();
   HealthDescriptorForReflection();
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <string_view>
 
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
 #include "metrics/metrics.h"
 
 namespace ec::server {
@@ -11,18 +13,12 @@ namespace {
 using grpc::experimental::InterceptionHookPoints;
 using grpc::experimental::ServerRpcInfo;
 
-std::string_view TypeName(ServerRpcInfo::Type type) {
-  switch (type) {
-    case ServerRpcInfo::Type::UNARY:
-      return "unary";
-    case ServerRpcInfo::Type::CLIENT_STREAMING:
-      return "client_stream";
-    case ServerRpcInfo::Type::SERVER_STREAMING:
-      return "server_stream";
-    case ServerRpcInfo::Type::BIDI_STREAMING:
-      return "bidi_stream";
+// go-grpc-prometheus's grpc_type of a method.
+std::string_view TypeOf(const google::protobuf::MethodDescriptor& method) {
+  if (method.client_streaming()) {
+    return method.server_streaming() ? "bidi_stream" : "client_stream";
   }
-  return "unary";
+  return method.server_streaming() ? "server_stream" : "unary";
 }
 
 class MetricsInterceptor final : public grpc::experimental::Interceptor {
@@ -76,21 +72,34 @@ class MetricsInterceptor final : public grpc::experimental::Interceptor {
 
 }  // namespace
 
+GrpcMetricsInterceptorFactory::GrpcMetricsInterceptorFactory(
+    const std::vector<std::string>& services)
+    : unknown_(&metrics::GrpcServerMetrics::Get().ForMethod("/unknown/unknown",
+                                                            "unary")) {
+  for (const std::string& name : services) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            name);
+    if (service == nullptr) continue;
+    for (int i = 0; i < service->method_count(); ++i) {
+      const google::protobuf::MethodDescriptor* method = service->method(i);
+      std::string path =
+          absl::StrCat("/", service->full_name(), "/", method->name());
+      const metrics::GrpcMethodMetrics& found =
+          metrics::GrpcServerMetrics::Get().ForMethod(path, TypeOf(*method));
+      by_method_.emplace(std::move(path), &found);
+    }
+  }
+}
+
 grpc::experimental::Interceptor*
 GrpcMetricsInterceptorFactory::CreateServerInterceptor(ServerRpcInfo* info) {
   const char* method = info->method();
-  {
-    absl::ReaderMutexLock lock(&mu_);
-    if (auto it = by_method_.find(method); it != by_method_.end()) {
-      return new MetricsInterceptor(*it->second);
-    }
-  }
-  const metrics::GrpcMethodMetrics& found =
-      metrics::GrpcServerMetrics::Get().ForMethod(
-          method == nullptr ? "unknown" : method, TypeName(info->type()));
-  absl::MutexLock lock(&mu_);
-  by_method_.emplace(method, &found);
-  return new MetricsInterceptor(found);
+  const auto it = method == nullptr
+                      ? by_method_.end()
+                      : by_method_.find(absl::string_view(method));
+  return new MetricsInterceptor(it == by_method_.end() ? *unknown_
+                                                       : *it->second);
 }
 
 }  // namespace ec::server

@@ -4,14 +4,17 @@
 // database; tests/e2e/ has the same server on PostgreSQL.
 #include "server/grpc_service.h"
 
+#include <future>
 #include <memory>
 #include <string>
 
 #include <gmock/gmock.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
+#include "metrics/metrics.h"
 #include "server/catalog_server.h"
 #include "tests/fakes/fake_catalog_store.h"
 #include "tests/fakes/fake_refresh_queue.h"
@@ -170,6 +173,45 @@ TEST_F(GrpcServiceTest, HealthFollowsTheDatabaseAndShutdown) {
   server_->SetDatabaseHealthy(true);
   ASSERT_TRUE(testing::HealthCheck(channel_, &serving).ok());
   EXPECT_EQ(serving, 1);
+}
+
+// Unregistered paths need no token to reach the server. Each used to create
+// its own grpc_server_* series (and cache a pointer into its own call), so
+// any client could grow memory and /metrics without bound.
+TEST_F(GrpcServiceTest, UnknownMethodsShareOneSetOfMetricSeries) {
+  auto series = [] {
+    size_t n = 0;
+    for (const auto& family : metrics::Registry()->Collect()) {
+      if (family.name.rfind("grpc_server_", 0) == 0) n += family.metric.size();
+    }
+    return n;
+  };
+  const metrics::GrpcMethodMetrics& unknown =
+      metrics::GrpcServerMetrics::Get().ForMethod("/unknown/unknown", "unary");
+  const double started_before = unknown.started->Value();
+  const size_t before = series();
+  grpc::GenericStub generic(channel_);
+  for (int i = 0; i < 200; ++i) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(5));
+    grpc::Slice empty("");
+    grpc::ByteBuffer request(&empty, 1), response;
+    std::promise<grpc::Status> done;
+    generic.UnaryCall(
+        &ctx,
+        "/random" + std::to_string(i * 7919) + ".Service/M" + std::to_string(i),
+        grpc::StubOptions(), &request, &response,
+        [&done](grpc::Status status) { done.set_value(status); });
+    EXPECT_EQ(done.get_future().get().error_code(),
+              grpc::StatusCode::UNIMPLEMENTED);
+  }
+  EXPECT_EQ(series(), before);
+  EXPECT_EQ(unknown.started->Value() - started_before, 200);
+  // A registered method still has its own series.
+  EXPECT_NE(metrics::Scrape().find(
+                "grpc_server_started_total{grpc_method=\"CreateCatalog\""),
+            std::string::npos);
 }
 
 }  // namespace
