@@ -122,19 +122,23 @@ CatalogScope ScopeFromRow(const pqxx::row& r) {
 
 absl::StatusOr<CatalogQueryRef> EnsureQueryIn(
     pqxx::transaction_base& tx, const domain::CanonicalFilter& filter) {
-  // No row: the hash exists, maybe inserted concurrently; insert_query.sql
-  // says why the SELECT then sees it.
-  pqxx::result inserted = tx.exec_prepared("insert_query", common::NewUuidV4(),
-                                           filter.json, filter.hash);
-  if (inserted.empty()) {
-    inserted = tx.exec_prepared("find_query", filter.hash);
-    if (inserted.empty()) {
-      return absl::AbortedError(
-          "catalog query vanished during creation; retry the request");
-    }
+  // An existing query is read, never inserted over: an INSERT ... ON
+  // CONFLICT on its hash would wait for any transaction that updated the
+  // row (an apply stamping it). Only a new hash is inserted; no row then
+  // means a concurrent insert won, and insert_query.sql says why the SELECT
+  // after it sees that row.
+  pqxx::result found = tx.exec_prepared("find_query", filter.hash);
+  if (found.empty()) {
+    found = tx.exec_prepared("insert_query", common::NewUuidV4(), filter.json,
+                             filter.hash);
   }
-  return CatalogQueryRef{inserted[0][0].as<int64_t>(),
-                         inserted[0][1].as<std::string>()};
+  if (found.empty()) found = tx.exec_prepared("find_query", filter.hash);
+  if (found.empty()) {
+    return absl::AbortedError(
+        "catalog query vanished during creation; retry the request");
+  }
+  return CatalogQueryRef{found[0][0].as<int64_t>(),
+                         found[0][1].as<std::string>()};
 }
 
 absl::StatusOr<CatalogRow> GetCatalogIn(pqxx::transaction_base& tx,

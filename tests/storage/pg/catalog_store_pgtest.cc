@@ -1,6 +1,8 @@
 // Storage tests against a real PostgreSQL (the CTest fixture's throwaway
 // cluster). They pin the catalog rules at the layer that implements them.
 #include <algorithm>
+#include <chrono>
+#include <future>
 #include <set>
 #include <string>
 #include <thread>
@@ -13,6 +15,7 @@
 #include "domain/canonical_json.h"
 #include "google/protobuf/util/json_util.h"
 #include "storage/pg/migrate.h"
+#include "storage/pg/statements.h"
 #include "tests/support/test_env.h"
 
 namespace ec {
@@ -640,6 +643,35 @@ TEST(UnreachableDatabaseTest, CallsFailUnavailable) {
   EXPECT_EQ(contained.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(storage::pg::Migrate(config).status().code(),
             absl::StatusCode::kUnavailable);
+}
+
+// An apply holds its query's row lock for the whole write (seconds for a big
+// query). Catalog creation on that query only checks the foreign key, which
+// must not wait for it (issue 14, defect 4).
+TEST_F(StoreTest, CreatingACatalogOnAQueryDoesNotWaitForItsApply) {
+  const storage::CatalogRow first = Create(R"({"apply": "held"})");
+  auto id = env_->QueryInt("SELECT id FROM catalog_query WHERE uuid = '" +
+                           first.catalog_query_uuid + "'");
+  ASSERT_TRUE(id.ok());
+  std::string lock_sql;
+  for (const storage::pg::Statement& s : storage::pg::EmbeddedStatements()) {
+    if (std::string_view(s.name) == "lock_query") lock_sql = s.sql;
+  }
+  ASSERT_FALSE(lock_sql.empty());
+  // An apply in progress: the lock it takes, and the stamp it writes.
+  pqxx::connection holder(env_->dsn());
+  pqxx::work apply(holder);
+  ASSERT_EQ(apply.exec_params(lock_sql, *id).size(), 1u);
+  apply.exec_params0(
+      "UPDATE catalog_query SET content_count = content_count WHERE id = $1",
+      *id);
+  auto created = std::async(std::launch::async,
+                            [&] { return Create(R"({"apply": "held"})"); });
+  ASSERT_EQ(created.wait_for(std::chrono::seconds(10)),
+            std::future_status::ready)
+      << "CreateCatalog waited for the apply's lock";
+  EXPECT_EQ(created.get().catalog_query_uuid, first.catalog_query_uuid);
+  apply.abort();
 }
 
 }  // namespace
