@@ -8,6 +8,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "absl/strings/str_cat.h"
 #include "common/log.h"
 
 namespace ec::server {
@@ -46,10 +47,22 @@ std::string RequestIdOf(const grpc::ServerContextBase& ctx) {
   return NewRequestId();
 }
 
-grpc::Status ToGrpcStatus(const absl::Status& status) {
+grpc::Status ToGrpcStatus(const absl::Status& status,
+                          std::string_view request_id) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
+  const auto code = static_cast<grpc::StatusCode>(status.code());
+  switch (status.code()) {
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss:
+      return grpc::Status(
+          code, absl::StrCat(
+                    "internal error in the catalog service; its log "
+                    "has the details under request id ",
+                    absl::string_view(request_id.data(), request_id.size())));
+    default:
+      return grpc::Status(code, std::string(status.message()));
+  }
 }
 
 template <typename Req, typename Resp>
@@ -124,7 +137,7 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
                    {"subject", subject},
                    {"error", std::string(status.message())}});
     }
-    reactor->Finish(ToGrpcStatus(status));
+    reactor->Finish(ToGrpcStatus(status, request_id));
     absl::MutexLock lock(&mu_);
     --in_flight_;
   });

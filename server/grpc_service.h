@@ -141,7 +141,11 @@ inline constexpr std::string_view kRequestIdHeader = "x-request-id";
 std::string RequestIdOf(const grpc::ServerContextBase& ctx);
 
 // The one mapping from absl to gRPC status: both use the google.rpc.Code
-// numbering.
-grpc::Status ToGrpcStatus(const absl::Status& status);
+// numbering, and the message is kept, except for the server's own faults
+// (INTERNAL, UNKNOWN, DATA_LOSS): their text can hold SQL, table names and
+// PostgreSQL's hints, so the caller gets what failed in general and the
+// call's request id, under which the full text is logged.
+grpc::Status ToGrpcStatus(const absl::Status& status,
+                          std::string_view request_id);
 
 }  // namespace ec::server
