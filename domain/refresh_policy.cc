@@ -63,8 +63,18 @@ GuardrailDecision DecideGuardrail(const GuardrailPolicy& policy,
                                   int64_t members_before, int64_t would_remove,
                                   bool force) {
   GuardrailDecision decision;
+  if (force || members_before <= 0) return decision;
+  if (would_remove >= members_before) {
+    decision.held = true;
+    decision.note = absl::StrFormat(
+        "guardrail: the crawl would remove all %d items of the query, so "
+        "nothing was changed; a query is never emptied without an admin: if "
+        "it really is empty now, RefreshCatalog with force=true applies it",
+        members_before);
+    return decision;
+  }
   decision.held =
-      !force && members_before > policy.min_members &&
+      members_before > policy.min_members &&
       static_cast<double>(would_remove) >
           policy.max_removal_share * static_cast<double>(members_before);
   if (decision.held) {

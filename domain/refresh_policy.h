@@ -15,7 +15,9 @@ namespace ec::domain {
 
 // When a crawl would remove this much of a query's content, the change is
 // held for an admin (guards against discovery glitches: ADR 0009 of the
-// Django service, counted on unique keys here).
+// Django service, counted on unique keys here). A crawl that would remove
+// every member of a non-empty query is held whatever its size: a brief
+// "count: 0" from discovery must not empty a small catalog.
 struct GuardrailPolicy {
   // Hold when removed / members_before exceeds this share...
   double max_removal_share = 0.8;

@@ -126,8 +126,8 @@ common::SettingsGroup<WorkerConfig> RefreshSettings() {
           removal,
           IntegerSetting<Config>(
               "guardrail-min-items", "ENTERPRISE_CATALOG_GUARDRAIL_MIN_ITEMS",
-              "the guardrail only applies to queries with more items than "
-              "this",
+              "the share guardrail only applies to queries with more items "
+              "than this (emptying any non-empty query is always held)",
               [](auto& c) -> auto& { return c.policy.guardrail.min_members; },
               0, std::numeric_limits<int>::max()),
           allow_list("content-product-source-allow-list",

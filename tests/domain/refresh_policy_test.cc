@@ -91,8 +91,15 @@ TEST(RefreshPolicyTest, TheGuardrailHoldsLargeDrasticShrinksUnlessForced) {
   EXPECT_THAT(held.note, HasSubstr("force=true"));
   EXPECT_FALSE(DecideGuardrail(policy, 100, 100, true).held);
   EXPECT_TRUE(DecideGuardrail(policy, 100, 100, true).note.empty());
-  // Small queries are not guarded (yet: a known gap, see the issues).
-  EXPECT_FALSE(DecideGuardrail(policy, 50, 50, false).held);
+  // A small query may shrink by any share but all of it (issue 14, defect
+  // 3): emptying any non-empty query is held, unless forced.
+  EXPECT_FALSE(DecideGuardrail(policy, 50, 49, false).held);
+  const GuardrailDecision emptied = DecideGuardrail(policy, 3, 3, false);
+  EXPECT_TRUE(emptied.held);
+  EXPECT_THAT(emptied.note, HasSubstr("would remove all 3 items"));
+  EXPECT_TRUE(DecideGuardrail(policy, 1, 1, false).held);
+  EXPECT_TRUE(DecideGuardrail(policy, 1000, 1000, false).held);
+  EXPECT_FALSE(DecideGuardrail(policy, 3, 3, true).held);
   EXPECT_FALSE(DecideGuardrail(policy, 0, 0, false).held);
 }
 

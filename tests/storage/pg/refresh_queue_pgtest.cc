@@ -368,15 +368,23 @@ TEST_F(QueueTest, GuardrailHoldsADrasticShrinkAndForceAppliesIt) {
   EXPECT_EQ(Members(a), 10);
 }
 
-TEST_F(QueueTest, GuardrailIgnoresSmallQueriesAndModestChanges) {
+TEST_F(QueueTest, GuardrailHoldsEmptyingAndIgnoresModestChanges) {
   auto small = Create(R"({"content_type": "course", "org": "small"})");
   Fill(small, 50);
   Enqueue(small, kT0 + kHour);
   auto lease = Lease(kT0 + kHour);
   ASSERT_TRUE(lease.has_value());
-  // 50 items is not more than the floor of 50: an empty result applies.
-  EXPECT_EQ(Complete(*lease, {}, kT0 + kHour).state, JobState::kSucceeded);
-  EXPECT_EQ(Members(small), 0);
+  // An empty result (discovery briefly answering count: 0) would empty the
+  // query: held, however small (issue 14, defect 3).
+  EXPECT_EQ(Complete(*lease, {}, kT0 + kHour).state, JobState::kHeld);
+  EXPECT_EQ(Members(small), 50);
+  // 50 items is not more than the floor of 50: shrinking to one applies.
+  Enqueue(small, kT0 + kHour + 1, /*force=*/false);
+  auto again = Lease(kT0 + kHour + 1);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(Complete(*again, CourseDocs(1), kT0 + kHour + 1).state,
+            JobState::kSucceeded);
+  EXPECT_EQ(Members(small), 1);
 
   auto big = Create(R"({"content_type": "course", "org": "big"})");
   Fill(big, 100, kT0 + 2 * kHour);
