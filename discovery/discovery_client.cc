@@ -8,12 +8,14 @@
 #include <functional>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -151,16 +153,24 @@ class DiscoveryClient final : public ContentSource {
     CrawlStats& stats = out->stats;
     const RequestCounters counters{&stats.requests, &stats.retries,
                                    &stats.token_requests};
+    absl::flat_hash_set<std::string> seen;
     for (int page_number = 1;; ++page_number) {
       EC_ASSIGN_OR_RETURN(
           SearchPage page,
           session_.Fetch(SearchPageRequest(content_filter_json, page_number),
                          counters));
       if (page_number == 1) stats.reported_count = page.count;
+      stats.last_count = page.count;
       ++stats.pages;
       stats.bytes += page.bytes;
       stats.results += static_cast<int64_t>(page.documents.size());
       for (const Json& document : page.documents) {
+        if (std::optional<std::string> id = domain::ResultIdentity(document);
+            !id.has_value() || seen.insert(*id).second) {
+          ++stats.distinct;
+        } else if (stats.repeated++ == 0) {
+          stats.first_repeat = std::move(*id);
+        }
         absl::StatusOr<std::vector<domain::ContentRecord>> records =
             domain::DiscoveryDocumentRecords(document);
         if (!records.ok()) {

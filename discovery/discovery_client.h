@@ -57,6 +57,12 @@ struct CrawlStats {
   int64_t results = 0;         // result documents received (duplicates too)
   int64_t skipped = 0;         // results not storable (persons, no key, ...)
   int64_t reported_count = 0;  // "count" of the first page
+  int64_t last_count = 0;      // "count" of the last page fetched
+  // Distinct result identities (domain::ResultIdentity), storable or not; a
+  // result without one counts as distinct.
+  int64_t distinct = 0;
+  int64_t repeated = 0;      // results whose identity an earlier one had
+  std::string first_repeat;  // the first such identity
   int64_t bytes = 0;           // response bytes of successful pages
 };
 

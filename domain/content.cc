@@ -1,7 +1,9 @@
 #include "domain/content.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -217,6 +219,17 @@ InclusionFacts InclusionFactsOf(const Json& document) {
 bool IsKnownContentType(std::string_view type) {
   return std::find(std::begin(kContentTypes), std::end(kContentTypes), type) !=
          std::end(kContentTypes);
+}
+
+std::optional<std::string> ResultIdentity(const Json& result) {
+  if (!result.is_object()) return std::nullopt;
+  for (const auto& [member, prefix] :
+       {std::pair{"key", "k:"}, std::pair{"uuid", "u:"},
+        std::pair{"aggregation_key", "a:"}}) {
+    std::string value = StringMember(result, member);
+    if (!value.empty()) return prefix + value;
+  }
+  return std::nullopt;
 }
 
 absl::StatusOr<std::vector<ContentRecord>> DiscoveryDocumentRecords(

@@ -81,6 +81,15 @@ InclusionFacts InclusionFactsOf(const nlohmann::ordered_json& document);
 absl::StatusOr<std::vector<ContentRecord>> DiscoveryDocumentRecords(
     const nlohmann::ordered_json& document);
 
+// What identifies a search/all result among the others of one crawl, storable
+// or not (persons and key-less results included): "k:" and its key, else
+// "u:" and its uuid, else "a:" and its aggregation_key (each only when a
+// non-empty string; the runs of a course share their aggregation_key);
+// nullopt for a result with none of them. The
+// completeness check counts distinct identities: a repeat means discovery's
+// paging was unstable. Never throws.
+std::optional<std::string> ResultIdentity(const nlohmann::ordered_json& result);
+
 // The same, from JSON text nested at most 128 levels.
 absl::StatusOr<std::vector<ContentRecord>> ParseDiscoveryDocument(
     std::string_view json_text);

@@ -2,20 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <string_view>
-#include <unordered_set>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace ec::domain {
-namespace {
-
-// Elasticsearch stops counting at 10,000 (discovery never asks for exact
-// totals), so beyond it "count" proves nothing.
-constexpr int64_t kCountSaturation = 10000;
-
-}  // namespace
 
 bool NeedsRefresh(const RefreshPolicy& policy,
                   std::optional<common::Micros> refreshed, common::Micros now) {
@@ -41,22 +33,37 @@ common::Micros RetryDelay(const RefreshPolicy& policy, int attempts,
                          std::llround(unit * static_cast<double>(delay / 2)));
 }
 
-absl::Status CheckCrawlComplete(const CrawlFigures& figures,
-                                const std::vector<ContentRecord>& records) {
-  if (figures.reported_count >= kCountSaturation) return absl::OkStatus();
-  std::unordered_set<std::string_view> distinct;
-  for (const ContentRecord& r : records) {
-    if (!r.derived) distinct.insert(r.content_key);
+absl::Status CheckCrawlComplete(const CrawlFigures& figures) {
+  if (figures.repeated > 0) {
+    return absl::DataLossError(absl::StrCat(
+        "discovery's paging was unstable: ", figures.repeated, " of ",
+        figures.results, " results repeated an earlier one (first: ",
+        figures.first_repeat,
+        "), so others may never have been seen; nothing was applied"));
   }
-  const int64_t expected = figures.reported_count - figures.skipped;
-  if (static_cast<int64_t>(distinct.size()) < expected) {
+  if (figures.last_count != figures.reported_count) {
+    return absl::DataLossError(absl::StrCat(
+        "discovery's count changed during the crawl, from ",
+        figures.reported_count, " to ", figures.last_count,
+        "; nothing was applied"));
+  }
+  const bool saturated = figures.reported_count >= kCountSaturation;
+  if (figures.distinct < figures.reported_count ||
+      (!saturated && figures.distinct != figures.reported_count)) {
     return absl::DataLossError(absl::StrCat(
         "discovery pages were inconsistent: count ", figures.reported_count,
-        " but ", figures.results, " results with ", distinct.size(),
-        " distinct storable documents (", figures.skipped,
-        " not storable); items were duplicated or missing across pages"));
+        " but ", figures.distinct,
+        " distinct results; items were missing across pages; nothing was "
+        "applied"));
   }
   return absl::OkStatus();
+}
+
+std::string WhyCompletenessUnproven(const CrawlFigures& figures) {
+  if (figures.reported_count < kCountSaturation) return "";
+  return absl::StrCat("discovery's count stops at ", kCountSaturation,
+                      ", so nothing proves that this crawl of ",
+                      figures.distinct, " distinct results missed none");
 }
 
 GuardrailDecision DecideGuardrail(const GuardrailPolicy& policy,
@@ -64,6 +71,14 @@ GuardrailDecision DecideGuardrail(const GuardrailPolicy& policy,
                                   bool force) {
   GuardrailDecision decision;
   if (force || members_before <= 0) return decision;
+  if (!policy.unproven.empty() && would_remove > 0) {
+    decision.held = true;
+    decision.note = absl::StrFormat(
+        "guardrail: %s, and it would remove %d of %d items, so nothing was "
+        "changed; RefreshCatalog with force=true applies it",
+        policy.unproven, would_remove, members_before);
+    return decision;
+  }
   if (would_remove >= members_before) {
     decision.held = true;
     decision.note = absl::StrFormat(

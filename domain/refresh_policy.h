@@ -23,6 +23,9 @@ struct GuardrailPolicy {
   double max_removal_share = 0.8;
   // ...and members_before exceeds this count.
   int64_t min_members = 50;
+  // Set for one crawl, never from settings: why that crawl is not proven
+  // complete (WhyCompletenessUnproven). When set, any removal is held.
+  std::string unproven;
 };
 
 // Every "when" of the refresh pipeline, in one struct that the core (which
@@ -71,20 +74,37 @@ ScheduleBounds ScheduleBoundsAt(const RefreshPolicy& policy,
 common::Micros RetryDelay(const RefreshPolicy& policy, int attempts,
                           double jitter);
 
-// What a crawl saw, as the completeness check needs it.
+// What a crawl saw, as the completeness check needs it. Every result
+// counts, storable or not (persons are results discovery counted too).
 struct CrawlFigures {
-  int64_t reported_count = 0;  // discovery's "count"
-  int64_t results = 0;         // result documents received
-  int64_t skipped = 0;         // results that were not storable
+  int64_t reported_count = 0;  // discovery's "count" on the first page
+  int64_t last_count = 0;      // ... and on the last page
+  int64_t results = 0;         // result documents received, repeats too
+  // Distinct identities among the results (domain::ResultIdentity; a
+  // result without one counts as distinct).
+  int64_t distinct = 0;
+  int64_t repeated = 0;      // results whose identity an earlier one had
+  std::string first_repeat;  // the first repeated identity, for the message
 };
 
-// OK if the crawl's records can be the query's complete content. Discovery
-// pages by an unstable sort: under load a page can repeat items of the
-// previous one, so others are never seen. A crawl that saw fewer distinct
-// documents than discovery counted is not the complete set, and applying it
-// would unlink content that still exists: DATA_LOSS.
-absl::Status CheckCrawlComplete(const CrawlFigures& figures,
-                                const std::vector<ContentRecord>& records);
+// Elasticsearch stops counting at 10,000 (discovery never asks for exact
+// totals): from there on "count" proves nothing about completeness.
+inline constexpr int64_t kCountSaturation = 10000;
+
+// OK if the crawl's results can be the query's complete content. Discovery
+// pages by an unstable sort: under load a page can repeat results of an
+// earlier one, and then others are never seen. Applying such a crawl would
+// unlink content that still exists, so DATA_LOSS (the job is retried) when
+// any result repeats an earlier identity, when "count" changed between the
+// first and the last page, or when the distinct results differ from
+// "count" (below kCountSaturation; above it, when they are fewer).
+absl::Status CheckCrawlComplete(const CrawlFigures& figures);
+
+// Why a crawl that passed CheckCrawlComplete is still not proven complete
+// (a saturated "count" cannot be compared with), or "" when it is. Such a
+// crawl may add content but removes nothing without an admin: see
+// GuardrailPolicy::unproven.
+std::string WhyCompletenessUnproven(const CrawlFigures& figures);
 
 // Whether applying a crawl is held for an admin, and why.
 struct GuardrailDecision {

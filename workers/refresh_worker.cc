@@ -239,19 +239,26 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunCrawl(
   fields.update({{"pages", counts.pages},
                  {"items_seen", counts.items_seen},
                  {"items_skipped", crawl.stats.skipped},
+                 {"results_distinct", crawl.stats.distinct},
+                 {"results_repeated", crawl.stats.repeated},
                  {"discovery_count", crawl.stats.reported_count},
                  {"discovery_requests", counts.discovery_requests},
                  {"discovery_retries", counts.discovery_retries},
                  {"token_requests", crawl.stats.token_requests}});
 
   const discovery::CrawlStats& s = crawl.stats;
-  if (status.ok()) {
-    // Excluded results were received all the same: they count as seen.
-    status = domain::CheckCrawlComplete({.reported_count = s.reported_count,
-                                         .results = s.results,
-                                         .skipped = s.skipped},
-                                        crawl.records);
-  }
+  // Every result counts, excluded and unstorable ones too: discovery
+  // counted them.
+  const domain::CrawlFigures figures{.reported_count = s.reported_count,
+                                     .last_count = s.last_count,
+                                     .results = s.results,
+                                     .distinct = s.distinct,
+                                     .repeated = s.repeated,
+                                     .first_repeat = s.first_repeat};
+  if (status.ok()) status = domain::CheckCrawlComplete(figures);
+  domain::GuardrailPolicy guardrail = config_.policy.guardrail;
+  guardrail.unproven = domain::WhyCompletenessUnproven(figures);
+  if (!guardrail.unproven.empty()) fields["unproven"] = guardrail.unproven;
   if (status.ok()) {
     std::vector<std::string> reasons;
     counts.items_excluded = domain::RemoveExcluded(config_.policy.inclusion,
@@ -263,7 +270,7 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunCrawl(
   if (status.ok()) status = KeepAlive(slot);
   if (status.ok()) {
     auto done = queue_->CompleteWithCrawl(lease, crawl.records, counts,
-                                          config_.policy.guardrail, clock_());
+                                          guardrail, clock_());
     if (done.ok()) {
       const storage::RefreshCounts& c = done->counts;
       fields.update({{"state", std::string(storage::JobStateName(done->state))},

@@ -64,6 +64,9 @@ void Usage() {
   --runs R                standalone course-run documents (default 3000)
   --catalogs K            extra catalogs of one enterprise (default 20)
   --seed S                key-sampling seed (default 42)
+  --only TEXT             run only the operations whose name contains TEXT
+                          (to profile one of them; the table lists only those;
+                          "concurrent" selects the concurrent run)
   --no-grpc-metrics       serve without the grpc_server_* interceptor (to
                           measure what it costs)
   --call-log-level L      level of the per-call log line: info (the
@@ -134,6 +137,8 @@ Flags ParseFlags(int argc, char** argv) {
       f.runs = as_int(0);
     } else if (arg == "--catalogs") {
       f.subset_catalogs = as_int(1);
+    } else if (arg == "--only") {
+      f.only = value;
     } else if (arg == "--seed") {
       f.seed = static_cast<uint64_t>(as_int(0));
     } else {
@@ -227,9 +232,16 @@ void Summarize(std::vector<double>& lat_us, Result* r) {
   r->p99_us = Percentile(lat_us, 0.99);
 }
 
-// `call(i)` performs call number i and returns the payload bytes it got.
+// Set once from --only before any measurement.
+std::string g_only;
+
+// `call(i)` performs call number i and returns the payload bytes it got. An
+// operation --only filters out is not run and comes back with calls == 0.
 Result Measure(const std::string& layer, const std::string& op, int n,
                const std::function<size_t(int)>& call) {
+  if (!g_only.empty() && op.find(g_only) == std::string::npos) {
+    return Result{.layer = layer, .op = op};
+  }
   const int warmup = std::max(10, n / 10);
   for (int i = 0; i < warmup; ++i) call(i);
   std::vector<double> lat_us;
@@ -461,7 +473,7 @@ std::vector<Result> RunSet(const Fixture& fx) {
 
   // (c) Concurrent: T client threads, each with its own channel (and TCP
   // connection), closed loop, ContainsContentItems with 10 keys.
-  {
+  if (g_only.empty() || g_only == "concurrent") {
     const auto warmup = std::chrono::milliseconds(500);
     const auto measure = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(flags.concurrent_seconds));
@@ -558,6 +570,7 @@ void PrintTable(std::ostream& os,
   os << "|---|---|--:|--:|--:|--:|--:|" << (k > 1 ? "--:|" : "")
      << "--:|--:|\n";
   for (size_t i = 0; i < runs[0].size(); ++i) {
+    if (runs[0][i].calls == 0) continue;  // filtered out by --only
     std::vector<double> p50, p90, p99, rate, cpu, kb;
     for (const auto& run : runs) {
       p50.push_back(run[i].p50_us);
@@ -582,6 +595,7 @@ void PrintTable(std::ostream& os,
 
 int Main(int argc, char** argv) {
   const Flags flags = ParseFlags(argc, argv);
+  g_only = flags.only;
   // The service's JSON log lines go to stderr, at the service's default
   // level, so that stdout carries only the table.
   if (auto s = common::InitJsonLogging("info"); !s.ok()) Die(s.ToString());

@@ -34,6 +34,7 @@ struct Flags {
   // figures include writing one JSON line per call to stderr.
   std::string call_log_level = "info";
   bool grpc_metrics = true;
+  std::string only;  // if set, only operations whose name contains it
 };
 
 // Prints `message` and exits 1: the benchmark has nothing to measure.

@@ -119,6 +119,26 @@ TEST_F(DiscoveryClientTest, SendsExactQueryStringHeadersAndBody) {
                   Pair("Accept", "application/json")));
 }
 
+// Issue 14, defect 2: the figures of the completeness check count every
+// result by identity, storable or not, so a repeated person is a repeat.
+TEST_F(DiscoveryClientTest, CountsDistinctAndRepeatedResultsOfEveryKind) {
+  AddPage(5, NextUrl(2), {Course("edX+DemoX", {}), Person()});
+  // Page 2 repeats the person (an unstable sort) where a course stood, and
+  // the count has moved.
+  AddPage(6, nullptr,
+          {Person(), Course("MITx+6.00", {}),
+           Json{{"content_type", "course"}, {"title", "no identity"}}});
+  CrawlResult result;
+  ASSERT_TRUE(MakeClient()->Crawl("{}", nullptr, &result).ok());
+  EXPECT_EQ(result.stats.results, 5);
+  EXPECT_EQ(result.stats.distinct, 4);  // the result without one counts
+  EXPECT_EQ(result.stats.repeated, 1);
+  EXPECT_EQ(result.stats.first_repeat,
+            "u:5e1a7a2c-0000-4000-8000-000000000001");
+  EXPECT_EQ(result.stats.reported_count, 5);
+  EXPECT_EQ(result.stats.last_count, 6);
+}
+
 TEST_F(DiscoveryClientTest, ToleratesDiscoveryUrlWithoutTrailingSlash) {
   config_.discovery_url = "https://discovery.test/api/v1";
   AddPage(0, nullptr, {});

@@ -269,6 +269,20 @@ TEST(ParseDiscoveryDocumentTest, RejectsDeepNestingWithoutCrashing) {
   EXPECT_EQ(records.size(), 1u);
 }
 
+TEST(ResultIdentityTest, KeyThenUuidThenAggregationKey) {
+  auto id = [](std::string_view json) {
+    return domain::ResultIdentity(nlohmann::ordered_json::parse(json));
+  };
+  // Runs of one course share their aggregation_key, never their key.
+  EXPECT_EQ(id(R"({"aggregation_key": "courserun:A", "uuid": "u", "key": "k"})"),
+            "k:k");
+  EXPECT_EQ(id(R"({"aggregation_key": "person:1", "uuid": "u", "key": ""})"),
+            "u:u");
+  EXPECT_EQ(id(R"({"aggregation_key": "person:1", "uuid": 7})"), "a:person:1");
+  EXPECT_EQ(id(R"({"title": "nothing to tell it by"})"), std::nullopt);
+  EXPECT_EQ(id("[1]"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace ec
 

@@ -12,14 +12,6 @@ constexpr common::Micros kSecond = 1'000'000;
 constexpr common::Micros kHour = 3600 * kSecond;
 constexpr common::Micros kNow = 1767225600LL * kSecond;
 
-ContentRecord Record(const std::string& key, bool derived = false) {
-  ContentRecord r;
-  r.content_key = key;
-  r.content_type = derived ? "courserun" : "course";
-  r.derived = derived;
-  return r;
-}
-
 TEST(RefreshPolicyTest, DefaultsKeepDataUnderADay) {
   const RefreshPolicy policy;
   EXPECT_EQ(policy.max_age, std::chrono::hours(12));
@@ -61,25 +53,68 @@ TEST(RefreshPolicyTest, RetryDelayDoublesWithEqualJitterUpToTheCap) {
   EXPECT_EQ(RetryDelay(policy, 1, 7.0), 30 * kSecond);
 }
 
-TEST(RefreshPolicyTest, ACrawlMustSeeEveryCountedDocument) {
-  const std::vector<ContentRecord> records = {Record("a"), Record("b"),
-                                              Record("b.run", true)};
-  EXPECT_TRUE(
-      CheckCrawlComplete({.reported_count = 2, .results = 2}, records).ok());
-  // Results discovery counted but nothing could store are accounted for.
-  EXPECT_TRUE(CheckCrawlComplete(
-                  {.reported_count = 3, .results = 3, .skipped = 1}, records)
-                  .ok());
-  // A repeated document hid one that was never seen.
-  const absl::Status missing =
-      CheckCrawlComplete({.reported_count = 3, .results = 3}, records);
+// What a crawl saw: `count` on every page, `distinct` results, `repeated`
+// repeats of an earlier result.
+CrawlFigures Seen(int64_t count, int64_t distinct, int64_t repeated = 0) {
+  CrawlFigures f;
+  f.reported_count = count;
+  f.last_count = count;
+  f.distinct = distinct;
+  f.repeated = repeated;
+  f.results = distinct + repeated;
+  if (repeated > 0) f.first_repeat = "u:person-1";
+  return f;
+}
+
+TEST(RefreshPolicyTest, ACrawlMustSeeEveryCountedResultOnce) {
+  EXPECT_TRUE(CheckCrawlComplete(Seen(3, 3)).ok());
+  EXPECT_TRUE(CheckCrawlComplete(Seen(0, 0)).ok());
+  // Issue 14, defect 2: a course, then a person twice, for a count of 3.
+  // The old rule subtracted the unstorable person per occurrence (3 - 2 =
+  // 1 course expected, 1 seen) and applied the crawl, unlinking the course
+  // the repeat had pushed off its page. Any repeat now fails the crawl.
+  const absl::Status repeat = CheckCrawlComplete(Seen(3, 2, 1));
+  EXPECT_EQ(repeat.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(repeat.message(), HasSubstr("unstable"));
+  EXPECT_THAT(repeat.message(), HasSubstr("u:person-1"));
+  EXPECT_THAT(repeat.message(), HasSubstr("1 of 3 results"));
+  // Fewer results than counted: some were never served.
+  const absl::Status missing = CheckCrawlComplete(Seen(3, 2));
   EXPECT_EQ(missing.code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(missing.message(), HasSubstr("count 3"));
-  // Derived runs are not documents of their own.
-  EXPECT_FALSE(CheckCrawlComplete(
-                   {.reported_count = 3, .results = 2},
-                   {Record("a"), Record("a.1", true), Record("a.2", true)})
-                   .ok());
+  EXPECT_THAT(missing.message(), HasSubstr("count 3 but 2 distinct"));
+  // More than counted, without a repeat: the count is not the set's.
+  EXPECT_EQ(CheckCrawlComplete(Seen(3, 4)).code(), absl::StatusCode::kDataLoss);
+  // A count that swings between the first and the last page.
+  CrawlFigures swung = Seen(3, 3);
+  swung.last_count = 2;
+  const absl::Status changed = CheckCrawlComplete(swung);
+  EXPECT_EQ(changed.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(changed.message(), HasSubstr("from 3 to 2"));
+}
+
+TEST(RefreshPolicyTest, ASaturatedCountIsCheckedButProvesNothing) {
+  // The old rule skipped every check from a count of 10,000 on.
+  EXPECT_EQ(CheckCrawlComplete(Seen(kCountSaturation, 9000)).code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(CheckCrawlComplete(Seen(kCountSaturation, 12000, 1)).code(),
+            absl::StatusCode::kDataLoss);
+  // More results than a saturated count is expected, and not a proof.
+  const CrawlFigures big = Seen(kCountSaturation, 12000);
+  EXPECT_TRUE(CheckCrawlComplete(big).ok());
+  EXPECT_THAT(WhyCompletenessUnproven(big), HasSubstr("12000 distinct"));
+  EXPECT_EQ(WhyCompletenessUnproven(Seen(9999, 9999)), "");
+}
+
+TEST(RefreshPolicyTest, AnUnprovenCrawlMayAddButNotRemove) {
+  GuardrailPolicy policy;
+  policy.unproven = "count saturated";
+  EXPECT_FALSE(DecideGuardrail(policy, 12000, 0, false).held);
+  const GuardrailDecision held = DecideGuardrail(policy, 12000, 1, false);
+  EXPECT_TRUE(held.held);
+  EXPECT_THAT(held.note, HasSubstr("count saturated"));
+  EXPECT_THAT(held.note, HasSubstr("would remove 1 of 12000"));
+  EXPECT_THAT(held.note, HasSubstr("force=true"));
+  EXPECT_FALSE(DecideGuardrail(policy, 12000, 1, true).held);
 }
 
 TEST(RefreshPolicyTest, TheGuardrailHoldsLargeDrasticShrinksUnlessForced) {

@@ -292,7 +292,7 @@ TEST_F(RefreshTest, InconsistentPagesAreNotApplied) {
   Refresh(a);
   const storage::RefreshJobRow failed = RunOne();
   EXPECT_EQ(failed.state, JobState::kQueued);
-  EXPECT_THAT(failed.last_error, HasSubstr("inconsistent"));
+  EXPECT_THAT(failed.last_error, HasSubstr("unstable"));
   EXPECT_EQ(Snapshot(), before);
 
   FaultRule missing;

@@ -42,6 +42,8 @@ fakes::ScriptedCrawl Crawl(const std::vector<std::string>& keys) {
   crawl.stats.pages = 1;
   crawl.stats.results = static_cast<int64_t>(keys.size());
   crawl.stats.reported_count = static_cast<int64_t>(keys.size());
+  crawl.stats.last_count = crawl.stats.reported_count;
+  crawl.stats.distinct = crawl.stats.results;
   return crawl;
 }
 
@@ -160,12 +162,58 @@ TEST_F(RefreshWorkerTest, AnIncompleteCrawlIsNotApplied) {
   const std::string catalog = Catalog(R"({"content_type": "course"})");
   Enqueue(catalog);
   fakes::ScriptedCrawl partial = Crawl(Keys(3));
-  partial.stats.reported_count = 5;  // two were never seen
+  partial.stats.reported_count = partial.stats.last_count = 5;  // two unseen
   source_.Push(partial);
   const storage::RefreshJobRow job = RunOnce();
   EXPECT_EQ(job.state, JobState::kQueued);
   EXPECT_THAT(job.last_error, HasSubstr("DATA_LOSS"));
   EXPECT_EQ(Members(catalog), 0);
+}
+
+TEST_F(RefreshWorkerTest, ACrawlWithARepeatedResultIsNotApplied) {
+  const std::string catalog = Catalog(R"({"content_type": "course"})");
+  Enqueue(catalog);
+  source_.Push(Crawl(Keys(3)));
+  ASSERT_EQ(RunOnce().state, JobState::kSucceeded);
+  // Two of the three courses and a person seen twice, for a count of 4: as
+  // many results as counted, yet one course was never seen.
+  Enqueue(catalog);
+  fakes::ScriptedCrawl repeat = Crawl(Keys(2));
+  repeat.stats.reported_count = repeat.stats.last_count = 4;
+  repeat.stats.results = 4;
+  repeat.stats.distinct = 3;
+  repeat.stats.repeated = 1;
+  repeat.stats.first_repeat = "a:person:1";
+  source_.Push(repeat);
+  const storage::RefreshJobRow job = RunOnce();
+  EXPECT_EQ(job.state, JobState::kQueued);
+  EXPECT_THAT(job.last_error, HasSubstr("DATA_LOSS"));
+  EXPECT_THAT(job.last_error, HasSubstr("a:person:1"));
+  EXPECT_EQ(Members(catalog), 3);
+}
+
+TEST_F(RefreshWorkerTest, ACrawlPastASaturatedCountAddsButRemovesOnlyForced) {
+  const std::string catalog = Catalog(R"({"content_type": "course"})");
+  Enqueue(catalog);
+  fakes::ScriptedCrawl big = Crawl(Keys(10001));
+  big.stats.reported_count = big.stats.last_count = 10000;  // saturated
+  source_.Push(big);
+  ASSERT_EQ(RunOnce().state, JobState::kSucceeded);  // only additions
+  EXPECT_EQ(Members(catalog), 10001);
+
+  Enqueue(catalog);
+  fakes::ScriptedCrawl smaller = Crawl(Keys(10000));
+  smaller.stats.reported_count = smaller.stats.last_count = 10000;
+  source_.Push(smaller);
+  const storage::RefreshJobRow held = RunOnce();
+  EXPECT_EQ(held.state, JobState::kHeld);
+  EXPECT_THAT(held.last_error, HasSubstr("count stops at 10000"));
+  EXPECT_EQ(Members(catalog), 10001);
+
+  Enqueue(catalog, /*force=*/true);
+  source_.Push(smaller);
+  EXPECT_EQ(RunOnce().state, JobState::kSucceeded);
+  EXPECT_EQ(Members(catalog), 10000);
 }
 
 TEST_F(RefreshWorkerTest, TheGuardrailHoldsADrasticShrinkUntilForced) {
