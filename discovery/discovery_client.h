@@ -63,7 +63,7 @@ struct CrawlStats {
   int64_t distinct = 0;
   int64_t repeated = 0;      // results whose identity an earlier one had
   std::string first_repeat;  // the first such identity
-  int64_t bytes = 0;           // response bytes of successful pages
+  int64_t bytes = 0;         // response bytes of successful pages
 };
 
 struct CrawlResult {

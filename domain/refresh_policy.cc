@@ -37,15 +37,15 @@ absl::Status CheckCrawlComplete(const CrawlFigures& figures) {
   if (figures.repeated > 0) {
     return absl::DataLossError(absl::StrCat(
         "discovery's paging was unstable: ", figures.repeated, " of ",
-        figures.results, " results repeated an earlier one (first: ",
-        figures.first_repeat,
+        figures.results,
+        " results repeated an earlier one (first: ", figures.first_repeat,
         "), so others may never have been seen; nothing was applied"));
   }
   if (figures.last_count != figures.reported_count) {
-    return absl::DataLossError(absl::StrCat(
-        "discovery's count changed during the crawl, from ",
-        figures.reported_count, " to ", figures.last_count,
-        "; nothing was applied"));
+    return absl::DataLossError(
+        absl::StrCat("discovery's count changed during the crawl, from ",
+                     figures.reported_count, " to ", figures.last_count,
+                     "; nothing was applied"));
   }
   const bool saturated = figures.reported_count >= kCountSaturation;
   if (figures.distinct < figures.reported_count ||

@@ -274,8 +274,9 @@ TEST(ResultIdentityTest, KeyThenUuidThenAggregationKey) {
     return domain::ResultIdentity(nlohmann::ordered_json::parse(json));
   };
   // Runs of one course share their aggregation_key, never their key.
-  EXPECT_EQ(id(R"({"aggregation_key": "courserun:A", "uuid": "u", "key": "k"})"),
-            "k:k");
+  EXPECT_EQ(
+      id(R"({"aggregation_key": "courserun:A", "uuid": "u", "key": "k"})"),
+      "k:k");
   EXPECT_EQ(id(R"({"aggregation_key": "person:1", "uuid": "u", "key": ""})"),
             "u:u");
   EXPECT_EQ(id(R"({"aggregation_key": "person:1", "uuid": 7})"), "a:person:1");
