@@ -78,10 +78,16 @@ absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(
   }();
   std::unique_ptr<HttpEndpoint> endpoint(new HttpEndpoint());
   try {
-    // Two threads: a scrape and a probe never wait for each other.
+    // civetweb serves one connection per thread, from the first byte of the
+    // request to the last of the answer. Eight threads, and at most 2 s for
+    // any read or write, so that a few clients that connect and then send
+    // or read slowly (or not at all) cannot keep the kubelet's probes from
+    // being answered: with civetweb's defaults (30 s) two such clients
+    // pinned the port and the pod was restarted as dead (issue 14).
     endpoint->exposer_ = std::make_unique<prometheus::Exposer>(
         std::vector<std::string>{"listening_ports", address, "num_threads",
-                                 "2"},
+                                 absl::StrCat(kThreads), "request_timeout_ms",
+                                 absl::StrCat(kIoTimeoutMs)},
         &callbacks);
   } catch (const std::exception& e) {
     return absl::UnavailableError(

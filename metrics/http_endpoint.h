@@ -35,6 +35,11 @@ struct EndpointConfig {
 // port is opened for everything that is not the API.
 class HttpEndpoint {
  public:
+  // Connections served at once, and the longest any one read or write of a
+  // request may block (a connection that sends nothing is closed after it).
+  static constexpr int kThreads = 8;
+  static constexpr int kIoTimeoutMs = 2000;
+
   // `address` is host:port; port 0 picks a free one. UNAVAILABLE if it
   // cannot be bound, INVALID_ARGUMENT if it is not host:port.
   static absl::StatusOr<std::unique_ptr<HttpEndpoint>> Start(
