@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <random>
 #include <string>
 
@@ -103,12 +104,22 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
       if (auto it = metadata.find("authorization"); it != metadata.end()) {
         header.emplace(it->second.data(), it->second.size());
       }
-      absl::StatusOr<auth::Principal> caller = auth_->Authenticate(header);
-      if (caller.ok()) {
-        subject = caller->subject();
-        status = (core_->*handler)(*caller, *req, resp);
-      } else {
-        status = caller.status();
+      // Nothing below should throw (statuses cross modules), but an
+      // exception that escaped here would end the process and every call
+      // in it: contain it to this call.
+      try {
+        absl::StatusOr<auth::Principal> caller = auth_->Authenticate(header);
+        if (caller.ok()) {
+          subject = caller->subject();
+          status = (core_->*handler)(*caller, *req, resp);
+        } else {
+          status = caller.status();
+        }
+      } catch (const std::exception& e) {
+        status = absl::InternalError(
+            absl::StrCat("unexpected exception: ", e.what()));
+      } catch (...) {
+        status = absl::InternalError("unexpected exception");
       }
     }
     const bool server_fault = status.code() == absl::StatusCode::kInternal ||

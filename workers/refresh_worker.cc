@@ -157,10 +157,23 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunOne(
     fields["took_over_from"] = slot.lease->previous_owner;
     common::LogWarn(kComponent, "lease expired; taking the job over", fields);
   }
-  if (slot.lease->job.kind == storage::JobKind::kFull) {
-    return RunFullPass(slot);
+  // Nothing below should throw (statuses cross modules), but an exception
+  // that escaped a crawl thread would end the process, and the job would
+  // wait for its lease to expire: fail this attempt instead.
+  std::string thrown;
+  try {
+    if (slot.lease->job.kind == storage::JobKind::kFull) {
+      return RunFullPass(slot);
+    }
+    return RunCrawl(slot);
+  } catch (const std::exception& e) {
+    thrown = e.what();
+  } catch (...) {
+    thrown = "not a std::exception";
   }
-  return RunCrawl(slot);
+  return EndFailedAttempt(
+      slot, absl::InternalError(absl::StrCat("unexpected exception: ", thrown)),
+      storage::RefreshCounts{}, JobFields(*slot.lease), 0);
 }
 
 bool RefreshWorker::Stopping() {
@@ -327,7 +340,15 @@ void RefreshWorker::CrawlLoop(Slot* slot) {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
     }
-    auto ran = RunOne(*slot);
+    absl::StatusOr<std::optional<storage::RefreshJobRow>> ran;
+    try {
+      ran = RunOne(*slot);
+    } catch (const std::exception& e) {
+      // Leasing or failing the attempt threw: the job's lease expires and
+      // another attempt takes it over.
+      ran = absl::InternalError(
+          absl::StrCat("unexpected exception: ", e.what()));
+    }
     if (!ran.ok()) {
       common::LogWarn(kComponent, "refresh queue unavailable",
                       {{"error", std::string(ran.status().message())}});

@@ -1,6 +1,7 @@
 #include "tests/fakes/fake_catalog_store.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -37,6 +38,11 @@ common::Micros FakeCatalogStore::Now() {
 void FakeCatalogStore::FailEveryCall(absl::Status status) {
   absl::MutexLock lock(&mu_);
   injected_ = std::move(status);
+}
+
+void FakeCatalogStore::ThrowOnGetCatalog(bool on) {
+  absl::MutexLock lock(&mu_);
+  throw_on_get_catalog_ = on;
 }
 
 storage::CatalogRow FakeCatalogStore::Read(const Catalog& catalog) const {
@@ -90,6 +96,9 @@ absl::StatusOr<storage::CatalogRow> FakeCatalogStore::CreateCatalog(
 absl::StatusOr<storage::CatalogRow> FakeCatalogStore::GetCatalog(
     std::string_view uuid) {
   absl::MutexLock lock(&mu_);
+  if (throw_on_get_catalog_) {
+    throw std::runtime_error("fake store: GetCatalog threw");
+  }
   if (!injected_.ok()) return injected_;
   const auto it = catalogs_.find(uuid);
   if (it == catalogs_.end()) return CatalogNotFound(uuid);

@@ -106,6 +106,9 @@ class FakeCatalogStore final : public storage::CatalogStore,
 
   // Fault injection: every call fails with `status` until cleared with OK.
   void FailEveryCall(absl::Status status);
+  // Fault injection: GetCatalog throws, as a store that breaks its
+  // contract (never throw) would; the layers above must contain it.
+  void ThrowOnGetCatalog(bool on);
 
  private:
   struct Catalog {
@@ -161,6 +164,7 @@ class FakeCatalogStore final : public storage::CatalogStore,
   mutable absl::Mutex mu_;
   common::Micros counter_ ABSL_GUARDED_BY(mu_) = 1'700'000'000'000'000;
   absl::Status injected_ ABSL_GUARDED_BY(mu_);
+  bool throw_on_get_catalog_ ABSL_GUARDED_BY(mu_) = false;
   std::map<std::string, Catalog, std::less<>> catalogs_ ABSL_GUARDED_BY(mu_);
   std::map<int64_t, QueryRow> queries_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Content, std::less<>> content_ ABSL_GUARDED_BY(mu_);

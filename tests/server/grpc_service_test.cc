@@ -170,6 +170,26 @@ TEST_F(GrpcServiceTest, InternalErrorsDoNotLeakTheirText) {
   EXPECT_THAT(status.error_message(), ::testing::Not(HasSubstr("HINT")));
 }
 
+// Issue 14, defect 9: an exception that escapes the core must end the call
+// (INTERNAL, with the request id) and leave the server serving; before,
+// it terminated the process.
+TEST_F(GrpcServiceTest, AnExceptionEndsTheCallNotTheServer) {
+  store_.ThrowOnGetCatalog(true);
+  auto ctx = Context({"enterprise_openedx_operator:*"});
+  ctx->AddMetadata("x-request-id", "thrown-1");
+  v1::GetCatalogRequest req;
+  req.set_uuid(kEnterprise);
+  v1::Catalog out;
+  const grpc::Status status = stub_->GetCatalog(ctx.get(), req, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_THAT(status.error_message(), HasSubstr("thrown-1"));
+  EXPECT_THAT(status.error_message(), ::testing::Not(HasSubstr("fake")));
+  store_.ThrowOnGetCatalog(false);
+  auto again = Context({"enterprise_openedx_operator:*"});
+  EXPECT_EQ(stub_->GetCatalog(again.get(), req, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 TEST_F(GrpcServiceTest, RequestIdsAreEchoedOrMade) {
   for (const std::string& sent :
        {std::string("caller-id-42"), std::string("bad id with spaces"),

@@ -5,6 +5,7 @@
 #include "workers/refresh_worker.h"
 
 #include <atomic>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -168,6 +169,24 @@ TEST_F(RefreshWorkerTest, AnIncompleteCrawlIsNotApplied) {
   EXPECT_EQ(job.state, JobState::kQueued);
   EXPECT_THAT(job.last_error, HasSubstr("DATA_LOSS"));
   EXPECT_EQ(Members(catalog), 0);
+}
+
+// Issue 14, defect 9: an exception in a crawl fails that attempt (retried
+// later) instead of ending the worker process.
+TEST_F(RefreshWorkerTest, AnExceptionFailsTheAttemptNotTheWorker) {
+  const std::string catalog = Catalog(R"({"content_type": "course"})");
+  Enqueue(catalog);
+  fakes::ScriptedCrawl throwing = Crawl(Keys(3));
+  throwing.during = [] { throw std::runtime_error("parser bug"); };
+  source_.Push(throwing);
+  const storage::RefreshJobRow failed = RunOnce();
+  EXPECT_EQ(failed.state, JobState::kQueued);
+  EXPECT_THAT(failed.last_error, HasSubstr("unexpected exception: parser bug"));
+  EXPECT_EQ(Members(catalog), 0);
+  now_ += kHour;
+  source_.Push(Crawl(Keys(3)));
+  EXPECT_EQ(RunOnce().state, JobState::kSucceeded);
+  EXPECT_EQ(Members(catalog), 3);
 }
 
 TEST_F(RefreshWorkerTest, ACrawlWithARepeatedResultIsNotApplied) {
