@@ -61,6 +61,9 @@ absl::StatusOr<std::optional<LeasedJob>> PgRefreshQueue::Lease(
       "leasing refresh job", Idempotent::kNo,
       [&](pqxx::connection& conn) -> absl::StatusOr<std::optional<LeasedJob>> {
         pqxx::nontransaction tx(conn);
+        // Dead last attempts first: no lease may take them over, and the
+        // scheduler may be off everywhere, so every worker's poll ends them.
+        tx.exec_prepared("expire_last_attempts", now);
         const std::string token = common::NewUuidV4();
         const pqxx::result r = tx.exec_prepared(
             "lease_job", token, std::string(owner), now, now + lease_duration);

@@ -1,6 +1,7 @@
 -- Leases the oldest runnable job to a worker: queued and due, or running
 -- under a lease that expired before its last allowed attempt (its worker
--- died; the scheduler fails the ones at their last attempt). Rows other
+-- died; expire_last_attempts.sql, run just before, fails the ones at their
+-- last attempt). Rows other
 -- workers have locked are skipped, so concurrent workers never wait on
 -- each other or take the same job.
 -- $1 new lease token, $2 worker name, $3 now, $4 lease expiry

@@ -445,7 +445,6 @@ TEST_F(QueueTest, SchedulerCoolsDownAfterFailureAndFailsDeadLastAttempts) {
   // the scheduler marks it failed instead of leaving it running forever.
   auto dying = Lease(now);
   ASSERT_TRUE(dying.has_value());
-  EXPECT_FALSE(Lease(now + 11 * kSecond, "w2").has_value());
   pass = queue().Schedule(0, 0, 0, 1, now + 11 * kSecond);
   ASSERT_TRUE(pass.ok());
   EXPECT_EQ(pass->jobs_expired_failed, 1);
@@ -453,6 +452,25 @@ TEST_F(QueueTest, SchedulerCoolsDownAfterFailureAndFailsDeadLastAttempts) {
   ASSERT_TRUE(job.ok());
   EXPECT_EQ(job->state, JobState::kFailed);
   EXPECT_THAT(job->last_error, ::testing::HasSubstr("expired"));
+}
+
+// Issue 14, defect 9: with the scheduler off everywhere, a job whose last
+// attempt died stayed running forever and blocked its query. Any worker's
+// lease now ends it.
+TEST_F(QueueTest, ADeadLastAttemptEndsWithoutTheScheduler) {
+  auto a = Create(R"({"content_type": "course"})");
+  Enqueue(a, kT0, false, 1);
+  auto dying = Lease(kT0);
+  ASSERT_TRUE(dying.has_value());
+  EXPECT_FALSE(Lease(kT0 + 11 * kSecond, "w2").has_value());
+  auto job = queue().GetJob(dying->job.uuid);
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ(job->state, JobState::kFailed);
+  EXPECT_THAT(job->last_error, ::testing::HasSubstr("expired"));
+  // The query is free again: a new refresh is a new job.
+  const auto next = Enqueue(a, kT0 + 12 * kSecond, false, 1).job;
+  EXPECT_NE(next.uuid, dying->job.uuid);
+  EXPECT_EQ(next.state, JobState::kQueued);
 }
 
 TEST_F(QueueTest, SchedulerPrunesOldFinishedJobs) {
