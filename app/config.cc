@@ -7,6 +7,7 @@
 #include "absl/strings/str_replace.h"
 #include "auth/settings.h"
 #include "common/settings.h"
+#include "discovery/discovery_client.h"
 #include "discovery/settings.h"
 #include "metrics/settings.h"
 #include "server/settings.h"
@@ -210,6 +211,11 @@ absl::Status ValidateWorkerConfig(const Config& config) {
       return absl::InvalidArgumentError(
           absl::StrCat(r.env, " is required by the refresh workers"));
     }
+  }
+  if (absl::Status discovery =
+          discovery::ValidateDiscoveryConfig(config.discovery);
+      !discovery.ok()) {
+    return discovery;
   }
   if (config.refresh.policy.retry_max < config.refresh.policy.retry_base) {
     return absl::InvalidArgumentError(

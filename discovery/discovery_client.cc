@@ -343,6 +343,27 @@ bool IsHttpUrl(const std::string& url) {
   return url.starts_with("http://") || url.starts_with("https://");
 }
 
+// http:// to a host other than localhost, 127.0.0.0/8 or [::1].
+bool IsPlainHttpOffLoopback(const std::string& url) {
+  constexpr std::string_view kHttp = "http://";
+  if (!url.starts_with(kHttp)) return false;
+  std::string_view authority = std::string_view(url).substr(kHttp.size());
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (const size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  std::string_view host = authority;
+  if (host.starts_with("[")) {
+    host = host.substr(0, host.find(']') + 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  const bool ipv4_loopback =
+      host.starts_with("127.") &&
+      host.find_first_not_of("0123456789.") == std::string_view::npos;
+  return !(host == "localhost" || host == "[::1]" || ipv4_loopback);
+}
+
 }  // namespace
 
 absl::Status ValidateDiscoveryConfig(const DiscoveryConfig& config) {
@@ -354,6 +375,15 @@ absl::Status ValidateDiscoveryConfig(const DiscoveryConfig& config) {
   }
   if (!IsHttpUrl(config.oauth_url)) {
     return invalid("oauth_url must be an http:// or https:// URL");
+  }
+  if (!config.allow_plain_http &&
+      (IsPlainHttpOffLoopback(config.discovery_url) ||
+       IsPlainHttpOffLoopback(config.oauth_url))) {
+    return invalid(
+        "plain http:// to a host that is not loopback would send the OAuth "
+        "client secret and tokens in clear: use https://, or set "
+        "ENTERPRISE_CATALOG_DISCOVERY_ALLOW_PLAIN_HTTP=true on a private "
+        "network");
   }
   if (config.client_id.empty()) return invalid("client_id is empty");
   if (config.page_size < 1) return invalid("page_size must be at least 1");

@@ -25,6 +25,10 @@ struct DiscoveryConfig {
   std::string oauth_url;
   std::string client_id;
   std::string client_secret;
+  // Plain http:// to a host that is not loopback sends the client secret
+  // and the bearer token in clear: refused unless this is set (a private
+  // network such as docker-compose's).
+  bool allow_plain_http = false;
   int page_size = 100;
   std::chrono::milliseconds connect_timeout{3000};
   // Whole-request limit for one page (or one token request).

@@ -3,6 +3,7 @@
 namespace ec::discovery {
 
 common::SettingsGroup<DiscoveryConfig> DiscoverySettings() {
+  using common::BoolSetting;
   using common::DurationSetting;
   using common::IntegerSetting;
   using common::StringSetting;
@@ -32,6 +33,13 @@ common::SettingsGroup<DiscoveryConfig> DiscoverySettings() {
               "OAuth2 client secret (prefer the environment variable: flags "
               "show in ps)",
               &Config::client_secret, kRequired),
+          BoolSetting<Config>(
+              "discovery-allow-plain-http",
+              "ENTERPRISE_CATALOG_DISCOVERY_ALLOW_PLAIN_HTTP",
+              "allow http:// discovery and OAuth URLs to hosts that are not "
+              "loopback (the client secret then travels in clear); for "
+              "private networks such as docker-compose's",
+              &Config::allow_plain_http),
           IntegerSetting<Config>(
               "discovery-page-size", "ENTERPRISE_CATALOG_DISCOVERY_PAGE_SIZE",
               "results per search/all page", &Config::page_size, 1, 1000),

@@ -24,6 +24,7 @@ class ConfigTest : public ::testing::Test {
           "ENTERPRISE_CATALOG_DISCOVERY_URL", "ENTERPRISE_CATALOG_OAUTH_URL",
           "ENTERPRISE_CATALOG_OAUTH_CLIENT_ID",
           "ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET",
+          "ENTERPRISE_CATALOG_DISCOVERY_ALLOW_PLAIN_HTTP",
           "ENTERPRISE_CATALOG_DISCOVERY_PAGE_SIZE",
           "ENTERPRISE_CATALOG_REFRESH_MAX_AGE_SECONDS",
           "ENTERPRISE_CATALOG_GUARDRAIL_MAX_REMOVAL_PERCENT",
@@ -166,6 +167,24 @@ TEST_F(ConfigTest, WorkersNameTheMissingSetting) {
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(st.message(),
               HasSubstr("ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET"));
+}
+
+TEST_F(ConfigTest, WorkersRefusePlainHttpToAnotherHostUnlessAllowed) {
+  setenv("ENTERPRISE_CATALOG_DISCOVERY_URL", "http://discovery:18381/api/v1/",
+         1);
+  setenv("ENTERPRISE_CATALOG_OAUTH_URL", "http://discovery:18381", 1);
+  setenv("ENTERPRISE_CATALOG_OAUTH_CLIENT_ID", "id", 1);
+  setenv("ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET", "secret", 1);
+  auto parsed = ParseConfig({});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const absl::Status st = ValidateWorkerConfig(parsed->config);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(st.message(),
+              HasSubstr("ENTERPRISE_CATALOG_DISCOVERY_ALLOW_PLAIN_HTTP"));
+  setenv("ENTERPRISE_CATALOG_DISCOVERY_ALLOW_PLAIN_HTTP", "true", 1);
+  auto allowed = ParseConfig({});
+  ASSERT_TRUE(allowed.ok()) << allowed.status();
+  EXPECT_TRUE(ValidateWorkerConfig(allowed->config).ok());
 }
 
 TEST_F(ConfigTest, BadWorkerValuesAreRefusedByName) {

@@ -194,6 +194,30 @@ TEST_F(DiscoveryClientTest, InvalidConfigFailsBeforeAnyRequest) {
   EXPECT_TRUE(script_->requests.empty());
 }
 
+// Issue 14, defect 9: the client secret never goes over plain http to
+// another host unless the operator says so.
+TEST_F(DiscoveryClientTest, PlainHttpOffLoopbackIsRefusedUnlessAllowed) {
+  for (const char* url :
+       {"http://discovery.internal/api/v1/", "http://10.0.0.7:8000/",
+        "http://user@127.evil.example/", "http://[2001:db8::1]:80/"}) {
+    config_.discovery_url = url;
+    const absl::Status status = ValidateDiscoveryConfig(config_);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << url;
+    EXPECT_THAT(Message(status), HasSubstr("ALLOW_PLAIN_HTTP")) << url;
+  }
+  config_.discovery_url = "https://discovery.test/api/v1/";
+  config_.oauth_url = "http://lms.internal";
+  EXPECT_FALSE(ValidateDiscoveryConfig(config_).ok());
+  config_.allow_plain_http = true;
+  EXPECT_TRUE(ValidateDiscoveryConfig(config_).ok());
+  config_.allow_plain_http = false;
+  for (const char* url : {"http://127.0.0.1:18381", "http://localhost/",
+                          "http://[::1]:8080/x", "https://lms.internal"}) {
+    config_.oauth_url = url;
+    EXPECT_TRUE(ValidateDiscoveryConfig(config_).ok()) << url;
+  }
+}
+
 TEST_F(DiscoveryClientTest, ExceptionsDoNotEscape) {
   script_->throw_on_search = true;
   CrawlResult result;
