@@ -533,13 +533,42 @@ void CatalogCore::RefreshIfStale(const storage::CatalogRow& row,
   const int64_t now = clock_();
   const int64_t stale_before = now - common::ToMicros(policy_.max_age);
   if (row.content_refreshed && *row.content_refreshed >= stale_before) return;
-  auto queued = queue_->EnqueueForCatalog(row.uuid, reason, false,
+  auto queued = queue_->EnqueueForCatalog(row.uuid, reason, std::nullopt,
                                           policy_.max_attempts, now);
   if (!queued.ok()) {
     common::LogWarn("core", "could not queue refresh; the scheduler will",
                     {{"catalog_uuid", row.uuid},
                      {"error", std::string(queued.status().message())}});
   }
+}
+
+// force approves what the guardrail held, once reviewed: exactly that
+// crawl's removals, for every enterprise whose catalogs share the query.
+absl::StatusOr<storage::RemovalApproval> CatalogCore::HeldRemovalsToApprove(
+    const auth::Principal& caller, const std::string& catalog_uuid) {
+  EC_ASSIGN_OR_RETURN(storage::ForceTarget target,
+                      queue_->HeldForCatalog(catalog_uuid));
+  if (!target.running_job_uuid.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "refresh job ", target.running_job_uuid,
+        " of this catalog's query is running; force approves a held result, "
+        "so wait for that job to end and, if it is HELD, force again"));
+  }
+  if (!target.held.has_value()) {
+    return absl::FailedPreconditionError(
+        "nothing is held for this catalog's query: force approves the "
+        "removals of a HELD refresh job once reviewed; ask for a refresh "
+        "without force");
+  }
+  for (const std::string& enterprise : target.enterprise_uuids) {
+    if (!caller.CanAdmin(enterprise)) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "catalogs of other enterprises share this catalog's filter and "
+          "would lose the held removals too; an operator must force job ",
+          target.held->held_job_uuid));
+    }
+  }
+  return *target.held;
 }
 
 absl::Status CatalogCore::RefreshCatalog(
@@ -553,10 +582,14 @@ absl::Status CatalogCore::RefreshCatalog(
     EC_ASSIGN_OR_RETURN(storage::CatalogRow row,
                         AdministeredCatalog(caller, uuid));
     enterprise = row.enterprise_uuid;
-    EC_ASSIGN_OR_RETURN(storage::EnqueueResult queued,
-                        queue_->EnqueueForCatalog(
-                            uuid, storage::JobReason::kRequested,
-                            request.force(), policy_.max_attempts, clock_()));
+    std::optional<storage::RemovalApproval> approval;
+    if (request.force()) {
+      EC_ASSIGN_OR_RETURN(approval, HeldRemovalsToApprove(caller, uuid));
+    }
+    EC_ASSIGN_OR_RETURN(
+        storage::EnqueueResult queued,
+        queue_->EnqueueForCatalog(uuid, storage::JobReason::kRequested,
+                                  approval, policy_.max_attempts, clock_()));
     JobToProto(queued.job, response);
     return absl::OkStatus();
   }();

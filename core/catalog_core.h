@@ -156,6 +156,11 @@ class CatalogCore {
   // The catalog, if the caller may change it.
   absl::StatusOr<storage::CatalogRow> AdministeredCatalog(
       const auth::Principal& caller, const std::string& uuid);
+  // What RefreshCatalog's force approves: FAILED_PRECONDITION when a crawl
+  // of the query runs or nothing is held, PERMISSION_DENIED when catalogs of
+  // an enterprise the caller does not administer share the query.
+  absl::StatusOr<storage::RemovalApproval> HeldRemovalsToApprove(
+      const auth::Principal& caller, const std::string& catalog_uuid);
 
   storage::CatalogStore* store_;
   storage::RefreshQueue* queue_;

@@ -68,9 +68,19 @@ std::string WhyCompletenessUnproven(const CrawlFigures& figures) {
 
 GuardrailDecision DecideGuardrail(const GuardrailPolicy& policy,
                                   int64_t members_before, int64_t would_remove,
-                                  bool force) {
+                                  std::optional<int64_t> approved_removals) {
   GuardrailDecision decision;
-  if (force || members_before <= 0) return decision;
+  if (members_before <= 0) return decision;
+  if (approved_removals.has_value()) {
+    if (would_remove <= *approved_removals) return decision;
+    decision.held = true;
+    decision.note = absl::StrFormat(
+        "guardrail: the crawl would remove %d of %d items, more than the %d "
+        "approved with force, so nothing was changed; review the new figures "
+        "and force again to approve them",
+        would_remove, members_before, *approved_removals);
+    return decision;
+  }
   if (!policy.unproven.empty() && would_remove > 0) {
     decision.held = true;
     decision.note = absl::StrFormat(

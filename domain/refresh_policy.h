@@ -115,9 +115,11 @@ struct GuardrailDecision {
 };
 
 // The guardrail on a crawl that would remove `would_remove` of a query's
-// `members_before` items. A forced job is never held.
+// `members_before` items. A forced job carries `approved_removals`, what
+// an admin reviewed on the held crawl: it is held again only if this crawl
+// removes more than that.
 GuardrailDecision DecideGuardrail(const GuardrailPolicy& policy,
                                   int64_t members_before, int64_t would_remove,
-                                  bool force);
+                                  std::optional<int64_t> approved_removals);
 
 }  // namespace ec::domain

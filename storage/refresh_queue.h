@@ -88,6 +88,23 @@ struct LeasedJob {
   std::string previous_owner;
 };
 
+// What a forced refresh approves: the removals of the query's latest
+// crawl, which the guardrail held and an admin reviewed. The job it queues
+// applies a crawl only if that removes no more members than this.
+struct RemovalApproval {
+  int64_t removals = 0;
+  std::string held_job_uuid;
+};
+
+// What forcing a catalog's refresh would approve (HeldForCatalog).
+struct ForceTarget {
+  std::string running_job_uuid;         // "" when no crawl of it runs
+  std::optional<RemovalApproval> held;  // set when its latest crawl was held
+  // The enterprises whose catalogs use the query: an approval changes
+  // what all of them are served.
+  std::vector<std::string> enterprise_uuids;
+};
+
 struct EnqueueResult {
   RefreshJobRow job;
   // False when the request joined the job already queued or running.
@@ -139,11 +156,18 @@ class RefreshQueue {
   virtual ~RefreshQueue() = default;
 
   // Queues a job for the catalog's query, or joins the queued or running one
-  // (OR-ing `force` into it; an explicit request also pulls a backed-off
-  // job's next attempt forward to now). NOT_FOUND for an unknown catalog.
+  // (an explicit request also pulls a backed-off job's next attempt forward
+  // to now). An `approval` makes the job forced; it joins a queued job only
+  // (a running crawl is not what was reviewed: the answer is that job,
+  // unforced). NOT_FOUND for an unknown catalog.
   virtual absl::StatusOr<EnqueueResult> EnqueueForCatalog(
-      std::string_view catalog_uuid, JobReason reason, bool force,
-      int max_attempts, Micros now) = 0;
+      std::string_view catalog_uuid, JobReason reason,
+      std::optional<RemovalApproval> approval, int max_attempts,
+      Micros now) = 0;
+  // What forcing the catalog's refresh would approve. NOT_FOUND for an
+  // unknown catalog.
+  virtual absl::StatusOr<ForceTarget> HeldForCatalog(
+      std::string_view catalog_uuid) = 0;
   virtual absl::StatusOr<RefreshJobRow> GetJob(std::string_view job_uuid) = 0;
 
   // Takes the oldest runnable job: queued and due, or running with an

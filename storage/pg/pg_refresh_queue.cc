@@ -16,8 +16,10 @@
 namespace ec::storage::pg {
 
 absl::StatusOr<EnqueueResult> PgRefreshQueue::EnqueueForCatalog(
-    std::string_view catalog_uuid, JobReason reason, bool force,
-    int max_attempts, Micros now) {
+    std::string_view catalog_uuid, JobReason reason,
+    std::optional<RemovalApproval> approval, int max_attempts, Micros now) {
+  const std::optional<int64_t> approved =
+      approval ? std::optional<int64_t>(approval->removals) : std::nullopt;
   return pool_->WithConnection(
       "queueing refresh job", Idempotent::kNo,
       [&](pqxx::connection& conn) -> absl::StatusOr<EnqueueResult> {
@@ -25,13 +27,38 @@ absl::StatusOr<EnqueueResult> PgRefreshQueue::EnqueueForCatalog(
         const pqxx::result r = tx.exec_prepared(
             "enqueue_for_catalog", common::NewUuidV4(),
             std::string(catalog_uuid), std::string(JobReasonName(reason)),
-            force, max_attempts, now);
+            approved, max_attempts, now);
         if (r.empty()) {
           return absl::NotFoundError(absl::StrCat(
               "catalog ", std::string(catalog_uuid), " not found"));
         }
         return EnqueueResult{JobFromRow(r[0]),
                              r[0][kJobColumnCount].as<bool>()};
+      });
+}
+
+absl::StatusOr<ForceTarget> PgRefreshQueue::HeldForCatalog(
+    std::string_view catalog_uuid) {
+  return pool_->WithConnection(
+      "reading held refresh", Idempotent::kYes,
+      [&](pqxx::connection& conn) -> absl::StatusOr<ForceTarget> {
+        pqxx::nontransaction tx(conn);
+        const pqxx::result r =
+            tx.exec_prepared("held_for_catalog", std::string(catalog_uuid));
+        if (r.empty()) {
+          return absl::NotFoundError(absl::StrCat(
+              "catalog ", std::string(catalog_uuid), " not found"));
+        }
+        ForceTarget target;
+        if (!r[0][0].is_null()) target.running_job_uuid = r[0][0].c_str();
+        if (!r[0][1].is_null()) {
+          target.held =
+              RemovalApproval{r[0][2].as<int64_t>(), r[0][1].as<std::string>()};
+        }
+        auto enterprises = ParseJsonTextArray(r[0][3].c_str());
+        if (!enterprises.ok()) return enterprises.status();
+        target.enterprise_uuids = std::move(*enterprises);
+        return target;
       });
 }
 
@@ -143,7 +170,10 @@ absl::StatusOr<RefreshJobRow> PgRefreshQueue::CompleteWithCrawl(
               "refresh job ", lease.job.uuid,
               " is the full-metadata pass, not a crawl of a query"));
         }
-        const bool force = job[0][0].as<bool>();
+        const std::optional<int64_t> approved =
+            job[0][0].is_null()
+                ? std::nullopt
+                : std::optional<int64_t>(job[0][0].as<int64_t>());
         const int64_t query_id = job[0][1].as<int64_t>();
         const pqxx::result query =
             tx.exec_prepared("lock_query_count", query_id);
@@ -156,7 +186,7 @@ absl::StatusOr<RefreshJobRow> PgRefreshQueue::CompleteWithCrawl(
         const int64_t would_remove = writer.CountRemoved(tx, query_id);
         const int64_t new_members = writer.member_count();
         const domain::GuardrailDecision guard = domain::DecideGuardrail(
-            guardrail, counts.members_before, would_remove, force);
+            guardrail, counts.members_before, would_remove, approved);
         std::string state = "succeeded";
         std::string note;
         if (guard.held) {

@@ -21,10 +21,12 @@ class PgRefreshQueue final : public RefreshQueue {
   // connections must have the embedded statements (PgPool's default).
   explicit PgRefreshQueue(PgPool* pool) : pool_(pool) {}
 
-  absl::StatusOr<EnqueueResult> EnqueueForCatalog(std::string_view catalog_uuid,
-                                                  JobReason reason, bool force,
-                                                  int max_attempts,
-                                                  Micros now) override;
+  absl::StatusOr<EnqueueResult> EnqueueForCatalog(
+      std::string_view catalog_uuid, JobReason reason,
+      std::optional<RemovalApproval> approval, int max_attempts,
+      Micros now) override;
+  absl::StatusOr<ForceTarget> HeldForCatalog(
+      std::string_view catalog_uuid) override;
   absl::StatusOr<RefreshJobRow> GetJob(std::string_view job_uuid) override;
   absl::StatusOr<std::optional<LeasedJob>> Lease(std::string_view owner,
                                                  Micros lease_duration,

@@ -106,7 +106,7 @@ int Run(int repeat) {
       if (kind == 2) (*discovery)->MutateFraction(0.01, 7 + r);
       auto queued =
           queue->EnqueueForCatalog(catalog.uuid, storage::JobReason::kRequested,
-                                   false, 1, common::SystemNowMicros());
+                                   std::nullopt, 1, common::SystemNowMicros());
       if (!queued.ok()) return 1;
       const auto start = std::chrono::steady_clock::now();
       auto job = worker.RunOnce();

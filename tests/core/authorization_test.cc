@@ -270,7 +270,7 @@ class AuthorizationTest : public ::testing::Test {
     customer.slug = "customer";
     EXPECT_TRUE(store_.UpsertEnterpriseCustomer(customer).ok());
     auto job = queue_.EnqueueForCatalog(catalog, storage::JobReason::kRequested,
-                                        false, 3, 1);
+                                        std::nullopt, 3, 1);
     EXPECT_TRUE(job.ok()) << job.status();
     auto row = store_.GetCatalog(catalog);
     EXPECT_TRUE(row.ok()) << row.status();

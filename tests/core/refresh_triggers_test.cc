@@ -119,6 +119,82 @@ TEST_F(CatalogCoreRefreshTest, CatalogChangesQueueARefreshWhenDataIsNotFresh) {
             absl::StatusCode::kNotFound);
 }
 
+// Issue 14, defect 5: force approves the reviewed result of a HELD job, is
+// never OR-ed into a running one, and reaches other enterprises sharing
+// the filter only in an operator's hands.
+TEST_F(CatalogCoreRefreshTest,
+       ForceApprovesOnlyAHeldResultItsCallerMayApprove) {
+  CatalogCore core(&store_, &queue_, domain::RefreshPolicy{},
+                   common::PageTokenCodec::WithRandomSecret(),
+                   [this] { return now_; });
+  constexpr char kOther[] = "22222222-2222-4222-8222-222222222222";
+  const auth::Principal admin = auth::Principal::FromRoles(
+      "admin", {std::string("enterprise_catalog_admin:") + kEnterprise});
+  const auth::Principal other_admin = auth::Principal::FromRoles(
+      "other", {std::string("enterprise_catalog_admin:") + kOther});
+  const auth::Principal operator_ =
+      auth::Principal::FromRoles("ops", {"enterprise_openedx_operator:*"});
+  auto create = [&](const char* enterprise) {
+    v1::CreateCatalogRequest req;
+    req.mutable_catalog()->set_title("t");
+    req.mutable_catalog()->set_enterprise_uuid(enterprise);
+    (*req.mutable_catalog()
+          ->mutable_content_filter()
+          ->mutable_fields())["content_type"]
+        .set_string_value("course");
+    v1::Catalog out;
+    EXPECT_TRUE(core.CreateCatalog(operator_, req, &out).ok());
+    return out.uuid();
+  };
+  const std::string mine = create(kEnterprise);
+  v1::RefreshCatalogRequest force;
+  force.set_catalog_uuid(mine);
+  force.set_force(true);
+  v1::RefreshJob job;
+
+  // The creation's job runs: force does not join it.
+  auto lease = queue_.Lease("w", 60'000'000, now_);
+  ASSERT_TRUE(lease.ok() && lease->has_value());
+  absl::Status running = core.RefreshCatalog(admin, force, &job);
+  EXPECT_EQ(running.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(running.message()), ::testing::HasSubstr("running"));
+  std::vector<std::string> keys;
+  for (int i = 0; i < 100; ++i) keys.push_back("edX+C" + std::to_string(i));
+  ASSERT_TRUE(queue_
+                  .CompleteWithCrawl(**lease, fakes::CourseRecords(keys), {},
+                                     domain::GuardrailPolicy{}, now_)
+                  .ok());
+  // Nothing held: nothing to approve.
+  EXPECT_EQ(core.RefreshCatalog(admin, force, &job).code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  // A crawl that would drop 90 of 100 is held.
+  now_ += 1'000'000;
+  v1::RefreshCatalogRequest plain;
+  plain.set_catalog_uuid(mine);
+  ASSERT_TRUE(core.RefreshCatalog(admin, plain, &job).ok());
+  lease = queue_.Lease("w", 60'000'000, now_);
+  ASSERT_TRUE(lease.ok() && lease->has_value());
+  keys.resize(10);
+  auto held = queue_.CompleteWithCrawl(**lease, fakes::CourseRecords(keys), {},
+                                       domain::GuardrailPolicy{}, now_);
+  ASSERT_TRUE(held.ok() && held->state == JobState::kHeld);
+
+  // Another enterprise's catalog shares the filter: its admin's approval
+  // would not do for the first enterprise, nor the first's for it.
+  const std::string theirs = create(kOther);
+  EXPECT_EQ(core.RefreshCatalog(admin, force, &job).code(),
+            absl::StatusCode::kPermissionDenied);
+  v1::RefreshCatalogRequest their_force = force;
+  their_force.set_catalog_uuid(theirs);
+  EXPECT_EQ(core.RefreshCatalog(other_admin, their_force, &job).code(),
+            absl::StatusCode::kPermissionDenied);
+  // The operator approves the 90 reviewed removals.
+  ASSERT_TRUE(core.RefreshCatalog(operator_, force, &job).ok());
+  EXPECT_TRUE(job.force());
+  EXPECT_EQ(job.state(), v1::RefreshJob::QUEUED);
+}
+
 TEST_F(CatalogCoreRefreshTest, AQueueOutageDoesNotFailTheChange) {
   CatalogCore core(&store_, &queue_, domain::RefreshPolicy{},
                    common::PageTokenCodec::WithRandomSecret(),

@@ -108,34 +108,40 @@ TEST(RefreshPolicyTest, ASaturatedCountIsCheckedButProvesNothing) {
 TEST(RefreshPolicyTest, AnUnprovenCrawlMayAddButNotRemove) {
   GuardrailPolicy policy;
   policy.unproven = "count saturated";
-  EXPECT_FALSE(DecideGuardrail(policy, 12000, 0, false).held);
-  const GuardrailDecision held = DecideGuardrail(policy, 12000, 1, false);
+  EXPECT_FALSE(DecideGuardrail(policy, 12000, 0, std::nullopt).held);
+  const GuardrailDecision held =
+      DecideGuardrail(policy, 12000, 1, std::nullopt);
   EXPECT_TRUE(held.held);
   EXPECT_THAT(held.note, HasSubstr("count saturated"));
   EXPECT_THAT(held.note, HasSubstr("would remove 1 of 12000"));
   EXPECT_THAT(held.note, HasSubstr("force=true"));
-  EXPECT_FALSE(DecideGuardrail(policy, 12000, 1, true).held);
+  EXPECT_FALSE(DecideGuardrail(policy, 12000, 1, 1).held);
 }
 
 TEST(RefreshPolicyTest, TheGuardrailHoldsLargeDrasticShrinksUnlessForced) {
   const GuardrailPolicy policy;  // 80 %, more than 50 items
-  EXPECT_FALSE(DecideGuardrail(policy, 100, 80, false).held);
-  const GuardrailDecision held = DecideGuardrail(policy, 100, 81, false);
+  EXPECT_FALSE(DecideGuardrail(policy, 100, 80, std::nullopt).held);
+  const GuardrailDecision held = DecideGuardrail(policy, 100, 81, std::nullopt);
   EXPECT_TRUE(held.held);
   EXPECT_THAT(held.note, HasSubstr("would remove 81 of 100 items (81%"));
   EXPECT_THAT(held.note, HasSubstr("force=true"));
-  EXPECT_FALSE(DecideGuardrail(policy, 100, 100, true).held);
-  EXPECT_TRUE(DecideGuardrail(policy, 100, 100, true).note.empty());
+  EXPECT_FALSE(DecideGuardrail(policy, 100, 100, 100).held);
+  EXPECT_TRUE(DecideGuardrail(policy, 100, 100, 100).note.empty());
+  // Force approves the reviewed removals, not any (issue 14, defect 5).
+  EXPECT_FALSE(DecideGuardrail(policy, 100, 85, 90).held);
+  const GuardrailDecision more = DecideGuardrail(policy, 100, 91, 90);
+  EXPECT_TRUE(more.held);
+  EXPECT_THAT(more.note, HasSubstr("remove 91 of 100 items, more than the 90"));
   // A small query may shrink by any share but all of it (issue 14, defect
   // 3): emptying any non-empty query is held, unless forced.
-  EXPECT_FALSE(DecideGuardrail(policy, 50, 49, false).held);
-  const GuardrailDecision emptied = DecideGuardrail(policy, 3, 3, false);
+  EXPECT_FALSE(DecideGuardrail(policy, 50, 49, std::nullopt).held);
+  const GuardrailDecision emptied = DecideGuardrail(policy, 3, 3, std::nullopt);
   EXPECT_TRUE(emptied.held);
   EXPECT_THAT(emptied.note, HasSubstr("would remove all 3 items"));
-  EXPECT_TRUE(DecideGuardrail(policy, 1, 1, false).held);
-  EXPECT_TRUE(DecideGuardrail(policy, 1000, 1000, false).held);
-  EXPECT_FALSE(DecideGuardrail(policy, 3, 3, true).held);
-  EXPECT_FALSE(DecideGuardrail(policy, 0, 0, false).held);
+  EXPECT_TRUE(DecideGuardrail(policy, 1, 1, std::nullopt).held);
+  EXPECT_TRUE(DecideGuardrail(policy, 1000, 1000, std::nullopt).held);
+  EXPECT_FALSE(DecideGuardrail(policy, 3, 3, 3).held);
+  EXPECT_FALSE(DecideGuardrail(policy, 0, 0, std::nullopt).held);
 }
 
 }  // namespace

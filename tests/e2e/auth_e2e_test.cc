@@ -287,7 +287,7 @@ class AuthTest : public testing::SharedStoreTest<> {
     customer.slug = "customer";
     EXPECT_TRUE(env_->customers()->UpsertEnterpriseCustomer(customer).ok());
     auto job = env_->queue()->EnqueueForCatalog(
-        row.uuid, storage::JobReason::kRequested, false, 3,
+        row.uuid, storage::JobReason::kRequested, std::nullopt, 3,
         common::SystemNowMicros());
     EXPECT_TRUE(job.ok()) << job.status();
     return Side{enterprise, row.uuid, job.ok() ? job->job.uuid : "", key,

@@ -355,9 +355,13 @@ TEST_F(CatalogctlTest, EverySubcommandAgainstALiveServer) {
   ASSERT_FALSE(job_uuid.empty()) << job.dump();
   EXPECT_EQ(job["state"], "QUEUED");
   EXPECT_EQ(job["force"], false);
-  Json again = Ok({"refresh", "--catalog-uuid", uuid, "--force"});
+  Json again = Ok({"refresh", "--catalog-uuid", uuid});
   EXPECT_EQ(again["uuid"], job_uuid);
-  EXPECT_EQ(again["force"], true);
+  // Force approves a HELD job's removals; nothing is held here.
+  RunResult forced = Run({"refresh", "--catalog-uuid", uuid, "--force"});
+  EXPECT_EQ(forced.exit_code, 9) << forced.err;
+  EXPECT_THAT(forced.err_json().value("message", ""),
+              HasSubstr("nothing is held"));
   Json polled = Ok({"get-refresh-job", "--job-uuid", job_uuid});
   EXPECT_EQ(polled["uuid"], job_uuid);
   EXPECT_EQ(polled["state"], "QUEUED");

@@ -80,7 +80,7 @@ absl::StatusOr<std::string> CreateCatalogAndJob(
     return created.status();
   }
   auto job = env.queue()->EnqueueForCatalog(
-      catalog.uuid, storage::JobReason::kRequested, false, 3,
+      catalog.uuid, storage::JobReason::kRequested, std::nullopt, 3,
       common::SystemNowMicros());
   if (!job.ok()) return job.status();
   return job->job.uuid;

@@ -73,8 +73,9 @@ FakeRefreshQueue::Job* FakeRefreshQueue::Held(const storage::LeasedJob& lease) {
 }
 
 absl::StatusOr<storage::EnqueueResult> FakeRefreshQueue::EnqueueForCatalog(
-    std::string_view catalog_uuid, storage::JobReason reason, bool force,
-    int max_attempts, storage::Micros now) {
+    std::string_view catalog_uuid, storage::JobReason reason,
+    std::optional<storage::RemovalApproval> approval, int max_attempts,
+    storage::Micros now) {
   absl::MutexLock lock(&mu_);
   if (!injected_.ok()) return injected_;
   auto query_id = store_->QueryIdOf(catalog_uuid);
@@ -82,7 +83,10 @@ absl::StatusOr<storage::EnqueueResult> FakeRefreshQueue::EnqueueForCatalog(
   if (Job* job = ActiveJob(storage::JobKind::kCrawl, *query_id)) {
     // A request joins the active job; an explicit request also pulls a
     // backed-off retry forward, since someone is waiting for it.
-    job->row.force = job->row.force || force;
+    if (approval && job->row.state == JobState::kQueued) {
+      job->row.force = true;
+      job->approved_removals = approval->removals;
+    }
     if (job->row.state == JobState::kQueued &&
         reason == storage::JobReason::kRequested) {
       job->row.run_after = std::min(job->row.run_after, now);
@@ -91,8 +95,38 @@ absl::StatusOr<storage::EnqueueResult> FakeRefreshQueue::EnqueueForCatalog(
   }
   Job& job = AddJob(storage::JobKind::kCrawl, *query_id,
                     store_->Query(*query_id)->uuid, reason, max_attempts, now);
-  job.row.force = force;
+  job.row.force = approval.has_value();
+  if (approval) job.approved_removals = approval->removals;
   return storage::EnqueueResult{Read(job), true};
+}
+
+absl::StatusOr<storage::ForceTarget> FakeRefreshQueue::HeldForCatalog(
+    std::string_view catalog_uuid) {
+  absl::MutexLock lock(&mu_);
+  if (!injected_.ok()) return injected_;
+  auto query_id = store_->QueryIdOf(catalog_uuid);
+  if (!query_id.ok()) return query_id.status();
+  storage::ForceTarget target;
+  const Job* latest = nullptr;
+  for (const auto& [id, job] : jobs_) {
+    if (job.row.kind != storage::JobKind::kCrawl ||
+        job.row.catalog_query_id != *query_id) {
+      continue;
+    }
+    if (job.row.state == JobState::kRunning) {
+      target.running_job_uuid = job.row.uuid;
+    }
+    if (job.row.finished &&
+        (latest == nullptr || *job.row.finished >= *latest->row.finished)) {
+      latest = &job;
+    }
+  }
+  if (latest != nullptr && latest->row.state == JobState::kHeld) {
+    target.held = storage::RemovalApproval{latest->row.counts.members_removed,
+                                           latest->row.uuid};
+  }
+  target.enterprise_uuids = store_->EnterprisesOf(*query_id);
+  return target;
 }
 
 absl::StatusOr<storage::RefreshJobRow> FakeRefreshQueue::GetJob(
@@ -207,7 +241,7 @@ absl::StatusOr<storage::RefreshJobRow> FakeRefreshQueue::CompleteWithCrawl(
   counts.members_before = query->refreshed ? query->members : 0;
   const int64_t would_remove = store_->WouldRemove(query_id, records);
   const domain::GuardrailDecision guard = domain::DecideGuardrail(
-      guardrail, counts.members_before, would_remove, job->row.force);
+      guardrail, counts.members_before, would_remove, job->approved_removals);
   if (guard.held) {
     const domain::UniqueContent unique(records);
     counts.members_after = counts.members_before;

@@ -24,8 +24,11 @@ class FakeRefreshQueue final : public storage::RefreshQueue {
   explicit FakeRefreshQueue(FakeCatalogStore* store) : store_(store) {}
 
   absl::StatusOr<storage::EnqueueResult> EnqueueForCatalog(
-      std::string_view catalog_uuid, storage::JobReason reason, bool force,
-      int max_attempts, storage::Micros now) override;
+      std::string_view catalog_uuid, storage::JobReason reason,
+      std::optional<storage::RemovalApproval> approval, int max_attempts,
+      storage::Micros now) override;
+  absl::StatusOr<storage::ForceTarget> HeldForCatalog(
+      std::string_view catalog_uuid) override;
   absl::StatusOr<storage::RefreshJobRow> GetJob(
       std::string_view job_uuid) override;
   absl::StatusOr<std::optional<storage::LeasedJob>> Lease(
@@ -71,6 +74,7 @@ class FakeRefreshQueue final : public storage::RefreshQueue {
     storage::RefreshJobRow row;
     std::string token;  // "" when not leased
     storage::Micros lease_expires = 0;
+    std::optional<int64_t> approved_removals;  // set by a forced request
   };
 
   // The running job `lease` names, if its token still holds it.

@@ -76,11 +76,18 @@ class RefreshWorkerTest : public ::testing::Test {
     return c.uuid;
   }
 
+  // With `force`, approves the query's held crawl, as RefreshCatalog does.
   storage::RefreshJobRow Enqueue(const std::string& catalog,
                                  bool force = false) {
-    auto job =
-        queue_.EnqueueForCatalog(catalog, storage::JobReason::kRequested, force,
-                                 config_.policy.max_attempts, now_.load());
+    std::optional<storage::RemovalApproval> approval;
+    if (force) {
+      auto target = queue_.HeldForCatalog(catalog);
+      EXPECT_TRUE(target.ok() && target->held.has_value());
+      if (target.ok()) approval = target->held;
+    }
+    auto job = queue_.EnqueueForCatalog(catalog, storage::JobReason::kRequested,
+                                        approval, config_.policy.max_attempts,
+                                        now_.load());
     EXPECT_TRUE(job.ok()) << job.status();
     return job->job;
   }

@@ -1,17 +1,20 @@
 -- Queues a refresh job for a catalog's query, or joins the queued or
 -- running one (one active job per query: a partial unique index).
--- $1 new job uuid, $2 catalog uuid, $3 reason, $4 force, $5 max attempts,
--- $6 now (microseconds since the epoch, the caller's clock).
+-- $1 new job uuid, $2 catalog uuid, $3 reason, $4 approved removals (NULL:
+-- not forced; held_for_catalog.sql), $5 max attempts, $6 now (microseconds
+-- since the epoch, the caller's clock).
 -- No row: no such catalog. Otherwise the job's columns (as get_job.sql,
 -- without the enterprises), then whether this call created it.
--- Joining ORs force into the job; an explicit request also pulls a
--- backed-off retry forward, since someone is waiting for it.
+-- An approval joins only a queued job: a running crawl was not what the
+-- admin reviewed. An explicit request also pulls a backed-off retry
+-- forward, since someone is waiting for it.
 INSERT INTO refresh_job AS j (
   uuid,
   catalog_query_id,
   state,
   reason,
   force,
+  approved_removals,
   max_attempts,
   created,
   run_after)
@@ -20,7 +23,8 @@ SELECT
   c.catalog_query_id,
   'queued',
   $3,
-  $4::boolean,
+  $4::bigint IS NOT NULL,
+  $4::bigint,
   $5::int,
   ('epoch'::timestamptz + $6::bigint * interval '1 microsecond'),
   ('epoch'::timestamptz + $6::bigint * interval '1 microsecond')
@@ -29,7 +33,11 @@ WHERE c.uuid = $2::uuid
 ON CONFLICT (catalog_query_id) WHERE state IN ('queued', 'running')
 DO UPDATE
 SET
-  force = j.force OR EXCLUDED.force,
+  force = j.force OR (j.state = 'queued' AND EXCLUDED.force),
+  approved_removals = CASE
+    WHEN j.state = 'queued' AND EXCLUDED.force THEN EXCLUDED.approved_removals
+    ELSE j.approved_removals
+  END,
   run_after = CASE
     WHEN j.state = 'queued' AND EXCLUDED.reason = 'requested'
       THEN LEAST(j.run_after, EXCLUDED.run_after)

@@ -2,8 +2,8 @@
 -- so that a worker whose lease was taken over cannot apply. Job first, then
 -- its query (lock_query_count.sql): the only lock order used on these rows.
 -- $1 job id, $2 lease token. No row: the lease was lost. Otherwise
--- (force, catalog query id).
-SELECT force, catalog_query_id
+-- (approved removals or NULL, catalog query id).
+SELECT approved_removals, catalog_query_id
 FROM refresh_job
 WHERE id = $1
   AND lease_token = $2::uuid

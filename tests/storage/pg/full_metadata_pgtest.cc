@@ -46,7 +46,7 @@ class FullMetadataStoreTest : public testing::SharedStoreTest<4> {
     EXPECT_TRUE(env_->store()->CreateCatalog(c).ok());
     EXPECT_TRUE(queue()
                     .EnqueueForCatalog(c.uuid, storage::JobReason::kRequested,
-                                       false, 3, kT0)
+                                       std::nullopt, 3, kT0)
                     .ok());
     auto crawl = queue().Lease("w", 60 * kSecond, kT0);
     EXPECT_TRUE(crawl.ok() && crawl->has_value());

@@ -58,11 +58,19 @@ class QueueTest : public testing::SharedStoreTest<4> {
     return row.ok() ? *row : storage::CatalogRow{};
   }
 
+  // With `force`, approves the query's held crawl, as RefreshCatalog does.
   storage::EnqueueResult Enqueue(const storage::CatalogRow& catalog,
                                  Micros now = kT0, bool force = false,
                                  int max_attempts = 3) {
+    std::optional<storage::RemovalApproval> approval;
+    if (force) {
+      auto target = queue().HeldForCatalog(catalog.uuid);
+      EXPECT_TRUE(target.ok()) << target.status();
+      if (target.ok()) approval = target->held;
+      EXPECT_TRUE(approval.has_value()) << "nothing held to force";
+    }
     auto r = queue().EnqueueForCatalog(catalog.uuid, JobReason::kRequested,
-                                       force, max_attempts, now);
+                                       approval, max_attempts, now);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : storage::EnqueueResult{};
   }
@@ -121,7 +129,7 @@ TEST_F(QueueTest, ConcurrentRequestsForOneQueryMakeOneJob) {
   for (int i = 0; i < 16; ++i) {
     threads.emplace_back([&, i] {
       auto r = env_->queue()->EnqueueForCatalog(
-          (i % 2 ? a : b).uuid, JobReason::kRequested, false, 3, kT0);
+          (i % 2 ? a : b).uuid, JobReason::kRequested, std::nullopt, 3, kT0);
       ASSERT_TRUE(r.ok()) << r.status();
       uuids[i] = r->job.uuid;
       if (r->created) ++created;
@@ -135,7 +143,7 @@ TEST_F(QueueTest, ConcurrentRequestsForOneQueryMakeOneJob) {
 
 TEST_F(QueueTest, UnknownCatalogIsNotFound) {
   auto r = queue().EnqueueForCatalog(common::NewUuidV4(), JobReason::kRequested,
-                                     false, 3, kT0);
+                                     std::nullopt, 3, kT0);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(queue().GetJob(common::NewUuidV4()).status().code(),
             absl::StatusCode::kNotFound);
@@ -271,9 +279,8 @@ TEST_F(QueueTest, ExplicitRequestPullsABackedOffRetryForward) {
   ASSERT_TRUE(lease.has_value());
   ASSERT_TRUE(
       queue().FailAttempt(*lease, "x", {}, kT0 + kHour, kT0 + kSecond).ok());
-  auto joined = Enqueue(a, kT0 + 2 * kSecond, /*force=*/true);
+  auto joined = Enqueue(a, kT0 + 2 * kSecond);
   EXPECT_FALSE(joined.created);
-  EXPECT_TRUE(joined.job.force);
   EXPECT_EQ(joined.job.run_after, kT0 + 2 * kSecond);
 }
 
@@ -358,14 +365,58 @@ TEST_F(QueueTest, GuardrailHoldsADrasticShrinkAndForceAppliesIt) {
             before);
   EXPECT_EQ(store().GetCatalog(a.uuid)->content_refreshed, kT0);
 
-  // An admin forces it through.
+  // What force would approve: exactly the held crawl's 90 removals.
+  auto target = queue().HeldForCatalog(a.uuid);
+  ASSERT_TRUE(target.ok()) << target.status();
+  ASSERT_TRUE(target->held.has_value());
+  EXPECT_EQ(target->held->removals, 90);
+  EXPECT_EQ(target->held->held_job_uuid, held->uuid);
+  EXPECT_EQ(target->running_job_uuid, "");
+  EXPECT_EQ(target->enterprise_uuids,
+            std::vector<std::string>{a.enterprise_uuid});
+
+  // Issue 14, defect 5: the forced crawl finds discovery shrunk further (95
+  // would go, not the 90 reviewed): held again, nothing changed.
   auto forced = Enqueue(a, kT0 + 2 * kHour, /*force=*/true);
   EXPECT_TRUE(forced.created);
+  EXPECT_TRUE(forced.job.force);
   auto lease2 = Lease(kT0 + 2 * kHour);
   ASSERT_TRUE(lease2.has_value());
-  EXPECT_EQ(Complete(*lease2, docs, kT0 + 2 * kHour).state,
+  const storage::RefreshJobRow worse =
+      Complete(*lease2, CourseDocs(5), kT0 + 2 * kHour);
+  EXPECT_EQ(worse.state, JobState::kHeld);
+  EXPECT_THAT(worse.last_error,
+              ::testing::HasSubstr("more than the 90 approved"));
+  EXPECT_EQ(Members(a), 100);
+
+  // Approving those 95 applies a crawl removing up to 95: the 90 again.
+  Enqueue(a, kT0 + 3 * kHour, /*force=*/true);
+  auto lease3 = Lease(kT0 + 3 * kHour);
+  ASSERT_TRUE(lease3.has_value());
+  EXPECT_EQ(Complete(*lease3, docs, kT0 + 3 * kHour).state,
             JobState::kSucceeded);
   EXPECT_EQ(Members(a), 10);
+}
+
+// Issue 14, defect 5: force was OR-ed into a running job, approving a crawl
+// nobody had reviewed. An approval joins a queued job only.
+TEST_F(QueueTest, AnApprovalNeverJoinsARunningJob) {
+  auto a = Create(R"({"content_type": "course"})");
+  Enqueue(a);
+  auto running = Lease(kT0);
+  ASSERT_TRUE(running.has_value());
+  const storage::RemovalApproval approval{
+      3, "00000000-0000-4000-8000-000000000009"};
+  auto joined = queue().EnqueueForCatalog(a.uuid, JobReason::kRequested,
+                                          approval, 3, kT0 + kSecond);
+  ASSERT_TRUE(joined.ok()) << joined.status();
+  EXPECT_FALSE(joined->created);
+  EXPECT_EQ(joined->job.uuid, running->job.uuid);
+  EXPECT_FALSE(joined->job.force);
+  auto target = queue().HeldForCatalog(a.uuid);
+  ASSERT_TRUE(target.ok()) << target.status();
+  EXPECT_EQ(target->running_job_uuid, running->job.uuid);
+  EXPECT_FALSE(target->held.has_value());
 }
 
 TEST_F(QueueTest, GuardrailHoldsEmptyingAndIgnoresModestChanges) {
