@@ -444,10 +444,18 @@ absl::Status CatalogCore::GetCatalogMetadata(
   response->set_total_count(page.total_count);
   const ItemScope item_scope = MakeItemScope(page.scope, urls_);
   response->mutable_items()->Reserve(static_cast<int>(page.items.size()));
+  size_t bytes = 0;
+  bool cut = false;
   for (auto& item : page.items) {
+    const size_t size = item.json_metadata.size();
+    if (response->items_size() > 0 && bytes + size > common::kMaxPageBytes) {
+      cut = true;
+      break;
+    }
+    bytes += size;
     ScopedContentToProto(std::move(item), item_scope, response->add_items());
   }
-  if (page.has_more && response->items_size() > 0) {
+  if ((page.has_more || cut) && response->items_size() > 0) {
     response->set_next_page_token(page_tokens_.Encode(
         scope(), response->items(response->items_size() - 1).content_key()));
   }

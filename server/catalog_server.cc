@@ -134,7 +134,8 @@ CatalogServer::CatalogServer(const ServerOptions& options,
                 : common::PageTokenCodec(options.page_token_secret),
             options.clock, core::CatalogFieldsConfig{customers, options.urls}),
       rpc_threads_(static_cast<size_t>(options.rpc_threads)),
-      service_(&core_, auth_.get(), &rpc_threads_, options.call_log_level) {}
+      service_(&core_, auth_.get(), &rpc_threads_, options.call_log_level,
+               options.max_queued_calls) {}
 
 absl::StatusOr<std::unique_ptr<CatalogServer>> CatalogServer::Start(
     const ServerOptions& options, storage::CatalogStore* store,
@@ -158,6 +159,11 @@ absl::StatusOr<std::unique_ptr<CatalogServer>> CatalogServer::Start(
   builder.SetOption(std::make_unique<ReflectionSetting>(options.reflection));
   builder.AddListeningPort(options.address, credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             options.max_concurrent_streams);
+  grpc::ResourceQuota quota("enterprise-catalog");
+  quota.Resize(static_cast<size_t>(options.grpc_memory_quota_mb) * 1024 * 1024);
+  builder.SetResourceQuota(quota);
   builder.RegisterService(&server->service_);
   if (options.grpc_metrics) {
     std::vector<

@@ -39,6 +39,15 @@ struct ServerOptions {
   // composition root resolves (the server does not know the pool).
   int rpc_threads = 0;
   int max_receive_message_bytes = 4 * 1024 * 1024;
+  // Authenticated calls in progress or waiting for an RPC thread; beyond
+  // it a call is answered RESOURCE_EXHAUSTED at once (issue 14).
+  int max_queued_calls = 512;
+  // HTTP/2 streams one connection may have open; further ones wait in the
+  // client.
+  int max_concurrent_streams = 100;
+  // gRPC's memory quota for its buffers (received and outgoing messages);
+  // over it gRPC stops reading from connections until memory is freed.
+  int grpc_memory_quota_mb = 512;
   std::chrono::seconds shutdown_grace{15};
   // When a catalog change queues a refresh (the workers' policy too).
   domain::RefreshPolicy refresh;

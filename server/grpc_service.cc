@@ -77,6 +77,27 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
   // the first response (or the status).
   std::string request_id = RequestIdOf(*ctx);
   ctx->AddInitialMetadata(std::string(kRequestIdHeader), request_id);
+  const auto start = std::chrono::steady_clock::now();
+  // Authentication first, on this thread (the token cache makes it cheap):
+  // a caller without a valid token never takes a place in the queue in
+  // front of the database.
+  absl::StatusOr<auth::Principal> caller = [&]() {
+    std::optional<std::string_view> header;
+    const auto& metadata = ctx->client_metadata();
+    if (auto it = metadata.find("authorization"); it != metadata.end()) {
+      header.emplace(it->second.data(), it->second.size());
+    }
+    try {
+      return auth_->Authenticate(header);
+    } catch (const std::exception& e) {
+      return absl::StatusOr<auth::Principal>(absl::InternalError(
+          absl::StrCat("unexpected exception: ", e.what())));
+    }
+  }();
+  if (!caller.ok()) {
+    Finish(method, ctx, reactor, start, request_id, "", caller.status());
+    return reactor;
+  }
   {
     absl::MutexLock lock(&mu_);
     if (draining_) {
@@ -84,14 +105,21 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
                                    "server is shutting down; retry"));
       return reactor;
     }
+    if (in_flight_ >= max_queued_calls_) {
+      // Shed load rather than queue calls that would wait past their
+      // deadlines and hold memory meanwhile.
+      Finish(method, ctx, reactor, start, request_id, caller->subject(),
+             absl::ResourceExhaustedError(absl::StrCat(
+                 "the server is at its limit of ", max_queued_calls_,
+                 " calls in progress or waiting; retry with backoff")));
+      return reactor;
+    }
     ++in_flight_;
   }
-  const auto start = std::chrono::steady_clock::now();
   boost::asio::post(*rpc_threads_, [this, method, ctx, req, resp, handler,
-                                    reactor, start,
+                                    reactor, start, caller = std::move(*caller),
                                     request_id = std::move(request_id)] {
     absl::Status status;
-    std::string subject;
     if (ctx->IsCancelled()) {
       status = absl::CancelledError("call cancelled before it started");
     } else if (ctx->deadline() <= std::chrono::system_clock::now()) {
@@ -99,22 +127,11 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
       status = absl::DeadlineExceededError(
           "deadline passed before the call started");
     } else {
-      std::optional<std::string_view> header;
-      const auto& metadata = ctx->client_metadata();
-      if (auto it = metadata.find("authorization"); it != metadata.end()) {
-        header.emplace(it->second.data(), it->second.size());
-      }
       // Nothing below should throw (statuses cross modules), but an
       // exception that escaped here would end the process and every call
       // in it: contain it to this call.
       try {
-        absl::StatusOr<auth::Principal> caller = auth_->Authenticate(header);
-        if (caller.ok()) {
-          subject = caller->subject();
-          status = (core_->*handler)(*caller, *req, resp);
-        } else {
-          status = caller.status();
-        }
+        status = (core_->*handler)(caller, *req, resp);
       } catch (const std::exception& e) {
         status = absl::InternalError(
             absl::StrCat("unexpected exception: ", e.what()));
@@ -122,37 +139,46 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
         status = absl::InternalError("unexpected exception");
       }
     }
-    const bool server_fault = status.code() == absl::StatusCode::kInternal ||
-                              status.code() == absl::StatusCode::kUnavailable ||
-                              status.code() == absl::StatusCode::kUnknown ||
-                              status.code() == absl::StatusCode::kDataLoss;
-    // Refused callers are worth seeing at the default level: a
-    // misconfigured client, or someone probing.
-    const bool refused = status.code() == absl::StatusCode::kUnauthenticated ||
-                         status.code() == absl::StatusCode::kPermissionDenied;
-    const auto level = server_fault ? spdlog::level::warn
-                       : refused
-                           ? std::max(spdlog::level::info, call_log_level_)
-                           : call_log_level_;
-    // Checked first: building the line costs more than most calls.
-    if (spdlog::default_logger_raw()->should_log(level)) {
-      const double ms = std::chrono::duration<double, std::milli>(
-                            std::chrono::steady_clock::now() - start)
-                            .count();
-      common::Log(level, "grpc", "rpc",
-                  {{"method", method},
-                   {"request_id", request_id},
-                   {"code", absl::StatusCodeToString(status.code())},
-                   {"duration_ms", ms},
-                   {"peer", ctx->peer()},
-                   {"subject", subject},
-                   {"error", std::string(status.message())}});
-    }
-    reactor->Finish(ToGrpcStatus(status, request_id));
+    Finish(method, ctx, reactor, start, request_id, caller.subject(), status);
     absl::MutexLock lock(&mu_);
     --in_flight_;
   });
   return reactor;
+}
+
+void CatalogGrpcService::Finish(std::string_view method,
+                                grpc::CallbackServerContext* ctx,
+                                grpc::ServerUnaryReactor* reactor,
+                                std::chrono::steady_clock::time_point start,
+                                const std::string& request_id,
+                                const std::string& subject,
+                                const absl::Status& status) {
+  const bool server_fault = status.code() == absl::StatusCode::kInternal ||
+                            status.code() == absl::StatusCode::kUnavailable ||
+                            status.code() == absl::StatusCode::kUnknown ||
+                            status.code() == absl::StatusCode::kDataLoss;
+  // Refused callers are worth seeing at the default level: a
+  // misconfigured client, or someone probing.
+  const bool refused = status.code() == absl::StatusCode::kUnauthenticated ||
+                       status.code() == absl::StatusCode::kPermissionDenied;
+  const auto level = server_fault ? spdlog::level::warn
+                     : refused ? std::max(spdlog::level::info, call_log_level_)
+                               : call_log_level_;
+  // Checked first: building the line costs more than most calls.
+  if (spdlog::default_logger_raw()->should_log(level)) {
+    const double ms = std::chrono::duration<double, std::milli>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+    common::Log(level, "grpc", "rpc",
+                {{"method", method},
+                 {"request_id", request_id},
+                 {"code", absl::StatusCodeToString(status.code())},
+                 {"duration_ms", ms},
+                 {"peer", ctx->peer()},
+                 {"subject", subject},
+                 {"error", std::string(status.message())}});
+  }
+  reactor->Finish(ToGrpcStatus(status, request_id));
 }
 
 int CatalogGrpcService::Drain(std::chrono::system_clock::time_point deadline) {

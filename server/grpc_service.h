@@ -14,23 +14,27 @@
 
 namespace ec::server {
 
-// The gRPC adapter: each unary call is handed to the RPC thread pool (the core
-// blocks on PostgreSQL, which callback reactions must never do), its
-// authorization metadata turned into a Principal, and finished from there.
-// No business logic lives here.
+// The gRPC adapter: each unary call's authorization metadata is turned into
+// a Principal on the gRPC thread, then the call is handed to the RPC thread
+// pool (the core blocks on PostgreSQL, which callback reactions must never
+// do) and finished from there. No business logic lives here.
 class CatalogGrpcService final : public ::enterprise_catalog::v1::
                                      EnterpriseCatalogService::CallbackService {
  public:
   // Does not take ownership; all must outlive the service.
   // Each call is logged at `call_log_level` (server faults at warn, refused
-  // callers at info or above regardless).
+  // callers at info or above regardless). At most `max_queued_calls`
+  // authenticated calls wait for or run on `rpc_threads`; more are answered
+  // RESOURCE_EXHAUSTED at once.
   CatalogGrpcService(core::CatalogCore* core, const auth::Authenticator* auth,
                      boost::asio::thread_pool* rpc_threads,
-                     spdlog::level::level_enum call_log_level)
+                     spdlog::level::level_enum call_log_level,
+                     int max_queued_calls)
       : core_(core),
         auth_(auth),
         rpc_threads_(rpc_threads),
-        call_log_level_(call_log_level) {}
+        call_log_level_(call_log_level),
+        max_queued_calls_(max_queued_calls) {}
 
   grpc::ServerUnaryReactor* CreateCatalog(
       grpc::CallbackServerContext* ctx,
@@ -121,11 +125,18 @@ class CatalogGrpcService final : public ::enterprise_catalog::v1::
       Resp* resp,
       absl::Status (core::CatalogCore::*handler)(const auth::Principal&,
                                                  const Req&, Resp*));
+  // Logs the call's line and finishes it with `status`.
+  void Finish(std::string_view method, grpc::CallbackServerContext* ctx,
+              grpc::ServerUnaryReactor* reactor,
+              std::chrono::steady_clock::time_point start,
+              const std::string& request_id, const std::string& subject,
+              const absl::Status& status);
 
   core::CatalogCore* core_;
   const auth::Authenticator* auth_;
   boost::asio::thread_pool* rpc_threads_;
   const spdlog::level::level_enum call_log_level_;
+  const int max_queued_calls_;
   absl::Mutex mu_;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;

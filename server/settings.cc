@@ -84,6 +84,21 @@ common::SettingsGroup<ServerOptions> ServerSettings() {
               "largest request the server accepts",
               &Options::max_receive_message_bytes, 1024,
               std::numeric_limits<int>::max()),
+          common::IntegerSetting<Options>(
+              "max-queued-calls", "ENTERPRISE_CATALOG_MAX_QUEUED_CALLS",
+              "authenticated calls in progress or waiting for an RPC thread; "
+              "more are answered RESOURCE_EXHAUSTED at once",
+              &Options::max_queued_calls, 1, 1000000),
+          common::IntegerSetting<Options>(
+              "max-concurrent-streams",
+              "ENTERPRISE_CATALOG_MAX_CONCURRENT_STREAMS",
+              "concurrent calls (HTTP/2 streams) per client connection",
+              &Options::max_concurrent_streams, 1, 100000),
+          common::IntegerSetting<Options>(
+              "grpc-memory-quota-mb", "ENTERPRISE_CATALOG_GRPC_MEMORY_QUOTA_MB",
+              "memory gRPC may use for message buffers; above it, it stops "
+              "reading from connections",
+              &Options::grpc_memory_quota_mb, 16, 65536),
           common::DurationSetting<seconds, Options>(
               "shutdown-grace-seconds",
               "ENTERPRISE_CATALOG_SHUTDOWN_GRACE_SECONDS",

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "auth/principal.h"
+#include "common/limits.h"
 #include "common/page_token.h"
 #include "core/catalog_core.h"
 #include "domain/content.h"
@@ -446,6 +447,50 @@ TEST_F(CatalogItemsTest, DiffFollowsTheRequestAndDatesFoundItems) {
             absl::StatusCode::kInvalidArgument);
   std::vector<std::string> most(10000, "k");
   EXPECT_TRUE(Diff(catalog, most).ok());
+}
+
+// Issue 14, defect 7: a page of large documents stops at the byte budget
+// and its token continues where it stopped; every item comes exactly once.
+TEST_F(CatalogItemsTest, APageOfLargeDocumentsStopsAtTheByteBudget) {
+  const v1::Catalog catalog = Create(R"({"content_type": "course"})");
+  std::vector<domain::ContentRecord> records;
+  const std::string padding(1024 * 1024, 'x');  // 1 MiB per document
+  for (int i = 0; i < 10; ++i) {
+    const std::string key = "BigX+C" + std::to_string(i);
+    auto parsed = domain::ParseDiscoveryDocument(
+        R"({"aggregation_key": "course:)" + key +
+        R"(", "content_type": "course", "key": ")" + key +
+        R"(", "title": "Big", "full_description": ")" + padding + R"("})");
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    records.insert(records.end(), parsed->begin(), parsed->end());
+  }
+  auto query = store_.QueryIdOf(catalog.uuid());
+  ASSERT_TRUE(query.ok());
+  ASSERT_TRUE(store_.ReplaceQueryContent(*query, records).ok());
+
+  v1::GetCatalogMetadataRequest req;
+  req.set_catalog_uuid(catalog.uuid());
+  req.set_page_size(1000);
+  std::vector<std::string> seen;
+  int pages = 0;
+  do {
+    v1::GetCatalogMetadataResponse page;
+    ASSERT_TRUE(core_.GetCatalogMetadata(operator_, req, &page).ok());
+    size_t bytes = 0;
+    for (const auto& item : page.items()) {
+      bytes += item.json_metadata().size();
+      seen.push_back(item.content_key());
+    }
+    EXPECT_LE(bytes, common::kMaxPageBytes);
+    EXPECT_GE(page.items_size(), 1);
+    req.set_page_token(page.next_page_token());
+    ++pages;
+  } while (!req.page_token().empty() && pages < 20);
+  EXPECT_EQ(pages, 4);  // 3 documents of a little over 1 MiB per page
+  ASSERT_EQ(seen.size(), 10u);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(seen[static_cast<size_t>(i)], "BigX+C" + std::to_string(i));
+  }
 }
 
 }  // namespace

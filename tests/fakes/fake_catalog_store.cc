@@ -40,6 +40,11 @@ void FakeCatalogStore::FailEveryCall(absl::Status status) {
   injected_ = std::move(status);
 }
 
+void FakeCatalogStore::OnGetCatalog(std::function<void()> hook) {
+  absl::MutexLock lock(&mu_);
+  on_get_catalog_ = std::move(hook);
+}
+
 void FakeCatalogStore::ThrowOnGetCatalog(bool on) {
   absl::MutexLock lock(&mu_);
   throw_on_get_catalog_ = on;
@@ -95,6 +100,12 @@ absl::StatusOr<storage::CatalogRow> FakeCatalogStore::CreateCatalog(
 
 absl::StatusOr<storage::CatalogRow> FakeCatalogStore::GetCatalog(
     std::string_view uuid) {
+  std::function<void()> hook;
+  {
+    absl::MutexLock lock(&mu_);
+    hook = on_get_catalog_;
+  }
+  if (hook) hook();
   absl::MutexLock lock(&mu_);
   if (throw_on_get_catalog_) {
     throw std::runtime_error("fake store: GetCatalog threw");

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -109,6 +110,9 @@ class FakeCatalogStore final : public storage::CatalogStore,
   // Fault injection: GetCatalog throws, as a store that breaks its
   // contract (never throw) would; the layers above must contain it.
   void ThrowOnGetCatalog(bool on);
+  // Called at the start of every GetCatalog, outside the store's lock (to
+  // hold a call on an RPC thread); empty: none.
+  void OnGetCatalog(std::function<void()> hook);
 
  private:
   struct Catalog {
@@ -165,6 +169,7 @@ class FakeCatalogStore final : public storage::CatalogStore,
   common::Micros counter_ ABSL_GUARDED_BY(mu_) = 1'700'000'000'000'000;
   absl::Status injected_ ABSL_GUARDED_BY(mu_);
   bool throw_on_get_catalog_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<void()> on_get_catalog_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Catalog, std::less<>> catalogs_ ABSL_GUARDED_BY(mu_);
   std::map<int64_t, QueryRow> queries_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Content, std::less<>> content_ ABSL_GUARDED_BY(mu_);

@@ -7,12 +7,14 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "absl/synchronization/notification.h"
 #include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
 #include "metrics/metrics.h"
 #include "server/catalog_server.h"
@@ -187,6 +189,59 @@ TEST_F(GrpcServiceTest, AnExceptionEndsTheCallNotTheServer) {
   store_.ThrowOnGetCatalog(false);
   auto again = Context({"enterprise_openedx_operator:*"});
   EXPECT_EQ(stub_->GetCatalog(again.get(), req, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+// Issue 14, defect 7: calls beyond the queue's bound are shed at once, and
+// a caller without a valid token is refused before it can take a place in
+// the queue (before, it waited behind the busy thread until its deadline).
+TEST_F(GrpcServiceTest, OverTheQueueBoundCallsAreShedAndBadTokensNeverQueue) {
+  server_.reset();
+  ServerOptions options;
+  options.address = "127.0.0.1:0";
+  options.rpc_threads = 1;
+  options.max_queued_calls = 1;
+  options.shutdown_grace = std::chrono::seconds(1);
+  options.auth.jwt = testing::TestJwtConfig();
+  auto started = CatalogServer::Start(options, &store_, &queue_);
+  ASSERT_TRUE(started.ok()) << started.status();
+  server_ = std::move(*started);
+  stub_ = v1::EnterpriseCatalogService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                          grpc::InsecureChannelCredentials()));
+
+  absl::Notification entered, release;
+  store_.OnGetCatalog([&] {
+    entered.Notify();
+    release.WaitForNotification();
+  });
+  v1::GetCatalogRequest req;
+  req.set_uuid(kEnterprise);
+  v1::Catalog out;
+  grpc::Status first;
+  std::thread busy([&] {
+    auto ctx = Context({"enterprise_openedx_operator:*"});
+    first = stub_->GetCatalog(ctx.get(), req, &out);
+  });
+  ASSERT_TRUE(entered.WaitForNotificationWithTimeout(absl::Seconds(10)));
+
+  auto over = Context({"enterprise_openedx_operator:*"});
+  const grpc::Status shed = stub_->GetCatalog(over.get(), req, &out);
+  EXPECT_EQ(shed.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(shed.error_message(), HasSubstr("retry with backoff"));
+
+  grpc::ClientContext bad;
+  bad.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  bad.AddMetadata("authorization", "JWT not.a.token");
+  EXPECT_EQ(stub_->GetCatalog(&bad, req, &out).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
+  store_.OnGetCatalog(nullptr);
+  release.Notify();
+  busy.join();
+  EXPECT_EQ(first.error_code(), grpc::StatusCode::NOT_FOUND);
+  auto after = Context({"enterprise_openedx_operator:*"});
+  EXPECT_EQ(stub_->GetCatalog(after.get(), req, &out).error_code(),
             grpc::StatusCode::NOT_FOUND);
 }
 
