@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "common/call_deadline.h"
 #include "common/log.h"
 
 namespace ec::server {
@@ -131,6 +132,7 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
       // exception that escaped here would end the process and every call
       // in it: contain it to this call.
       try {
+        const common::CallDeadlineScope deadline(ctx->deadline());
         status = (core_->*handler)(caller, *req, resp);
       } catch (const std::exception& e) {
         status = absl::InternalError(

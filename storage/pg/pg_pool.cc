@@ -62,6 +62,31 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> PgPool::Connect(
   }
 }
 
+std::optional<int64_t> PgPool::DeadlineBoundMs() const {
+  const auto deadline = common::CurrentCallDeadline();
+  if (!deadline) return std::nullopt;
+  const int64_t left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           *deadline - std::chrono::system_clock::now())
+                           .count();
+  if (left >= config_.statement_timeout.count()) return std::nullopt;
+  return left;
+}
+
+void PgPool::SetStatementTimeout(pqxx::connection& conn, int64_t ms) {
+  pqxx::nontransaction tx(conn);
+  // Our own integer, not input.
+  tx.exec0("SET statement_timeout = " + std::to_string(ms));
+}
+
+bool PgPool::RestoreStatementTimeout(pqxx::connection& conn) noexcept {
+  try {
+    SetStatementTimeout(conn, config_.statement_timeout.count());
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
 absl::StatusOr<PgPool::Lease> PgPool::Acquire() {
   std::unique_ptr<pqxx::connection> conn;
   {

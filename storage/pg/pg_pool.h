@@ -4,6 +4,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -15,6 +16,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/call_deadline.h"
 #include "metrics/metrics.h"
 #include "storage/pg/pg_util.h"
 #include "storage/pg/statements.h"
@@ -93,6 +95,12 @@ class PgPool {
   // first one was lost, so that a connection that died while idle (a
   // database restart) costs a retry instead of a failed call; anything that
   // writes passes kNo, since its first run may have committed.
+  //
+  // Inside a call with a deadline (common::CallDeadlineScope) nearer than
+  // the statement timeout, the statements run under the time left (SQLSTATE
+  // 57014, DEADLINE_EXCEEDED, when it runs out) and the connection gets its
+  // own timeout back after; DEADLINE_EXCEEDED without a statement if none
+  // is left.
   template <typename Fn>
   std::invoke_result_t<Fn, pqxx::connection&> WithConnection(
       std::string_view what, Idempotent idempotent, Fn&& fn) {
@@ -101,19 +109,39 @@ class PgPool {
     for (int attempt = 0; attempt < attempts; ++attempt) {
       auto lease = Acquire();
       if (!lease.ok()) return lease.status();
+      const std::optional<int64_t> bound_ms = DeadlineBoundMs();
+      if (bound_ms && *bound_ms <= 0) {
+        return absl::DeadlineExceededError(std::string(what) +
+                                           ": the call's deadline passed");
+      }
       try {
-        return fn(lease->conn());
+        if (bound_ms) SetStatementTimeout(lease->conn(), *bound_ms);
+        auto result = fn(lease->conn());
+        if (bound_ms) {
+          SetStatementTimeout(lease->conn(), config_.statement_timeout.count());
+        }
+        return result;
       } catch (const std::exception& e) {
         last = StatusFromException(e, what);
         RecordError(last);
+        if (IsConnectionLoss(last) ||
+            (bound_ms && !RestoreStatementTimeout(lease->conn()))) {
+          lease->MarkBroken();
+        }
         if (!IsConnectionLoss(last)) return last;
-        lease->MarkBroken();
       }
     }
     return last;
   }
 
  private:
+  // The milliseconds left of the current call's deadline when they are
+  // fewer than the statement timeout; nullopt: the timeout applies as is.
+  std::optional<int64_t> DeadlineBoundMs() const;
+  static void SetStatementTimeout(pqxx::connection& conn, int64_t ms);
+  // False if the connection could not get its own timeout back.
+  bool RestoreStatementTimeout(pqxx::connection& conn) noexcept;
+
   PgPool(PgConfig config, Preparer preparer)
       : config_(std::move(config)),
         preparer_(std::move(preparer)),
