@@ -315,6 +315,7 @@ absl::Status CatalogCore::UpdateCatalog(const auth::Principal& caller,
     EC_ASSIGN_OR_RETURN(storage::CatalogRow current,
                         AdministeredCatalog(caller, update.uuid));
     enterprise = current.enterprise_uuid;
+    update.enterprise_uuid = current.enterprise_uuid;
     EC_ASSIGN_OR_RETURN(storage::CatalogRow row, store_->UpdateCatalog(update));
     if (update.filter.has_value()) {
       RefreshIfStale(row, storage::JobReason::kUpdated);
@@ -334,7 +335,7 @@ absl::Status CatalogCore::DeleteCatalog(
     EC_ASSIGN_OR_RETURN(storage::CatalogRow row,
                         AdministeredCatalog(caller, uuid));
     enterprise = row.enterprise_uuid;
-    return store_->DeleteCatalog(uuid);
+    return store_->DeleteCatalog(uuid, row.enterprise_uuid);
   }();
   Audit(caller, "DeleteCatalog", request.uuid(), enterprise, status);
   return status;

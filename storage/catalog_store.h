@@ -27,10 +27,14 @@ class CatalogStore {
   virtual absl::StatusOr<CatalogPage> ListCatalogs(
       const ListCatalogsQuery& query) = 0;
   // A new filter moves the catalog to that filter's query; other catalogs on
-  // the old query are untouched.
+  // the old query are untouched. NOT_FOUND unless the catalog is
+  // update.enterprise_uuid's.
   virtual absl::StatusOr<CatalogRow> UpdateCatalog(
       const CatalogUpdate& update) = 0;
-  virtual absl::Status DeleteCatalog(std::string_view uuid) = 0;
+  // Scoped to `enterprise_uuid`, the enterprise the caller was authorized
+  // for: NOT_FOUND if the catalog is not that enterprise's.
+  virtual absl::Status DeleteCatalog(std::string_view uuid,
+                                     std::string_view enterprise_uuid) = 0;
 
   // The distinct requested keys that the catalog contains (course/run
   // expansion included), and the catalog's enterprise (for authorization).

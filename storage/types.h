@@ -42,6 +42,9 @@ struct NewCatalog {
 // Fields left empty are not changed.
 struct CatalogUpdate {
   std::string uuid;
+  // The enterprise the caller was authorized for: the write itself is
+  // scoped to it (NOT_FOUND otherwise), not only the check before it.
+  std::string enterprise_uuid;
   std::optional<std::string> title;
   std::optional<std::string> enterprise_name;
   std::optional<domain::CanonicalFilter> filter;

@@ -245,7 +245,8 @@ absl::StatusOr<CatalogRow> PgCatalogStore::UpdateCatalog(
             update.title ? update.title->c_str() : nullptr,
             update.enterprise_name ? update.enterprise_name->c_str() : nullptr,
             update.filter ? query_id.c_str() : nullptr,
-            update.enabled_course_modes ? modes.c_str() : nullptr, publish);
+            update.enabled_course_modes ? modes.c_str() : nullptr, publish,
+            update.enterprise_uuid);
         if (r.affected_rows() == 0) {
           return absl::NotFoundError("catalog " + update.uuid + " not found");
         }
@@ -255,13 +256,14 @@ absl::StatusOr<CatalogRow> PgCatalogStore::UpdateCatalog(
       });
 }
 
-absl::Status PgCatalogStore::DeleteCatalog(std::string_view uuid) {
+absl::Status PgCatalogStore::DeleteCatalog(std::string_view uuid,
+                                           std::string_view enterprise_uuid) {
   return pool_->WithConnection(
       "deleting catalog", Idempotent::kNo,
       [&](pqxx::connection& conn) -> absl::Status {
         pqxx::nontransaction tx(conn);
-        const pqxx::result r =
-            tx.exec_prepared("delete_catalog", std::string(uuid));
+        const pqxx::result r = tx.exec_prepared(
+            "delete_catalog", std::string(uuid), std::string(enterprise_uuid));
         if (r.affected_rows() == 0) {
           return absl::NotFoundError("catalog " + std::string(uuid) +
                                      " not found");

@@ -26,7 +26,8 @@ class PgCatalogStore final : public CatalogStore {
       const ListCatalogsQuery& query) override;
   absl::StatusOr<CatalogRow> UpdateCatalog(
       const CatalogUpdate& update) override;
-  absl::Status DeleteCatalog(std::string_view uuid) override;
+  absl::Status DeleteCatalog(std::string_view uuid,
+                             std::string_view enterprise_uuid) override;
   absl::StatusOr<ContainedResult> ContainedKeys(
       std::string_view catalog_uuid,
       const std::vector<std::string>& keys) override;

@@ -378,9 +378,10 @@ TEST_F(CatalogItemsTest, CustomerLookupByKeyOrUuidFromTheOldestCatalog) {
   }
 
   // Only the customer's own catalogs count, and only if they exist.
-  ASSERT_TRUE(store_.DeleteCatalog(oldest.uuid()).ok());
+  ASSERT_TRUE(
+      store_.DeleteCatalog(oldest.uuid(), oldest.enterprise_uuid()).ok());
   EXPECT_EQ(Lookup(kCourse)->catalog_uuid(), newer.uuid());
-  ASSERT_TRUE(store_.DeleteCatalog(newer.uuid()).ok());
+  ASSERT_TRUE(store_.DeleteCatalog(newer.uuid(), newer.enterprise_uuid()).ok());
   const auto none = Lookup(kCourse);
   EXPECT_EQ(none.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(none.status().message(), HasSubstr(kCourse));

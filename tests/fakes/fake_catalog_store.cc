@@ -150,7 +150,10 @@ absl::StatusOr<storage::CatalogRow> FakeCatalogStore::UpdateCatalog(
   absl::MutexLock lock(&mu_);
   if (!injected_.ok()) return injected_;
   const auto it = catalogs_.find(update.uuid);
-  if (it == catalogs_.end()) return CatalogNotFound(update.uuid);
+  if (it == catalogs_.end() ||
+      it->second.row.enterprise_uuid != update.enterprise_uuid) {
+    return CatalogNotFound(update.uuid);
+  }
   Catalog& catalog = it->second;
   if (update.title) catalog.row.title = *update.title;
   if (update.enterprise_name) {
@@ -168,11 +171,15 @@ absl::StatusOr<storage::CatalogRow> FakeCatalogStore::UpdateCatalog(
   return Read(catalog);
 }
 
-absl::Status FakeCatalogStore::DeleteCatalog(std::string_view uuid) {
+absl::Status FakeCatalogStore::DeleteCatalog(std::string_view uuid,
+                                             std::string_view enterprise_uuid) {
   absl::MutexLock lock(&mu_);
   if (!injected_.ok()) return injected_;
   const auto it = catalogs_.find(uuid);
-  if (it == catalogs_.end()) return CatalogNotFound(uuid);
+  if (it == catalogs_.end() ||
+      it->second.row.enterprise_uuid != enterprise_uuid) {
+    return CatalogNotFound(uuid);
+  }
   catalogs_.erase(it);
   return absl::OkStatus();
 }

@@ -39,7 +39,8 @@ class FakeCatalogStore final : public storage::CatalogStore,
       const storage::ListCatalogsQuery& query) override;
   absl::StatusOr<storage::CatalogRow> UpdateCatalog(
       const storage::CatalogUpdate& update) override;
-  absl::Status DeleteCatalog(std::string_view uuid) override;
+  absl::Status DeleteCatalog(std::string_view uuid,
+                             std::string_view enterprise_uuid) override;
   absl::StatusOr<storage::ContainedResult> ContainedKeys(
       std::string_view catalog_uuid,
       const std::vector<std::string>& keys) override;

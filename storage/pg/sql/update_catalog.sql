@@ -1,7 +1,8 @@
 -- Changes a catalog's fields; a NULL parameter leaves its column as it is.
 -- $1 uuid, $2 title, $3 enterprise name, $4 catalog query id, $5 enabled
--- course modes (text[] literal), $6 publish audit enrollment URLs.
--- No row affected: no such catalog.
+-- course modes (text[] literal), $6 publish audit enrollment URLs, $7 the
+-- enterprise the caller was authorized for (the write is scoped to it).
+-- No row affected: no such catalog of that enterprise.
 UPDATE enterprise_catalog
 SET
   title = COALESCE($2, title),
@@ -11,4 +12,5 @@ SET
   publish_audit_enrollment_urls =
     COALESCE($6::boolean, publish_audit_enrollment_urls),
   modified = clock_timestamp()
-WHERE uuid = $1::uuid;
+WHERE uuid = $1::uuid
+  AND enterprise_uuid = $7::uuid;

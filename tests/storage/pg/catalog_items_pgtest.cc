@@ -261,9 +261,9 @@ TEST_F(CatalogItemsStoreTest, CustomerItemByKeyUuidAndCoercion) {
 
   // A run whose course is the member makes the catalog contain it: a
   // catalog of the course alone still answers for the run.
-  ASSERT_TRUE(store().DeleteCatalog(oldest.uuid).ok());
+  ASSERT_TRUE(store().DeleteCatalog(oldest.uuid, oldest.enterprise_uuid).ok());
   auto only_course = Create(R"({"c": 1})", {Documents()[0]});
-  ASSERT_TRUE(store().DeleteCatalog(newer.uuid).ok());
+  ASSERT_TRUE(store().DeleteCatalog(newer.uuid, newer.enterprise_uuid).ok());
   auto via_course = lookup(kRun);
   ASSERT_TRUE(via_course.ok()) << via_course.status();
   EXPECT_EQ(via_course->scope.catalog.catalog_uuid, only_course.uuid);

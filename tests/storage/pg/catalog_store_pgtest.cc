@@ -198,8 +198,8 @@ TEST_F(StoreTest, GetCatalogQueryByUuidAndByHashCountsItsCatalogs) {
   EXPECT_EQ(by_hash->catalog_count, 2);
 
   // The query outlives its catalogs.
-  ASSERT_TRUE(store().DeleteCatalog(a.uuid).ok());
-  ASSERT_TRUE(store().DeleteCatalog(b.uuid).ok());
+  ASSERT_TRUE(store().DeleteCatalog(a.uuid, a.enterprise_uuid).ok());
+  ASSERT_TRUE(store().DeleteCatalog(b.uuid, b.enterprise_uuid).ok());
   by_hash = store().GetCatalogQuery({By::kHash, a.content_filter_hash});
   ASSERT_TRUE(by_hash.ok()) << by_hash.status();
   EXPECT_EQ(by_hash->catalog_count, 0);
@@ -244,6 +244,7 @@ TEST_F(StoreTest, ChangingOneCatalogsFilterNeverChangesAnother) {
   Load(a, {testing::CourseDoc("edX+DemoX", "Demo")});
   storage::CatalogUpdate update;
   update.uuid = a.uuid;
+  update.enterprise_uuid = a.enterprise_uuid;
   update.filter = Filter(R"({"content_type": "program"})");
   auto updated = store().UpdateCatalog(update);
   ASSERT_TRUE(updated.ok()) << updated.status();
@@ -263,6 +264,7 @@ TEST_F(StoreTest, UpdateChangesOnlyTheGivenFields) {
   auto a = Create(R"({"x": 1})");
   storage::CatalogUpdate update;
   update.uuid = a.uuid;
+  update.enterprise_uuid = a.enterprise_uuid;
   update.title = "Renamed";
   update.publish_audit_enrollment_urls = true;
   auto updated = store().UpdateCatalog(update);
@@ -278,6 +280,19 @@ TEST_F(StoreTest, UpdateChangesOnlyTheGivenFields) {
   update.uuid = common::NewUuidV4();
   EXPECT_EQ(store().UpdateCatalog(update).status().code(),
             absl::StatusCode::kNotFound);
+
+  // Issue 14, defect 9: the writes themselves are scoped to the enterprise
+  // the caller was authorized for, not only the check before them.
+  update.uuid = a.uuid;
+  update.enterprise_uuid = common::NewUuidV4();
+  update.title = "Hijacked";
+  EXPECT_EQ(store().UpdateCatalog(update).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store().DeleteCatalog(a.uuid, common::NewUuidV4()).code(),
+            absl::StatusCode::kNotFound);
+  auto kept = store().GetCatalog(a.uuid);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_EQ(kept->title, "Renamed");
 }
 
 TEST_F(StoreTest, ContainsCourseRunRules) {
@@ -334,8 +349,9 @@ TEST_F(StoreTest, UnknownCatalogIsNotFound) {
   q.catalog_uuid = common::NewUuidV4();
   EXPECT_EQ(store().GetCatalogMetadata(q).status().code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(store().DeleteCatalog(common::NewUuidV4()).code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      store().DeleteCatalog(common::NewUuidV4(), common::NewUuidV4()).code(),
+      absl::StatusCode::kNotFound);
 }
 
 TEST_F(StoreTest, CustomerContainsListsOnlyThatCustomersMatchingCatalogs) {
@@ -369,8 +385,8 @@ TEST_F(StoreTest, DeletingACatalogNeverDeletesContent) {
   auto solo = Create(R"({"solo": true})");
   Load(a, {testing::CourseDoc("edX+DemoX", "Demo")});
   Load(solo, {testing::CourseDoc("MITx+1", "Solo")});
-  ASSERT_TRUE(store().DeleteCatalog(a.uuid).ok());
-  ASSERT_TRUE(store().DeleteCatalog(solo.uuid).ok());
+  ASSERT_TRUE(store().DeleteCatalog(a.uuid, a.enterprise_uuid).ok());
+  ASSERT_TRUE(store().DeleteCatalog(solo.uuid, solo.enterprise_uuid).ok());
   EXPECT_EQ(store().GetCatalog(a.uuid).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_THAT(Contained(b, {"edX+DemoX"}), ElementsAre("edX+DemoX"));

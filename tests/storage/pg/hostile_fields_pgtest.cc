@@ -65,13 +65,15 @@ TEST_F(HostileInputTest, TitlesDocumentsAndCatalogNamesRoundTrip) {
 
     storage::CatalogUpdate update;
     update.uuid = created.uuid;
+    update.enterprise_uuid = created.enterprise_uuid;
     update.title = value + "'";
     update.enterprise_name = "\\" + value;
     auto updated = store().UpdateCatalog(update);
     ASSERT_TRUE(updated.ok()) << updated.status();
     EXPECT_EQ(updated->title, *update.title);
     EXPECT_EQ(updated->enterprise_name, *update.enterprise_name);
-    ASSERT_TRUE(store().DeleteCatalog(created.uuid).ok());
+    ASSERT_TRUE(
+        store().DeleteCatalog(created.uuid, created.enterprise_uuid).ok());
   }
   auto listed = store().ListCatalogs({});
   ASSERT_TRUE(listed.ok()) << listed.status();
@@ -109,13 +111,15 @@ TEST_F(HostileInputTest, CourseModesRoundTrip) {
 
     storage::CatalogUpdate update;
     update.uuid = created.uuid;
+    update.enterprise_uuid = created.enterprise_uuid;
     // Both elements are quoted in PostgreSQL's output.
     update.enabled_course_modes =
         std::vector<std::string>{"\"" + value, "\\" + value};
     auto updated = store().UpdateCatalog(update);
     ASSERT_TRUE(updated.ok()) << updated.status();
     EXPECT_EQ(updated->enabled_course_modes, *update.enabled_course_modes);
-    ASSERT_TRUE(store().DeleteCatalog(created.uuid).ok());
+    ASSERT_TRUE(
+        store().DeleteCatalog(created.uuid, created.enterprise_uuid).ok());
   }
 }
 

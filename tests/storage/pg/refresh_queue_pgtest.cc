@@ -456,7 +456,7 @@ TEST_F(QueueTest, SchedulerQueuesStaleInUseQueriesOnly) {
   Fill(fresh, 2, kT0 + 10 * kHour);
   // A query no catalog uses any more is not crawled.
   auto orphan = Create(R"({"content_type": "course", "org": "orphan"})");
-  ASSERT_TRUE(store().DeleteCatalog(orphan.uuid).ok());
+  ASSERT_TRUE(store().DeleteCatalog(orphan.uuid, orphan.enterprise_uuid).ok());
 
   const Micros now = kT0 + 13 * kHour;
   auto pass = queue().Schedule(now - 12 * kHour, now - kHour, now - 100 * kHour,
