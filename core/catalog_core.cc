@@ -555,11 +555,12 @@ void CatalogCore::RefreshIfStale(const storage::CatalogRow& row,
 // crawl's removals, for every enterprise whose catalogs share the query.
 absl::StatusOr<storage::RemovalApproval> CatalogCore::HeldRemovalsToApprove(
     const auth::Principal& caller, const std::string& catalog_uuid) {
-  EC_ASSIGN_OR_RETURN(storage::ForceTarget target,
-                      queue_->HeldForCatalog(catalog_uuid));
-  if (!target.running_job_uuid.empty()) {
+  EC_ASSIGN_OR_RETURN(storage::QueryRefreshState target,
+                      queue_->RefreshStateOf(catalog_uuid));
+  if (!target.active_job_uuid.empty() &&
+      target.active_state == storage::JobState::kRunning) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "refresh job ", target.running_job_uuid,
+        "refresh job ", target.active_job_uuid,
         " of this catalog's query is running; force approves a held result, "
         "so wait for that job to end and, if it is HELD, force again"));
   }
@@ -594,6 +595,23 @@ absl::Status CatalogCore::RefreshCatalog(
     std::optional<storage::RemovalApproval> approval;
     if (request.force()) {
       EC_ASSIGN_OR_RETURN(approval, HeldRemovalsToApprove(caller, uuid));
+    } else if (policy_.min_request_interval.count() > 0) {
+      // A query that a request refreshed moments ago is not crawled again
+      // for every repeat: the request gets that job (a caller polling it
+      // sees it SUCCEEDED), so a script calling in a loop cannot turn this
+      // service into a crawler of discovery.
+      EC_ASSIGN_OR_RETURN(storage::QueryRefreshState state,
+                          queue_->RefreshStateOf(uuid));
+      if (state.active_job_uuid.empty() &&
+          state.latest_state == storage::JobState::kSucceeded &&
+          !state.latest_job_uuid.empty() &&
+          state.latest_finished >
+              clock_() - common::ToMicros(policy_.min_request_interval)) {
+        EC_ASSIGN_OR_RETURN(storage::RefreshJobRow latest,
+                            queue_->GetJob(state.latest_job_uuid));
+        JobToProto(latest, response);
+        return absl::OkStatus();
+      }
     }
     EC_ASSIGN_OR_RETURN(
         storage::EnqueueResult queued,

@@ -43,6 +43,10 @@ struct RefreshPolicy {
   // A query whose last job failed or was held is not re-queued by the
   // scheduler for this long (explicit requests still are).
   std::chrono::milliseconds failure_cooldown{std::chrono::minutes(15)};
+  // A RefreshCatalog without force, for a query with no job queued or
+  // running whose last crawl succeeded less than this long ago, is answered
+  // with that job instead of a new crawl. 0: every request crawls.
+  std::chrono::milliseconds min_request_interval{std::chrono::minutes(1)};
   // Finished jobs are deleted after this long.
   std::chrono::milliseconds job_retention{std::chrono::hours(24 * 7)};
   GuardrailPolicy guardrail;

@@ -119,6 +119,9 @@ log "ENTERPRISE_CATALOG_DISCOVERY_URL=${ENTERPRISE_CATALOG_DISCOVERY_URL}"
 # Authentication: a development secret, created once and kept with the data,
 # so tokens minted earlier stay valid across restarts.
 export ENTERPRISE_CATALOG_PLAINTEXT=true
+# On a developer's machine every RefreshCatalog crawls the stand-in; in
+# production a repeat within 60 s of a successful crawl gets that job.
+export ENTERPRISE_CATALOG_REFRESH_MIN_REQUEST_INTERVAL_SECONDS="${ENTERPRISE_CATALOG_REFRESH_MIN_REQUEST_INTERVAL_SECONDS:-0}"
 mkdir -p "${DATA_DIR}"
 if [[ ! -s "${DATA_DIR}/dev-jwt-secret" ]]; then
   (umask 077 && openssl rand -hex 32 >"${DATA_DIR}/dev-jwt-secret")

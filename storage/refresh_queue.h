@@ -96,10 +96,15 @@ struct RemovalApproval {
   std::string held_job_uuid;
 };
 
-// What forcing a catalog's refresh would approve (HeldForCatalog).
-struct ForceTarget {
-  std::string running_job_uuid;         // "" when no crawl of it runs
-  std::optional<RemovalApproval> held;  // set when its latest crawl was held
+// Where the refresh of a catalog's query stands (RefreshStateOf).
+struct QueryRefreshState {
+  std::string active_job_uuid;  // its queued or running job; "" if none
+  JobState active_state = JobState::kQueued;
+  // Its latest finished crawl job; "" if none.
+  std::string latest_job_uuid;
+  JobState latest_state = JobState::kSucceeded;
+  Micros latest_finished = 0;
+  std::optional<RemovalApproval> held;  // set when that job was held
   // The enterprises whose catalogs use the query: an approval changes
   // what all of them are served.
   std::vector<std::string> enterprise_uuids;
@@ -164,9 +169,10 @@ class RefreshQueue {
       std::string_view catalog_uuid, JobReason reason,
       std::optional<RemovalApproval> approval, int max_attempts,
       Micros now) = 0;
-  // What forcing the catalog's refresh would approve. NOT_FOUND for an
-  // unknown catalog.
-  virtual absl::StatusOr<ForceTarget> HeldForCatalog(
+  // Where the refresh of the catalog's query stands: what a forced request
+  // would approve, and whether a plain one was just answered. NOT_FOUND
+  // for an unknown catalog.
+  virtual absl::StatusOr<QueryRefreshState> RefreshStateOf(
       std::string_view catalog_uuid) = 0;
   virtual absl::StatusOr<RefreshJobRow> GetJob(std::string_view job_uuid) = 0;
 

@@ -112,6 +112,13 @@ common::SettingsGroup<WorkerConfig> RefreshSettings() {
               "held alone this long",
               [](auto& c) -> auto& { return c.policy.failure_cooldown; }, 0,
               86400),
+          DurationSetting<seconds, Config>(
+              "refresh-min-request-interval-seconds",
+              "ENTERPRISE_CATALOG_REFRESH_MIN_REQUEST_INTERVAL_SECONDS",
+              "a RefreshCatalog (without force) within this long of the "
+              "query's last successful crawl gets that job, not a new crawl",
+              [](auto& c) -> auto& { return c.policy.min_request_interval; }, 0,
+              86400),
           DurationSetting<hours, Config>(
               "refresh-job-retention-hours",
               "ENTERPRISE_CATALOG_REFRESH_JOB_RETENTION_HOURS",

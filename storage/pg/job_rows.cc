@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 
 namespace ec::storage::pg {
-namespace {
 
 JobState StateFromName(std::string_view name) {
   if (name == "queued") return JobState::kQueued;
@@ -15,6 +14,8 @@ JobState StateFromName(std::string_view name) {
   if (name == "held") return JobState::kHeld;
   return JobState::kFailed;
 }
+
+namespace {
 
 JobReason ReasonFromName(std::string_view name) {
   if (name == "created") return JobReason::kCreated;

@@ -18,6 +18,8 @@ inline constexpr int kJobColumnCount = 29;
 
 // The job columns of get_job.sql, which every job statement returns first.
 RefreshJobRow JobFromRow(const pqxx::row& r);
+// refresh_job.state's text as a JobState.
+JobState StateFromName(std::string_view name);
 
 absl::Status LeaseLost(const LeasedJob& lease);
 

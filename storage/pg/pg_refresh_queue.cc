@@ -37,25 +37,34 @@ absl::StatusOr<EnqueueResult> PgRefreshQueue::EnqueueForCatalog(
       });
 }
 
-absl::StatusOr<ForceTarget> PgRefreshQueue::HeldForCatalog(
+absl::StatusOr<QueryRefreshState> PgRefreshQueue::RefreshStateOf(
     std::string_view catalog_uuid) {
   return pool_->WithConnection(
       "reading held refresh", Idempotent::kYes,
-      [&](pqxx::connection& conn) -> absl::StatusOr<ForceTarget> {
+      [&](pqxx::connection& conn) -> absl::StatusOr<QueryRefreshState> {
         pqxx::nontransaction tx(conn);
         const pqxx::result r =
-            tx.exec_prepared("held_for_catalog", std::string(catalog_uuid));
+            tx.exec_prepared("refresh_state_of", std::string(catalog_uuid));
         if (r.empty()) {
           return absl::NotFoundError(absl::StrCat(
               "catalog ", std::string(catalog_uuid), " not found"));
         }
-        ForceTarget target;
-        if (!r[0][0].is_null()) target.running_job_uuid = r[0][0].c_str();
-        if (!r[0][1].is_null()) {
-          target.held =
-              RemovalApproval{r[0][2].as<int64_t>(), r[0][1].as<std::string>()};
+        QueryRefreshState target;
+        if (!r[0][0].is_null()) {
+          target.active_job_uuid = r[0][0].c_str();
+          target.active_state = StateFromName(r[0][1].c_str());
         }
-        auto enterprises = ParseJsonTextArray(r[0][3].c_str());
+        if (!r[0][2].is_null()) {
+          target.latest_job_uuid = r[0][2].c_str();
+          target.latest_state = StateFromName(r[0][3].c_str());
+          target.latest_finished =
+              r[0][4].is_null() ? 0 : r[0][4].as<int64_t>();
+          if (target.latest_state == JobState::kHeld && !r[0][5].is_null()) {
+            target.held =
+                RemovalApproval{r[0][5].as<int64_t>(), target.latest_job_uuid};
+          }
+        }
+        auto enterprises = ParseJsonTextArray(r[0][6].c_str());
         if (!enterprises.ok()) return enterprises.status();
         target.enterprise_uuids = std::move(*enterprises);
         return target;

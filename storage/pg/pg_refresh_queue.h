@@ -25,7 +25,7 @@ class PgRefreshQueue final : public RefreshQueue {
       std::string_view catalog_uuid, JobReason reason,
       std::optional<RemovalApproval> approval, int max_attempts,
       Micros now) override;
-  absl::StatusOr<ForceTarget> HeldForCatalog(
+  absl::StatusOr<QueryRefreshState> RefreshStateOf(
       std::string_view catalog_uuid) override;
   absl::StatusOr<RefreshJobRow> GetJob(std::string_view job_uuid) override;
   absl::StatusOr<std::optional<LeasedJob>> Lease(std::string_view owner,

@@ -168,8 +168,9 @@ TEST_F(CatalogCoreRefreshTest,
   EXPECT_EQ(core.RefreshCatalog(admin, force, &job).code(),
             absl::StatusCode::kFailedPrecondition);
 
-  // A crawl that would drop 90 of 100 is held.
-  now_ += 1'000'000;
+  // A crawl that would drop 90 of 100 is held (a request past the minimum
+  // interval between requested crawls).
+  now_ += 120'000'000;
   v1::RefreshCatalogRequest plain;
   plain.set_catalog_uuid(mine);
   ASSERT_TRUE(core.RefreshCatalog(admin, plain, &job).ok());
@@ -193,6 +194,50 @@ TEST_F(CatalogCoreRefreshTest,
   ASSERT_TRUE(core.RefreshCatalog(operator_, force, &job).ok());
   EXPECT_TRUE(job.force());
   EXPECT_EQ(job.state(), v1::RefreshJob::QUEUED);
+}
+
+// Issue 14, defect 9: explicit refreshes had no minimum interval per query,
+// so a caller in a loop made this service crawl discovery in a loop.
+TEST_F(CatalogCoreRefreshTest, ARepeatedRequestGetsTheJustFinishedJob) {
+  domain::RefreshPolicy policy;
+  policy.min_request_interval = std::chrono::minutes(1);
+  CatalogCore core(&store_, &queue_, policy,
+                   common::PageTokenCodec::WithRandomSecret(),
+                   [this] { return now_; });
+  const auth::Principal admin = auth::Principal::FromRoles(
+      "admin", {std::string("enterprise_catalog_admin:") + kEnterprise});
+  v1::CreateCatalogRequest create;
+  create.mutable_catalog()->set_title("t");
+  create.mutable_catalog()->set_enterprise_uuid(kEnterprise);
+  (*create.mutable_catalog()
+        ->mutable_content_filter()
+        ->mutable_fields())["content_type"]
+      .set_string_value("course");
+  v1::Catalog catalog;
+  ASSERT_TRUE(core.CreateCatalog(admin, create, &catalog).ok());
+  v1::RefreshCatalogRequest refresh;
+  refresh.set_catalog_uuid(catalog.uuid());
+  v1::RefreshJob job;
+  // While the creation's job is queued, a request joins it.
+  ASSERT_TRUE(core.RefreshCatalog(admin, refresh, &job).ok());
+  ASSERT_EQ(CountJobs(), 1);
+  auto lease = queue_.Lease("w", 60'000'000, now_);
+  ASSERT_TRUE(lease.ok() && lease->has_value());
+  ASSERT_TRUE(queue_
+                  .CompleteWithCrawl(**lease, fakes::CourseRecords({"edX+C1"}),
+                                     {}, domain::GuardrailPolicy{}, now_)
+                  .ok());
+  // Thirty seconds later: that job again, no new crawl.
+  now_ += 30'000'000;
+  ASSERT_TRUE(core.RefreshCatalog(admin, refresh, &job).ok());
+  EXPECT_EQ(job.uuid(), (*lease)->job.uuid);
+  EXPECT_EQ(job.state(), v1::RefreshJob::SUCCEEDED);
+  EXPECT_EQ(CountJobs(), 1);
+  // Past the interval: a new crawl.
+  now_ += 31'000'000;
+  ASSERT_TRUE(core.RefreshCatalog(admin, refresh, &job).ok());
+  EXPECT_EQ(job.state(), v1::RefreshJob::QUEUED);
+  EXPECT_EQ(CountJobs(), 2);
 }
 
 TEST_F(CatalogCoreRefreshTest, AQueueOutageDoesNotFailTheChange) {

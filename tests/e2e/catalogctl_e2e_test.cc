@@ -177,6 +177,9 @@ server::ServerOptions TestServerOptions(const std::string& address) {
   options.auth.jwt = testing::TestJwtConfig();
   // One attempt per job, so that one failed crawl FAILs the job.
   options.refresh.max_attempts = 1;
+  // Each refresh here is meant to queue a job (RefreshCatalog's repeat
+  // answer is CatalogCoreRefreshTest's).
+  options.refresh.min_request_interval = std::chrono::milliseconds(0);
   return options;
 }
 

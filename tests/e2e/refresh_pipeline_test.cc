@@ -98,6 +98,8 @@ TEST_F(RefreshTest, AJobWhoseLeaseExpiredIsTakenOverAndCounted) {
 TEST_F(RefreshTest, ConcurrentRefreshRequestsJoinOneJob) {
   const v1::Catalog a = Create(kCourses);
   Drain();
+  // Past the minimum interval between requested crawls of a query.
+  Advance(kHour);
   std::vector<std::string> uuids(8);
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i) {

@@ -100,26 +100,33 @@ absl::StatusOr<storage::EnqueueResult> FakeRefreshQueue::EnqueueForCatalog(
   return storage::EnqueueResult{Read(job), true};
 }
 
-absl::StatusOr<storage::ForceTarget> FakeRefreshQueue::HeldForCatalog(
+absl::StatusOr<storage::QueryRefreshState> FakeRefreshQueue::RefreshStateOf(
     std::string_view catalog_uuid) {
   absl::MutexLock lock(&mu_);
   if (!injected_.ok()) return injected_;
   auto query_id = store_->QueryIdOf(catalog_uuid);
   if (!query_id.ok()) return query_id.status();
-  storage::ForceTarget target;
+  storage::QueryRefreshState target;
   const Job* latest = nullptr;
   for (const auto& [id, job] : jobs_) {
     if (job.row.kind != storage::JobKind::kCrawl ||
         job.row.catalog_query_id != *query_id) {
       continue;
     }
-    if (job.row.state == JobState::kRunning) {
-      target.running_job_uuid = job.row.uuid;
+    if (job.row.state == JobState::kRunning ||
+        job.row.state == JobState::kQueued) {
+      target.active_job_uuid = job.row.uuid;
+      target.active_state = job.row.state;
     }
     if (job.row.finished &&
         (latest == nullptr || *job.row.finished >= *latest->row.finished)) {
       latest = &job;
     }
+  }
+  if (latest != nullptr) {
+    target.latest_job_uuid = latest->row.uuid;
+    target.latest_state = latest->row.state;
+    target.latest_finished = *latest->row.finished;
   }
   if (latest != nullptr && latest->row.state == JobState::kHeld) {
     target.held = storage::RemovalApproval{latest->row.counts.members_removed,

@@ -27,7 +27,7 @@ class FakeRefreshQueue final : public storage::RefreshQueue {
       std::string_view catalog_uuid, storage::JobReason reason,
       std::optional<storage::RemovalApproval> approval, int max_attempts,
       storage::Micros now) override;
-  absl::StatusOr<storage::ForceTarget> HeldForCatalog(
+  absl::StatusOr<storage::QueryRefreshState> RefreshStateOf(
       std::string_view catalog_uuid) override;
   absl::StatusOr<storage::RefreshJobRow> GetJob(
       std::string_view job_uuid) override;

@@ -81,7 +81,7 @@ class RefreshWorkerTest : public ::testing::Test {
                                  bool force = false) {
     std::optional<storage::RemovalApproval> approval;
     if (force) {
-      auto target = queue_.HeldForCatalog(catalog);
+      auto target = queue_.RefreshStateOf(catalog);
       EXPECT_TRUE(target.ok() && target->held.has_value());
       if (target.ok()) approval = target->held;
     }

@@ -1,7 +1,7 @@
 -- Queues a refresh job for a catalog's query, or joins the queued or
 -- running one (one active job per query: a partial unique index).
 -- $1 new job uuid, $2 catalog uuid, $3 reason, $4 approved removals (NULL:
--- not forced; held_for_catalog.sql), $5 max attempts, $6 now (microseconds
+-- not forced; refresh_state_of.sql), $5 max attempts, $6 now (microseconds
 -- since the epoch, the caller's clock).
 -- No row: no such catalog. Otherwise the job's columns (as get_job.sql,
 -- without the enterprises), then whether this call created it.

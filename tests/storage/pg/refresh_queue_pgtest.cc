@@ -64,7 +64,7 @@ class QueueTest : public testing::SharedStoreTest<4> {
                                  int max_attempts = 3) {
     std::optional<storage::RemovalApproval> approval;
     if (force) {
-      auto target = queue().HeldForCatalog(catalog.uuid);
+      auto target = queue().RefreshStateOf(catalog.uuid);
       EXPECT_TRUE(target.ok()) << target.status();
       if (target.ok()) approval = target->held;
       EXPECT_TRUE(approval.has_value()) << "nothing held to force";
@@ -366,12 +366,12 @@ TEST_F(QueueTest, GuardrailHoldsADrasticShrinkAndForceAppliesIt) {
   EXPECT_EQ(store().GetCatalog(a.uuid)->content_refreshed, kT0);
 
   // What force would approve: exactly the held crawl's 90 removals.
-  auto target = queue().HeldForCatalog(a.uuid);
+  auto target = queue().RefreshStateOf(a.uuid);
   ASSERT_TRUE(target.ok()) << target.status();
   ASSERT_TRUE(target->held.has_value());
   EXPECT_EQ(target->held->removals, 90);
   EXPECT_EQ(target->held->held_job_uuid, held->uuid);
-  EXPECT_EQ(target->running_job_uuid, "");
+  EXPECT_EQ(target->active_job_uuid, "");
   EXPECT_EQ(target->enterprise_uuids,
             std::vector<std::string>{a.enterprise_uuid});
 
@@ -413,9 +413,9 @@ TEST_F(QueueTest, AnApprovalNeverJoinsARunningJob) {
   EXPECT_FALSE(joined->created);
   EXPECT_EQ(joined->job.uuid, running->job.uuid);
   EXPECT_FALSE(joined->job.force);
-  auto target = queue().HeldForCatalog(a.uuid);
+  auto target = queue().RefreshStateOf(a.uuid);
   ASSERT_TRUE(target.ok()) << target.status();
-  EXPECT_EQ(target->running_job_uuid, running->job.uuid);
+  EXPECT_EQ(target->active_job_uuid, running->job.uuid);
   EXPECT_FALSE(target->held.has_value());
 }
 
