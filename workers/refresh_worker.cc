@@ -346,8 +346,8 @@ void RefreshWorker::CrawlLoop(Slot* slot) {
     } catch (const std::exception& e) {
       // Leasing or failing the attempt threw: the job's lease expires and
       // another attempt takes it over.
-      ran = absl::InternalError(
-          absl::StrCat("unexpected exception: ", e.what()));
+      ran =
+          absl::InternalError(absl::StrCat("unexpected exception: ", e.what()));
     }
     if (!ran.ok()) {
       common::LogWarn(kComponent, "refresh queue unavailable",
