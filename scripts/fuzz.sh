@@ -9,10 +9,23 @@
 #       Longer on-demand run, same setup. With --merge, inputs that reach new
 #       coverage are merged back into tests/fuzz/corpus/<target>/ (libFuzzer
 #       -merge=1); review and prune them before committing (README.md).
+#   scripts/fuzz.sh campaign RUNS [TARGET...]
+#       Long campaign: each target for RUNS executions (libFuzzer -runs=RUNS),
+#       one target at a time under nice -n 10, no time limit. Each target
+#       starts from a fresh copy of its checked-in corpus in
+#       <build dir>/fuzz-campaign/<target>/corpus/ (kept afterwards, with the
+#       full log in <build dir>/fuzz-campaign/<target>.log; the repository is
+#       not written). A target that crashes is reported and the next one
+#       runs. SIGINT to the running fuzzer (kill -INT, or Ctrl-C) stops the
+#       campaign after that target (exit status 1). Ends with one line per
+#       target: executions, exec/s, libFuzzer's final cov: and ft:, corpus
+#       entries, crashes/leaks/timeouts (and OOMs) found, wall time and the
+#       outcome.
 #
-# Targets: filter_fuzz page_token_fuzz discovery_page_fuzz jwt_fuzz (default:
-# all). Exits non-zero if a target crashes, times out, runs out of memory or
-# leaks, and prints the saved input and the command that reproduces it.
+# Targets: filter_fuzz page_token_fuzz discovery_page_fuzz jwt_fuzz
+# content_merge_fuzz (default: all). Exits non-zero if a target crashes, times
+# out, runs out of memory or leaks, and prints the saved input and the command
+# that reproduces it.
 # Crash inputs are kept in <build dir>/fuzz-artifacts/<target>/.
 #
 # Env: BUILD_DIR_FUZZ (default <repo>/build-fuzz; configured with clang++ and
@@ -26,9 +39,26 @@ FUZZ_SMOKE_SECONDS="${FUZZ_SMOKE_SECONDS:-20}"
 FUZZ_JOBS="${FUZZ_JOBS:-$(nproc)}"
 BUILD_JOBS="${BUILD_JOBS:-$(nproc)}"
 FUZZ_DIR="${REPO_ROOT}/tests/fuzz"
-ALL_TARGETS=(filter_fuzz page_token_fuzz discovery_page_fuzz jwt_fuzz)
+ALL_TARGETS=(filter_fuzz page_token_fuzz discovery_page_fuzz jwt_fuzz
+  content_merge_fuzz)
 
 log() { printf '[fuzz] %s\n' "$*" >&2; }
+# Prints a failed run's report: its log without libFuzzer's progress lines
+# (the sanitizer report and stack stay), and how to reproduce the crash.
+report_failure() {
+  local target="$1" rc="$2" log_file="$3" binary="$4" input
+  log "${target}: FAILED (exit ${rc}); its report (full log: ${log_file}):"
+  grep -vE $'^(#[0-9]+\t|INFO: |MS: |\t|  - )' "${log_file}" | tail -60 >&2 ||
+    true
+  input="$(grep -oE 'Test unit written to .*' "${log_file}" | tail -1 |
+    sed 's/^Test unit written to //' || true)"
+  if [[ -n "${input}" ]]; then
+    log "${target}: crashing input: ${input}"
+    log "${target}: reproduce with: ${binary} ${input}"
+  else
+    log "${target}: no input was saved (see the log above)"
+  fi
+}
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
   exit 2
@@ -37,7 +67,9 @@ usage() {
 # The libFuzzer dictionary for a target, if it has one.
 dict_for() {
   case "$1" in
-    filter_fuzz | discovery_page_fuzz) echo "${FUZZ_DIR}/json.dict" ;;
+    filter_fuzz | discovery_page_fuzz | content_merge_fuzz)
+      echo "${FUZZ_DIR}/json.dict"
+      ;;
     jwt_fuzz) echo "${FUZZ_DIR}/jwt_fuzz.dict" ;;
     *) echo "" ;;
   esac
@@ -54,6 +86,13 @@ if [[ $# -gt 0 ]]; then
       [[ $# -gt 0 && "$1" =~ ^[0-9]+$ && "$1" -gt 0 ]] || usage
       mode="run"
       seconds="$1"
+      shift
+      ;;
+    campaign)
+      shift
+      [[ $# -gt 0 && "$1" =~ ^[0-9]+$ && "$1" -gt 0 ]] || usage
+      mode="campaign"
+      runs="$1"
       shift
       ;;
     -h | --help | help) usage ;;
@@ -92,6 +131,7 @@ log "configuring ${BUILD_DIR_FUZZ}"
 log "building ${targets[*]}"
 cmake --build "${BUILD_DIR_FUZZ}" -j "${BUILD_JOBS}" --target "${targets[@]}" >&2
 
+start_all=${SECONDS}
 work="$(mktemp -d "${TMPDIR:-/tmp}/ec-fuzz.XXXXXX")"
 trap 'rm -rf "${work}"' EXIT
 artifacts_root="${BUILD_DIR_FUZZ}/fuzz-artifacts"
@@ -123,6 +163,86 @@ run_target() {
   echo "${rc}" >"${work}/${target}.rc"
 }
 
+# Campaign mode: the targets one after another, each for ${runs} executions;
+# then a summary table on stdout.
+if [[ "${mode}" == campaign ]]; then
+  campaign_root="${BUILD_DIR_FUZZ}/fuzz-campaign"
+  mkdir -p "${campaign_root}"
+  # A field of the last status line ("#N NEW cov: 351 ft: 1480 corp: 197/20Kb").
+  status_field() { sed -nE "s/.* $1: ([^ ]+).*/\1/p" <<<"$2"; }
+  # Artifacts of one kind the run wrote (newer than its start marker).
+  count_new() {
+    find "$1" -maxdepth 1 -type f -name "$2-*" -newer "$3" | wc -l
+  }
+  log "campaign: ${#targets[@]} target(s), ${runs} executions each," \
+    "one at a time (nice -n 10)"
+  summary=()
+  status=0
+  for target in "${targets[@]}"; do
+    binary="${BUILD_DIR_FUZZ}/tests/fuzz/${target}"
+    corpus="${campaign_root}/${target}/corpus"
+    artifacts="${artifacts_root}/${target}"
+    log_file="${campaign_root}/${target}.log"
+    marker="${campaign_root}/${target}/started"
+    dict="$(dict_for "${target}")"
+    rm -rf "${corpus}"
+    mkdir -p "${corpus}" "${artifacts}"
+    cp -R "${FUZZ_DIR}/corpus/${target}/." "${corpus}/"
+    touch "${marker}"
+    args=(-runs="${runs}" -timeout=10 -rss_limit_mb=2048
+      -artifact_prefix="${artifacts}/" -print_final_stats=1)
+    [[ -n "${dict}" ]] && args+=(-dict="${dict}")
+    log "${target}: started $(date -u '+%Y-%m-%d %H:%M:%S UTC'); log: ${log_file}"
+    target_start=${SECONDS}
+    rc=0
+    nice -n 10 "${binary}" "${args[@]}" "${corpus}" >"${log_file}" 2>&1 || rc=$?
+    wall=$((SECONDS - target_start))
+    last="$(grep -E $'^#[0-9]+\t' "${log_file}" | tail -1 || true)"
+    # Exact count from -print_final_stats; else the last status line's #N.
+    execs="$(sed -nE 's/^stat::number_of_executed_units:[[:space:]]+([0-9]+).*/\1/p' \
+      "${log_file}" | tail -1)"
+    [[ -n "${execs}" ]] ||
+      execs="$(sed -nE 's/^#([0-9]+)\t.*/\1/p' <<<"${last}")"
+    execs="${execs:-0}"
+    per_sec="$(sed -nE 's/^stat::average_exec_per_sec:[[:space:]]+([0-9]+).*/\1/p' \
+      "${log_file}" | tail -1)"
+    [[ -n "${per_sec}" ]] || per_sec=$((execs / (wall > 0 ? wall : 1)))
+    cov="$(status_field cov "${last}")"
+    ft="$(status_field ft "${last}")"
+    corp="$(status_field corp "${last}")"
+    crashes="$(count_new "${artifacts}" crash "${marker}")"
+    leaks="$(count_new "${artifacts}" leak "${marker}")"
+    timeouts="$(count_new "${artifacts}" timeout "${marker}")"
+    ooms="$(count_new "${artifacts}" oom "${marker}")"
+    interrupted=0
+    if [[ "${rc}" -eq 0 ]]; then
+      outcome="ok"
+    elif grep -q 'libFuzzer: run interrupted' "${log_file}"; then
+      outcome="interrupted"
+      interrupted=1
+      status=1
+    else
+      outcome="FAILED (exit ${rc})"
+      status=1
+      report_failure "${target}" "${rc}" "${log_file}" "${binary}"
+    fi
+    line="$(printf '%-20s %12s %8s %6s %7s %-14s %7s %6s %8s %5s %8s  %s' \
+      "${target}" "${execs}" "${per_sec}" "${cov:-?}" "${ft:-?}" "${corp:-?}" \
+      "${crashes}" "${leaks}" "${timeouts}" "${ooms}" "${wall}s" "${outcome}")"
+    summary+=("${line}")
+    log "${target}: ${execs} executions in ${wall} s, ${outcome}"
+    if [[ "${interrupted}" -eq 1 ]]; then
+      log "campaign interrupted; the remaining targets were not run"
+      break
+    fi
+  done
+  printf '%-20s %12s %8s %6s %7s %-14s %7s %6s %8s %5s %8s  %s\n' target \
+    executions exec/s cov ft corpus crashes leaks timeouts ooms wall outcome
+  printf '%s\n' "${summary[@]}"
+  log "campaign finished in $((SECONDS - start_all)) s"
+  exit "${status}"
+fi
+
 log "${mode}: ${#targets[@]} target(s), ${seconds} s each, ${FUZZ_JOBS} at a time"
 start=${SECONDS}
 running=0
@@ -152,18 +272,8 @@ for target in "${targets[@]}"; do
   status=1
   saved_log="${artifacts_root}/${target}/last-failure.log"
   cp "${log_file}" "${saved_log}"
-  log "${target}: FAILED (exit ${rc}); its report (full log: ${saved_log}):"
-  # Without libFuzzer's progress lines; the sanitizer report and stack stay.
-  grep -vE $'^(#[0-9]+\t|INFO: |MS: |\t|  - )' "${log_file}" | tail -60 >&2 ||
-    true
-  input="$(grep -oE 'Test unit written to .*' "${log_file}" | tail -1 |
-    sed 's/^Test unit written to //' || true)"
-  if [[ -n "${input}" ]]; then
-    log "${target}: crashing input: ${input}"
-    log "${target}: reproduce with: ${BUILD_DIR_FUZZ}/tests/fuzz/${target} ${input}"
-  else
-    log "${target}: no input was saved (see the log above)"
-  fi
+  report_failure "${target}" "${rc}" "${saved_log}" \
+    "${BUILD_DIR_FUZZ}/tests/fuzz/${target}"
 done
 log "${mode} finished in $((SECONDS - start)) s"
 if [[ "${status}" -ne 0 ]]; then
