@@ -39,6 +39,18 @@ class CatalogCoreRefreshTest : public ::testing::Test {
     return n;
   }
 
+  // A catalog of `enterprise` on the {"content_type": "course"} filter.
+  static v1::CreateCatalogRequest CourseCatalog(const std::string& enterprise) {
+    v1::CreateCatalogRequest req;
+    req.mutable_catalog()->set_title("t");
+    req.mutable_catalog()->set_enterprise_uuid(enterprise);
+    (*req.mutable_catalog()
+          ->mutable_content_filter()
+          ->mutable_fields())["content_type"]
+        .set_string_value("course");
+    return req;
+  }
+
   common::Micros now_ = kT0;
   fakes::FakeCatalogStore store_;
   fakes::FakeRefreshQueue queue_{&store_};
@@ -135,15 +147,9 @@ TEST_F(CatalogCoreRefreshTest,
   const auth::Principal operator_ =
       auth::Principal::FromRoles("ops", {"enterprise_openedx_operator:*"});
   auto create = [&](const char* enterprise) {
-    v1::CreateCatalogRequest req;
-    req.mutable_catalog()->set_title("t");
-    req.mutable_catalog()->set_enterprise_uuid(enterprise);
-    (*req.mutable_catalog()
-          ->mutable_content_filter()
-          ->mutable_fields())["content_type"]
-        .set_string_value("course");
     v1::Catalog out;
-    EXPECT_TRUE(core.CreateCatalog(operator_, req, &out).ok());
+    EXPECT_TRUE(
+        core.CreateCatalog(operator_, CourseCatalog(enterprise), &out).ok());
     return out.uuid();
   };
   const std::string mine = create(kEnterprise);
@@ -206,15 +212,9 @@ TEST_F(CatalogCoreRefreshTest, ARepeatedRequestGetsTheJustFinishedJob) {
                    [this] { return now_; });
   const auth::Principal admin = auth::Principal::FromRoles(
       "admin", {std::string("enterprise_catalog_admin:") + kEnterprise});
-  v1::CreateCatalogRequest create;
-  create.mutable_catalog()->set_title("t");
-  create.mutable_catalog()->set_enterprise_uuid(kEnterprise);
-  (*create.mutable_catalog()
-        ->mutable_content_filter()
-        ->mutable_fields())["content_type"]
-      .set_string_value("course");
   v1::Catalog catalog;
-  ASSERT_TRUE(core.CreateCatalog(admin, create, &catalog).ok());
+  ASSERT_TRUE(
+      core.CreateCatalog(admin, CourseCatalog(kEnterprise), &catalog).ok());
   v1::RefreshCatalogRequest refresh;
   refresh.set_catalog_uuid(catalog.uuid());
   v1::RefreshJob job;
