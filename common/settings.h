@@ -130,6 +130,28 @@ Setting<T> IntegerSetting(std::string flag, std::string env, std::string help,
   return s;
 }
 
+// A byte-count field (an integer), written as a whole number of MiB in
+// [min_mib, max_mib].
+template <typename T, typename Field>
+Setting<T> MebibyteSetting(std::string flag, std::string env, std::string help,
+                           Field field, int64_t min_mib, int64_t max_mib) {
+  Setting<T> s(std::move(flag), std::move(env), std::move(help),
+               settings_internal::Range(min_mib, max_mib));
+  s.parse = [field, min_mib, max_mib](T& c,
+                                      const std::string& v) -> absl::Status {
+    auto parsed = settings_internal::ParseInteger<int64_t>(v, min_mib, max_mib);
+    if (!parsed.ok()) return parsed.status();
+    auto& target = std::invoke(field, c);
+    target =
+        static_cast<std::remove_reference_t<decltype(target)>>(*parsed << 20);
+    return absl::OkStatus();
+  };
+  s.show = [field](const T& c) {
+    return absl::StrCat(std::invoke(field, c) >> 20);
+  };
+  return s;
+}
+
 // A std::chrono::duration field, written as an integer count of `Unit`s in
 // [min, max].
 template <typename Unit, typename T, typename Field>

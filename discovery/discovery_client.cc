@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -29,6 +30,7 @@
 #include "discovery/search_page.h"
 #include "discovery/session.h"
 #include "domain/content.h"
+#include "metrics/metrics.h"
 #include "nlohmann/json.hpp"
 
 namespace ec::discovery {
@@ -82,6 +84,15 @@ absl::Status CatchAll(Call&& call) {
   }
 }
 
+// What a kept record costs in memory: its strings and itself (the
+// allocator's rounding and the key index are left out).
+int64_t KeptBytes(const domain::ContentRecord& record) {
+  return static_cast<int64_t>(
+      sizeof(record) + record.content_key.size() + record.content_type.size() +
+      record.content_uuid.size() + record.parent_content_key.size() +
+      record.title.size() + record.json_metadata.size());
+}
+
 bool HasNonEmptyString(const Json& document, const char* member) {
   const auto found = document.find(member);
   return found != document.end() && found->is_string() &&
@@ -114,12 +125,16 @@ class DiscoveryClient final : public ContentSource {
     if (status.ok()) return status;
     out->records.clear();
     out->records.shrink_to_fit();
+    if (status.code() == absl::StatusCode::kResourceExhausted) {
+      metrics::RefreshMetrics::Get().CrawlOverLimit();
+    }
     // A caller's own abort (shutdown, lost lease) is not a discovery fault.
     if (!AbortedByCaller()) {
       common::LogError(kComponent, "crawl failed",
                        {{"code", absl::StatusCodeToString(status.code())},
                         {"error", std::string(status.message())},
                         {"pages", out->stats.pages},
+                        {"kept_bytes", out->stats.kept_bytes},
                         {"requests", out->stats.requests},
                         {"retries", out->stats.retries},
                         {"token_requests", out->stats.token_requests}});
@@ -154,6 +169,8 @@ class DiscoveryClient final : public ContentSource {
     const RequestCounters counters{&stats.requests, &stats.retries,
                                    &stats.token_requests};
     absl::flat_hash_set<std::string> seen;
+    // Content key -> its record's index in out->records.
+    absl::flat_hash_map<std::string, size_t> kept;
     for (int page_number = 1;; ++page_number) {
       EC_ASSIGN_OR_RETURN(
           SearchPage page,
@@ -178,8 +195,16 @@ class DiscoveryClient final : public ContentSource {
           continue;
         }
         for (domain::ContentRecord& record : *records) {
-          out->records.push_back(std::move(record));
+          Keep(std::move(record), &kept, out);
         }
+      }
+      if (stats.kept_bytes > config_.crawl_max_bytes) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "search/all page ", page_number, ": the crawl keeps ",
+            stats.kept_bytes, " bytes of documents, over its budget of ",
+            config_.crawl_max_bytes,
+            " (ENTERPRISE_CATALOG_DISCOVERY_CRAWL_MAX_MB); the filter "
+            "matches more content than one refresh thread may hold"));
       }
       if (on_page) {
         if (absl::Status status = on_page(stats); !status.ok()) {
@@ -202,6 +227,25 @@ class DiscoveryClient final : public ContentSource {
                   {{"skipped", stats.skipped}, {"results", stats.results}});
     }
     return absl::OkStatus();
+  }
+
+  // Adds `record` to the crawl's records unless a record of its key is
+  // already kept and is not superseded by it (domain::Supersedes).
+  static void Keep(domain::ContentRecord record,
+                   absl::flat_hash_map<std::string, size_t>* kept,
+                   CrawlResult* out) {
+    CrawlStats& stats = out->stats;
+    const auto [it, inserted] =
+        kept->try_emplace(record.content_key, out->records.size());
+    if (inserted) {
+      stats.kept_bytes += KeptBytes(record);
+      out->records.push_back(std::move(record));
+      return;
+    }
+    domain::ContentRecord& held = out->records[it->second];
+    if (!domain::Supersedes(record, held)) return;
+    stats.kept_bytes += KeptBytes(record) - KeptBytes(held);
+    held = std::move(record);
   }
 
   PageRequest SearchPageRequest(const std::string& content_filter_json,
@@ -397,6 +441,9 @@ absl::Status ValidateDiscoveryConfig(const DiscoveryConfig& config) {
   if (config.full_page_limit < 1) {
     return invalid("full_page_limit must be at least 1");
   }
+  if (config.crawl_max_bytes < 1 || config.max_response_bytes < 1) {
+    return invalid("crawl_max_bytes and max_response_bytes must be positive");
+  }
   if (config.connect_timeout <= milliseconds(0) ||
       config.request_timeout <= milliseconds(0)) {
     return invalid("connect_timeout and request_timeout must be positive");
@@ -426,8 +473,12 @@ std::unique_ptr<ContentSource> NewDiscoveryClient(const DiscoveryConfig& config,
                                                   Sleeper sleeper) {
   std::random_device entropy;
   const uint64_t seed = (static_cast<uint64_t>(entropy()) << 32) ^ entropy();
-  return std::make_unique<DiscoveryClient>(config, NewCurlTransport(),
-                                           std::move(sleeper), nullptr, seed);
+  CurlTransportOptions transport;
+  transport.max_response_bytes =
+      static_cast<size_t>(std::max<int64_t>(config.max_response_bytes, 1));
+  return std::make_unique<DiscoveryClient>(
+      config, NewCurlTransport(std::move(transport)), std::move(sleeper),
+      nullptr, seed);
 }
 
 std::unique_ptr<ContentSource> NewDiscoveryClientForTest(

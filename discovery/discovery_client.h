@@ -44,6 +44,15 @@ struct DiscoveryConfig {
   // A crawl, or one FetchCourses/FetchPrograms call, stops with an error
   // rather than fetch more pages than this.
   int max_pages = 2000;
+  // What one crawl may keep in memory: the bytes of its records, each
+  // content key once (a full catalog keeps about 250 MB). Past it the crawl
+  // stops with RESOURCE_EXHAUSTED rather than grow until the worker is
+  // killed; a worker's peak is about threads x (this + a few pages).
+  int64_t crawl_max_bytes = int64_t{320} << 20;
+  // Largest response body (decoded) of any request; larger ones fail with
+  // RESOURCE_EXHAUSTED, not retried. A search/all page of 100 is 0.5-2 MB,
+  // a courses/ page of 50 full courses up to about 8 MB.
+  int64_t max_response_bytes = int64_t{16} << 20;
   // Keys (or uuids) per courses/ or programs/ request: the URL carries them
   // all, and enterprise-catalog sends 50 (DISCOVERY_COURSE_KEY_BATCH_SIZE).
   int full_batch_size = 50;
@@ -68,13 +77,16 @@ struct CrawlStats {
   int64_t repeated = 0;      // results whose identity an earlier one had
   std::string first_repeat;  // the first such identity
   int64_t bytes = 0;         // response bytes of successful pages
+  // Bytes held by `records` (strings and the records themselves), checked
+  // against crawl_max_bytes after each page.
+  int64_t kept_bytes = 0;
 };
 
 struct CrawlResult {
-  // Every storable record of every page, in page order: each result's own
-  // record, then the derived records of a course's nested course_runs (see
-  // ParseDiscoveryDocument). Duplicates across pages are kept; the store
-  // de-duplicates.
+  // Every storable record of every page, one per content key, in the order
+  // the keys were first seen: each result's own record, then the derived
+  // records of a course's nested course_runs (see ParseDiscoveryDocument).
+  // Of two records with one key, domain::Supersedes says which is kept.
   std::vector<domain::ContentRecord> records;
   CrawlStats stats;
 };
@@ -166,9 +178,11 @@ using Sleeper = std::function<absl::Status(std::chrono::milliseconds)>;
 //   INVALID_ARGUMENT     the endpoint answered 400 (filter or keys
 //                        rejected); or the config is invalid (see
 //                        ValidateDiscoveryConfig).
-//   RESOURCE_EXHAUSTED   more than max_pages pages in one call; or a response
-//                        larger than the transport's cap (64 MiB), which is
-//                        not retried.
+//   RESOURCE_EXHAUSTED   more than max_pages pages in one call; a crawl
+//                        whose records outgrow crawl_max_bytes; or a
+//                        response larger than max_response_bytes, which is
+//                        not retried. A crawl counts these in
+//                        refresh_crawls_over_limit_total.
 //   (transport's code)   a transport failure retrying cannot fix, e.g. a
 //                        malformed URL or a rejected TLS certificate.
 //   INTERNAL             an exception (e.g. out of memory); none escapes.
@@ -180,8 +194,9 @@ std::unique_ptr<ContentSource> NewDiscoveryClient(const DiscoveryConfig& config,
 
 // INVALID_ARGUMENT naming the first unusable setting: URLs that are not
 // http:// or https://, an empty client id, non-positive page_size,
-// max_attempts, max_pages, full_batch_size, full_page_limit or timeouts,
-// negative backoffs. Every call checks this too, before any request.
+// max_attempts, max_pages, full_batch_size, full_page_limit,
+// crawl_max_bytes, max_response_bytes or timeouts, negative backoffs. Every
+// call checks this too, before any request.
 absl::Status ValidateDiscoveryConfig(const DiscoveryConfig& config);
 
 // The token endpoint for `oauth_url`, by edx-rest-api-client's rule: trailing

@@ -55,6 +55,20 @@ common::SettingsGroup<DiscoveryConfig> DiscoverySettings() {
               "results per courses/ and programs/ page (\"limit\"; a full "
               "course can be 150 KB)",
               &Config::full_page_limit, 1, 1000),
+          common::MebibyteSetting<Config>(
+              "discovery-crawl-max-mb",
+              "ENTERPRISE_CATALOG_DISCOVERY_CRAWL_MAX_MB",
+              "memory one crawl may keep for its documents (a full catalog "
+              "keeps about 250 MB); a larger crawl fails with "
+              "RESOURCE_EXHAUSTED. A worker needs about threads x (this + "
+              "160 MiB)",
+              &Config::crawl_max_bytes, 16, 65536),
+          common::MebibyteSetting<Config>(
+              "discovery-max-response-mb",
+              "ENTERPRISE_CATALOG_DISCOVERY_MAX_RESPONSE_MB",
+              "largest discovery response body; larger ones fail with "
+              "RESOURCE_EXHAUSTED",
+              &Config::max_response_bytes, 1, 1024),
           DurationSetting<milliseconds, Config>(
               "discovery-timeout-ms", "ENTERPRISE_CATALOG_DISCOVERY_TIMEOUT_MS",
               "limit on one discovery request (one page)",

@@ -205,7 +205,7 @@ absl::StatusOr<std::vector<ContentRecord>> ParseDocument(const Json& doc) {
 UniqueContent::UniqueContent(const std::vector<ContentRecord>& records) {
   for (const ContentRecord& rec : records) {
     auto [it, inserted] = by_key.emplace(rec.content_key, &rec);
-    if (!inserted && it->second->derived && !rec.derived) it->second = &rec;
+    if (!inserted && Supersedes(rec, *it->second)) it->second = &rec;
   }
   for (const auto& [key, rec] : by_key) {
     if (!rec->derived) members.emplace_back(key);

@@ -55,6 +55,15 @@ struct ContentRecord {
   InclusionFacts facts;
 };
 
+// Whether `incoming` takes the place of `kept`, a record of the same key
+// seen earlier in the crawl: a full document beats a run known only from its
+// course's course_runs; otherwise the first occurrence wins. The one rule of
+// UniqueContent and of the discovery client's de-duplication.
+inline bool Supersedes(const ContentRecord& incoming,
+                       const ContentRecord& kept) {
+  return kept.derived && !incoming.derived;
+}
+
 // A crawl's records as they are stored: one record per content key, in key
 // order, and the keys that become the query's members. A full document beats
 // a run known only from its course's course_runs; otherwise the first

@@ -210,6 +210,12 @@ RefreshMetrics::RefreshMetrics()
                          "Jobs taken over from a worker whose lease expired "
                          "(it died or stalled).")
                .Add({})),
+      crawls_over_limit_(
+          &CounterFamily(Prefixed("refresh_crawls_over_limit_total"),
+                         "Crawls stopped with RESOURCE_EXHAUSTED because they "
+                         "would not fit the worker's limits: the crawl byte "
+                         "budget, the page count or the response size cap.")
+               .Add({})),
       refresh_threads_(&GaugeFamily(Prefixed("worker_crawl_threads"),
                                     "Refresh threads running in this process.")
                             .Add({})) {

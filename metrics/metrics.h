@@ -89,6 +89,9 @@ class RefreshMetrics {
                     int64_t unchanged);
   void GuardrailHold() { guardrail_holds_->Increment(); }
   void LeaseTakenOver() { leases_expired_->Increment(); }
+  // A crawl stopped because it would not fit its limits: the byte budget,
+  // max_pages or the response size cap (RESOURCE_EXHAUSTED).
+  void CrawlOverLimit() { crawls_over_limit_->Increment(); }
   void SetRefreshThreads(int n) { refresh_threads_->Set(n); }
 
   // One discovery HTTP request. endpoint: search or token. status: 2xx,
@@ -101,6 +104,7 @@ class RefreshMetrics {
   double JobsTotal(std::string_view outcome);
   double GuardrailHoldsTotal() const { return guardrail_holds_->Value(); }
   double LeasesExpiredTotal() const { return leases_expired_->Value(); }
+  double CrawlsOverLimitTotal() const { return crawls_over_limit_->Value(); }
   double ItemsTotal(std::string_view change);
   double DiscoveryRequestsTotal(std::string_view endpoint,
                                 std::string_view status);
@@ -117,6 +121,7 @@ class RefreshMetrics {
   prometheus::Family<prometheus::Counter>& discovery_retries_;
   prometheus::Counter* guardrail_holds_;
   prometheus::Counter* leases_expired_;
+  prometheus::Counter* crawls_over_limit_;
   prometheus::Gauge* refresh_threads_;
   absl::Mutex mu_;
 };

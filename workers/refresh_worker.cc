@@ -254,6 +254,8 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunCrawl(
                  {"items_skipped", crawl.stats.skipped},
                  {"results_distinct", crawl.stats.distinct},
                  {"results_repeated", crawl.stats.repeated},
+                 {"kept_bytes", crawl.stats.kept_bytes},
+                 {"response_bytes", crawl.stats.bytes},
                  {"discovery_count", crawl.stats.reported_count},
                  {"discovery_requests", counts.discovery_requests},
                  {"discovery_retries", counts.discovery_retries},

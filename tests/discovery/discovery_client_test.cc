@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "metrics/metrics.h"
 #include "tests/discovery/discovery_client_fixture.h"
 
 namespace ec::discovery {
@@ -179,6 +180,54 @@ TEST_F(DiscoveryClientTest, StopsPastMaxPages) {
   EXPECT_EQ(result.stats.pages, 2);
   EXPECT_EQ(result.stats.requests, 2);
   EXPECT_THAT(result.records, IsEmpty());
+}
+
+// Issue 14, defect 6: a crawl keeps each content key once. A run seen
+// nested in its course and then as a result of its own is kept once, as the
+// full document; one nested in two courses is kept as first seen.
+TEST_F(DiscoveryClientTest, KeepsEachContentKeyOnce) {
+  AddPage(3, NextUrl(2),
+          {Course("edX+DemoX", {"course-v1:edX+DemoX+1T"}),
+           Course("edX+DemoY", {"course-v1:edX+DemoX+1T"})});
+  AddPage(3, nullptr, {CourseRun("edX+DemoX", "course-v1:edX+DemoX+1T")});
+  CrawlResult result;
+  ASSERT_TRUE(MakeClient()->Crawl("{}", nullptr, &result).ok());
+  EXPECT_THAT(Keys(result),
+              ElementsAre("edX+DemoX", "course-v1:edX+DemoX+1T", "edX+DemoY"));
+  EXPECT_EQ(result.records[1].parent_content_key, "edX+DemoX");
+  int64_t kept = 0;
+  for (const domain::ContentRecord& record : result.records) {
+    kept += static_cast<int64_t>(sizeof(record) + record.json_metadata.size());
+  }
+  EXPECT_GE(result.stats.kept_bytes, kept);
+  EXPECT_LT(result.stats.kept_bytes, kept + 1000);
+}
+
+// Issue 14, defect 6: a crawl whose documents outgrow the budget stops with
+// RESOURCE_EXHAUSTED after the page that crossed it (it used to keep every
+// page until the worker was killed), keeps nothing, and is counted.
+TEST_F(DiscoveryClientTest, StopsWhenItsDocumentsOutgrowTheBudget) {
+  Json big = Program("11111111-2222-4333-8444-555555555555");
+  big["overview"] = std::string(40000, 'x');
+  Json bigger = Program("66666666-7777-4888-9999-aaaaaaaaaaaa");
+  bigger["overview"] = std::string(40000, 'y');
+  config_.crawl_max_bytes = 64 << 10;
+  AddPage(3, NextUrl(2), {big});
+  AddPage(3, NextUrl(3), {bigger});
+  AddPage(3, nullptr, {Program("0a0a0a0a-7777-4888-9999-aaaaaaaaaaaa")});
+  const double over_before =
+      metrics::RefreshMetrics::Get().CrawlsOverLimitTotal();
+  CrawlResult result;
+  const absl::Status status = MakeClient()->Crawl("{}", nullptr, &result);
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  EXPECT_THAT(Message(status), HasSubstr("search/all page 2: the crawl keeps"));
+  EXPECT_THAT(Message(status), HasSubstr("over its budget of 65536"));
+  EXPECT_EQ(result.stats.pages, 2);
+  EXPECT_GT(result.stats.kept_bytes, 80000);
+  EXPECT_THAT(result.records, IsEmpty());
+  EXPECT_EQ(metrics::RefreshMetrics::Get().CrawlsOverLimitTotal(),
+            over_before + 1);
+  EXPECT_THAT(Logs(), HasSubstr("RESOURCE_EXHAUSTED"));
 }
 
 TEST_F(DiscoveryClientTest, InvalidConfigFailsBeforeAnyRequest) {
