@@ -177,7 +177,12 @@ class DiscoveryClient final : public ContentSource {
           session_.Fetch(SearchPageRequest(content_filter_json, page_number),
                          counters));
       if (page_number == 1) stats.reported_count = page.count;
-      stats.last_count = page.count;
+      if (stats.count_changed_page == 0) {
+        stats.last_count = page.count;
+        if (page.count != stats.reported_count) {
+          stats.count_changed_page = page_number;
+        }
+      }
       ++stats.pages;
       stats.bytes += page.bytes;
       stats.results += static_cast<int64_t>(page.documents.size());

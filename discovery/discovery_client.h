@@ -70,7 +70,11 @@ struct CrawlStats {
   int64_t results = 0;         // result documents received (duplicates too)
   int64_t skipped = 0;         // results not storable (persons, no key, ...)
   int64_t reported_count = 0;  // "count" of the first page
-  int64_t last_count = 0;      // "count" of the last page fetched
+  // "count" of the first page whose count differed from the first page's
+  // (count_changed_page), else of the last page fetched: a count that swings
+  // on a middle page and comes back is still a change.
+  int64_t last_count = 0;
+  int64_t count_changed_page = 0;  // 0: every page had the first's count
   // Distinct result identities (domain::ResultIdentity), storable or not; a
   // result without one counts as distinct.
   int64_t distinct = 0;

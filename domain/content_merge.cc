@@ -279,18 +279,27 @@ std::string_view StripPythonWhitespace(std::string_view text) {
   return text;
 }
 
+namespace {
+
+// A document's "modified", when it is a string that parses.
+std::optional<Moment> ModifiedOf(const Json& document) {
+  const Json* modified = Member(document, "modified");
+  if (modified == nullptr || !modified->is_string()) return std::nullopt;
+  return ParseDiscoveryDatetime(modified->get_ref<const std::string&>());
+}
+
+}  // namespace
+
 bool SameDiscoveryModified(const Json& stored, const Json& entry) {
-  const Json* old_modified = Member(stored, "modified");
-  const Json* new_modified = Member(entry, "modified");
-  if (old_modified == nullptr || new_modified == nullptr ||
-      !old_modified->is_string() || !new_modified->is_string()) {
-    return false;
-  }
-  const std::optional<Moment> a =
-      ParseDiscoveryDatetime(old_modified->get_ref<const std::string&>());
-  const std::optional<Moment> b =
-      ParseDiscoveryDatetime(new_modified->get_ref<const std::string&>());
+  const std::optional<Moment> a = ModifiedOf(stored);
+  const std::optional<Moment> b = ModifiedOf(entry);
   return a && b && a->aware == b->aware && a->micros == b->micros;
+}
+
+bool FullDocumentPredates(const Json& stored, const Json& full) {
+  const std::optional<Moment> a = ModifiedOf(stored);
+  const std::optional<Moment> b = ModifiedOf(full);
+  return a && b && a->aware == b->aware && b->micros < a->micros;
 }
 
 bool MergeSearchEntry(Json& stored, const Json& entry,

@@ -51,6 +51,12 @@ inline constexpr std::string_view kCourseFieldsFromSearch[] = {
 // is the safe direction.
 bool SameDiscoveryModified(const Json& stored, const Json& entry);
 
+// Whether a full document (/api/v1/courses/ or /programs/) is older than the
+// stored document: both have a "modified" that parses (as above), both aware
+// or both naive, and the full document's is earlier. A full pass that fetched
+// a course before a crawl stored a newer version of it must not merge it.
+bool FullDocumentPredates(const Json& stored, const Json& full);
+
 // Merges a search/all entry into the stored document of an existing row
 // (Django's _get_defaults_from_metadata + _update_existing_content_metadata).
 // `entry_type` is the type from the entry's aggregation_key prefix:

@@ -45,6 +45,9 @@ absl::Status CheckCrawlComplete(const CrawlFigures& figures) {
     return absl::DataLossError(
         absl::StrCat("discovery's count changed during the crawl, from ",
                      figures.reported_count, " to ", figures.last_count,
+                     figures.count_changed_page > 0
+                         ? absl::StrCat(" on page ", figures.count_changed_page)
+                         : std::string(),
                      "; nothing was applied"));
   }
   const bool saturated = figures.reported_count >= kCountSaturation;

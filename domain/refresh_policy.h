@@ -82,8 +82,11 @@ common::Micros RetryDelay(const RefreshPolicy& policy, int attempts,
 // counts, storable or not (persons are results discovery counted too).
 struct CrawlFigures {
   int64_t reported_count = 0;  // discovery's "count" on the first page
-  int64_t last_count = 0;      // ... and on the last page
-  int64_t results = 0;         // result documents received, repeats too
+  // ... on the first page where it changed (count_changed_page), else on
+  // the last page.
+  int64_t last_count = 0;
+  int64_t count_changed_page = 0;  // 0: unknown or never changed
+  int64_t results = 0;             // result documents received, repeats too
   // Distinct identities among the results (domain::ResultIdentity; a
   // result without one counts as distinct).
   int64_t distinct = 0;
@@ -99,8 +102,8 @@ inline constexpr int64_t kCountSaturation = 10000;
 // pages by an unstable sort: under load a page can repeat results of an
 // earlier one, and then others are never seen. Applying such a crawl would
 // unlink content that still exists, so DATA_LOSS (the job is retried) when
-// any result repeats an earlier identity, when "count" changed between the
-// first and the last page, or when the distinct results differ from
+// any result repeats an earlier identity, when "count" changed on any page
+// after the first, or when the distinct results differ from
 // "count" (below kCountSaturation; above it, when they are fewer).
 absl::Status CheckCrawlComplete(const CrawlFigures& figures);
 

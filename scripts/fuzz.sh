@@ -30,12 +30,16 @@
 #
 # Env: BUILD_DIR_FUZZ (default <repo>/build-fuzz; configured with clang++ and
 #      -DEC_FUZZ=ON), FUZZ_SMOKE_SECONDS (default 20), FUZZ_JOBS (targets run
-#      in parallel; default nproc), BUILD_JOBS (default nproc).
+#      in parallel; default nproc), BUILD_JOBS (default nproc),
+#      FUZZ_CAMPAIGN_TIMEOUT (campaign's per-input limit in seconds, default 60).
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 BUILD_DIR_FUZZ="${BUILD_DIR_FUZZ:-${REPO_ROOT}/build-fuzz}"
 FUZZ_SMOKE_SECONDS="${FUZZ_SMOKE_SECONDS:-20}"
+# libFuzzer's -timeout is wall time: a campaign at nice 10 on a busy machine
+# can be starved for 10 s without any slow input, so its limit is larger.
+FUZZ_CAMPAIGN_TIMEOUT="${FUZZ_CAMPAIGN_TIMEOUT:-60}"
 FUZZ_JOBS="${FUZZ_JOBS:-$(nproc)}"
 BUILD_JOBS="${BUILD_JOBS:-$(nproc)}"
 FUZZ_DIR="${REPO_ROOT}/tests/fuzz"
@@ -189,7 +193,7 @@ if [[ "${mode}" == campaign ]]; then
     mkdir -p "${corpus}" "${artifacts}"
     cp -R "${FUZZ_DIR}/corpus/${target}/." "${corpus}/"
     touch "${marker}"
-    args=(-runs="${runs}" -timeout=10 -rss_limit_mb=2048
+    args=(-runs="${runs}" -timeout="${FUZZ_CAMPAIGN_TIMEOUT}" -rss_limit_mb=2048
       -artifact_prefix="${artifacts}/" -print_final_stats=1)
     [[ -n "${dict}" ]] && args+=(-dict="${dict}")
     log "${target}: started $(date -u '+%Y-%m-%d %H:%M:%S UTC'); log: ${log_file}"

@@ -17,6 +17,10 @@ namespace ec::storage {
 struct FullApplyResult {
   int64_t documents_changed = 0;    // stored documents rewritten
   int64_t documents_unchanged = 0;  // same full document as last time
+  // Older than the stored document (domain::FullDocumentPredates): a crawl
+  // stored a newer version while the batch was in flight. Not merged; still
+  // wanted, so the next pass fetches them again.
+  int64_t documents_outdated = 0;
   // Requested but not returned by discovery: left as they are.
   int64_t not_returned = 0;
   // Program rows created or changed from courses' nested "programs".

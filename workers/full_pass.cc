@@ -59,6 +59,7 @@ RefreshWorker::RunFullPass(Slot& slot) {
   const int64_t stale_before = since - common::ToMicros(config_.policy.max_age);
   int64_t failed_batches = 0;
   int64_t not_returned = 0;
+  int64_t outdated = 0;
   int64_t programs_excluded = 0;
   absl::Status last_failure;
   for (const char* type : {"course", "program"}) {
@@ -114,6 +115,7 @@ RefreshWorker::RunFullPass(Slot& slot) {
       counts.content_inserted += applied->programs_inserted;
       counts.content_updated += applied->programs_changed;
       not_returned += applied->not_returned;
+      outdated += applied->documents_outdated;
       programs_excluded += applied->programs_excluded;
       metrics::ContentMetrics::Get().FullDocumentsApplied(
           type, applied->documents_changed, applied->documents_unchanged);
@@ -128,6 +130,7 @@ RefreshWorker::RunFullPass(Slot& slot) {
                  {"unchanged", counts.content_unchanged},
                  {"programs_inserted", counts.content_inserted},
                  {"not_returned", not_returned},
+                 {"outdated", outdated},
                  {"programs_excluded", programs_excluded},
                  {"failed_batches", failed_batches}});
   if (failed_batches > 0) {

@@ -266,6 +266,7 @@ absl::StatusOr<std::optional<storage::RefreshJobRow>> RefreshWorker::RunCrawl(
   // counted them.
   const domain::CrawlFigures figures{.reported_count = s.reported_count,
                                      .last_count = s.last_count,
+                                     .count_changed_page = s.count_changed_page,
                                      .results = s.results,
                                      .distinct = s.distinct,
                                      .repeated = s.repeated,

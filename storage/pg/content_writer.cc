@@ -42,6 +42,10 @@ struct Columns {
 
 }  // namespace
 
+void LockContentWriters(pqxx::transaction_base& tx) {
+  tx.exec_prepared("lock_content_writers");
+}
+
 ContentWriter::ContentWriter(const std::vector<domain::ContentRecord>& records)
     : content_(records), member_array_(ToPgTextArray(content_.members)) {}
 
@@ -53,6 +57,7 @@ int64_t ContentWriter::CountRemoved(pqxx::work& tx, int64_t query_id) const {
 ReplaceResult ContentWriter::Write(pqxx::work& tx, int64_t query_id,
                                    Micros now) const {
   ReplaceResult result;
+  LockContentWriters(tx);
   Columns batch;
   // Inserts the batch's new rows and merges into the existing ones that the
   // record changes; rows the statement does not return are unchanged.

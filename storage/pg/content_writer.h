@@ -11,6 +11,11 @@
 
 namespace ec::storage::pg {
 
+// Takes the lock that serializes bulk writers of content rows
+// (lock_content_writers.sql), held until `tx` ends. ContentWriter::Write
+// takes it; so must any other transaction that writes many content rows.
+void LockContentWriters(pqxx::transaction_base& tx);
+
 // Writes a complete crawl of one catalog query into the database, inside a
 // transaction the caller opened and commits. Both ways content arrives use
 // it: PgCatalogStore::ReplaceQueryContent (imports) and

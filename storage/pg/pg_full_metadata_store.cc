@@ -8,6 +8,7 @@
 #include "domain/canonical_json.h"
 #include "domain/content.h"
 #include "domain/content_merge.h"
+#include "storage/pg/content_writer.h"
 #include "storage/pg/item_facts.h"
 #include "storage/pg/job_rows.h"
 #include "storage/pg/pg_util.h"
@@ -137,13 +138,12 @@ absl::StatusOr<FullApplyResult> PgFullMetadataStore::ApplyFullDocuments(
   }
   const std::string lock_array = ToPgTextArray(
       std::vector<std::string>(lock_keys.begin(), lock_keys.end()));
-  const std::string requested_array =
-      ToPgTextArray(std::vector<std::string>(wanted.begin(), wanted.end()));
   return pool_->WithConnection(
       "applying full documents", Idempotent::kNo,
       [&](pqxx::connection& conn) -> absl::StatusOr<FullApplyResult> {
         pqxx::work tx(conn);
         if (absl::Status held = LockLease(tx, lease); !held.ok()) return held;
+        LockContentWriters(tx);
         std::map<std::string, LockedRow> rows;
         for (const auto& r : tx.exec_prepared("lock_full_rows", lock_array)) {
           rows[r[0].as<std::string>()] =
@@ -154,21 +154,31 @@ absl::StatusOr<FullApplyResult> PgFullMetadataStore::ApplyFullDocuments(
         FullWrites writes;
         NestedPrograms nested;
         std::vector<std::string> relinked;
+        std::vector<std::string> fetched, outdated;
         for (const std::string& key : wanted) {
           const auto row = rows.find(key);
           const auto doc = by_key.find(key);
           if (row == rows.end() || row->second.type != content_type ||
               row->second.derived || doc == by_key.end()) {
             ++result.not_returned;
+            fetched.push_back(key);
             continue;
           }
+          Json stored = ParseObject(row->second.json);
+          // Merging it would put older fields over the crawl's newer ones
+          // (issue 14: a lost update between a crawl and the full pass).
+          if (domain::FullDocumentPredates(stored, *doc->second)) {
+            ++result.documents_outdated;
+            outdated.push_back(key);
+            continue;
+          }
+          fetched.push_back(key);
           std::string full_text = doc->second->dump();
           std::string full_hash = domain::Md5Hex(full_text);
           if (full_hash == row->second.full_hash) {
             ++result.documents_unchanged;
             continue;
           }
-          Json stored = ParseObject(row->second.json);
           if (courses) {
             AddNestedPrograms(key,
                               domain::MergeFullCourse(stored, *doc->second),
@@ -220,7 +230,10 @@ absl::StatusOr<FullApplyResult> PgFullMetadataStore::ApplyFullDocuments(
                             ToPgTextArray(nested.link_courses),
                             ToPgTextArray(nested.link_programs));
         }
-        tx.exec_prepared0("mark_full_fetched", requested_array, now);
+        tx.exec_prepared0("mark_full_fetched", ToPgTextArray(fetched), now);
+        if (!outdated.empty()) {
+          tx.exec_prepared0("mark_full_outdated", ToPgTextArray(outdated), now);
+        }
         tx.commit();
         return result;
       });

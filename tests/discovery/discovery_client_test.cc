@@ -140,6 +140,20 @@ TEST_F(DiscoveryClientTest, CountsDistinctAndRepeatedResultsOfEveryKind) {
   EXPECT_EQ(result.stats.last_count, 6);
 }
 
+// Issue 14: a count that swings on a middle page and comes back by the last
+// one is still a change; only the first and last counts used to be kept, and
+// such a crawl was applied.
+TEST_F(DiscoveryClientTest, ACountThatSwingsOnAMiddlePageIsKept) {
+  AddPage(3, NextUrl(2), {Course("edX+A", {})});
+  AddPage(8, NextUrl(3), {Course("edX+B", {})});
+  AddPage(3, nullptr, {Course("edX+C", {})});
+  CrawlResult result;
+  ASSERT_TRUE(MakeClient()->Crawl("{}", nullptr, &result).ok());
+  EXPECT_EQ(result.stats.reported_count, 3);
+  EXPECT_EQ(result.stats.last_count, 8);
+  EXPECT_EQ(result.stats.count_changed_page, 2);
+}
+
 TEST_F(DiscoveryClientTest, ToleratesDiscoveryUrlWithoutTrailingSlash) {
   config_.discovery_url = "https://discovery.test/api/v1";
   AddPage(0, nullptr, {});

@@ -90,6 +90,9 @@ TEST(RefreshPolicyTest, ACrawlMustSeeEveryCountedResultOnce) {
   const absl::Status changed = CheckCrawlComplete(swung);
   EXPECT_EQ(changed.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(changed.message(), HasSubstr("from 3 to 2"));
+  swung.count_changed_page = 4;
+  EXPECT_THAT(CheckCrawlComplete(swung).message(),
+              HasSubstr("from 3 to 2 on page 4"));
 }
 
 TEST(RefreshPolicyTest, ASaturatedCountIsCheckedButProvesNothing) {

@@ -148,6 +148,52 @@ TEST_F(FullMetadataStoreTest,
   EXPECT_EQ(applied->documents_changed, 0);
 }
 
+// Issue 14: the full pass fetched a course, then a crawl stored a newer
+// version of it before the batch was applied. Merging the older full document
+// used to put its fields over the crawl's and clear full_wanted, so the newer
+// full document was never fetched. It is left unmerged and still wanted: the
+// pass moves on, and the next pass fetches it again.
+TEST_F(FullMetadataStoreTest, AFullDocumentOlderThanTheStoredOneIsNotMerged) {
+  const auto lease = CatalogWithCourses({"edX+A", "edX+B"});
+  // The crawl's newer document (as a crawl with include_modified stores it).
+  ASSERT_TRUE(
+      env_->Exec("UPDATE content_metadata SET json_metadata = "
+                 "jsonb_set(json_metadata::jsonb, '{modified}', "
+                 "'\"2026-09-01T00:01:00Z\"')::text, full_wanted = true "
+                 "WHERE content_key = 'edX+A'")
+          .ok());
+  const Json before = Stored("edX+A");
+  Json older = FullCourse("edX+A");
+  older["modified"] = "2025-01-22T20:47:06.123456Z";
+  Json newer_b = FullCourse("edX+B");
+  newer_b["modified"] = "2025-01-22T20:47:06Z";  // B's stored one has none
+
+  auto applied = full().ApplyFullDocuments(
+      lease, "course", {"edX+A", "edX+B"}, {older, newer_b},
+      domain::InclusionRules(), kT0 + 2 * kSecond);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(applied->documents_outdated, 1);
+  EXPECT_EQ(applied->documents_changed, 1);
+  EXPECT_EQ(Stored("edX+A"), before);
+  EXPECT_EQ(Stored("edX+B")["title"], "Full title");
+  EXPECT_EQ(Int("SELECT count(*) FROM content_metadata WHERE full_wanted "
+                "AND content_key = 'edX+A'"),
+            1);
+  // This pass moves on; the next one asks for A again.
+  EXPECT_THAT(Next(lease, "course", kT0 + kSecond), IsEmpty());
+  EXPECT_THAT(Next(lease, "course", kT0 + kHour), ElementsAre("edX+A"));
+
+  // Once discovery's full document has caught up, it is merged.
+  older["modified"] = "2026-09-01T00:01:00Z";
+  applied =
+      full().ApplyFullDocuments(lease, "course", {"edX+A"}, {older},
+                                domain::InclusionRules(), kT0 + 2 * kHour);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(applied->documents_outdated, 0);
+  EXPECT_EQ(applied->documents_changed, 1);
+  EXPECT_EQ(Stored("edX+A")["title"], "Full title");
+}
+
 TEST_F(FullMetadataStoreTest, FailedRowsAreSkippedForTheRestOfTheAttempt) {
   const auto lease = CatalogWithCourses({"edX+A", "edX+B"});
   const Json before = Stored("edX+A");
