@@ -5,6 +5,7 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/support/server_interceptor.h>
 
 #include <fstream>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "google/protobuf/descriptor.h"
 #include "grpc/health/v1/health.pb.h"
 #include "metrics/metrics.h"
 #include "server/grpc_metrics.h"
@@ -93,6 +95,76 @@ void HealthDescriptorForReflection() {
       grpc::health::v1::HealthCheckResponse::descriptor()->file();
 }
 
+// A unary request that does not parse (a proto3 string field that is not
+// UTF-8, nesting past protobuf's 100 levels, bytes that are not the message)
+// is answered by gRPC before any handler runs: by the callback API of gRPC
+// 1.51 with UNIMPLEMENTED and no message, as if the method did not exist,
+// and by the synchronous one with INTERNAL, a fault of ours that the error
+// alert counts. The caller sent bad input, so it gets INVALID_ARGUMENT,
+// naming the message its bytes should have been. It runs first, so that the
+// metrics count the answer the caller gets.
+class UnparsableRequestInterceptor final
+    : public grpc::experimental::Interceptor {
+ public:
+  // `method`: the registered method's path, which outlives the call.
+  explicit UnparsableRequestInterceptor(const char* method) : method_(method) {}
+
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    using grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_MESSAGE)) {
+      unparsable_ = methods->GetRecvMessage() == nullptr;
+    }
+    if (unparsable_ && methods->QueryInterceptionHookPoint(
+                           InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::StatusCode code = methods->GetSendStatus().error_code();
+      if (code == grpc::StatusCode::UNIMPLEMENTED ||
+          code == grpc::StatusCode::INTERNAL) {
+        methods->ModifySendStatus(
+            grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, Message()));
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  std::string Message() const {
+    // "/package.Service/Method" names method "package.Service.Method".
+    std::string name = method_ == nullptr ? "" : method_;
+    if (!name.empty()) name.erase(0, 1);
+    if (const size_t slash = name.rfind('/'); slash != std::string::npos) {
+      name[slash] = '.';
+    }
+    const google::protobuf::MethodDescriptor* method =
+        google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+            name);
+    return absl::StrCat(
+        "the request does not parse as ",
+        method == nullptr ? "this method's request message"
+                          : method->input_type()->full_name(),
+        ": a string field that is not UTF-8, nesting deeper than 100 "
+        "levels, or bytes that are not that message");
+  }
+
+  const char* const method_;
+  bool unparsable_ = false;
+};
+
+class UnparsableRequestInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    // Unary methods only: a stream's last read ends without a message, and
+    // an unknown path (served as a stream) must stay UNIMPLEMENTED.
+    if (info->type() != grpc::experimental::ServerRpcInfo::Type::UNARY) {
+      return nullptr;
+    }
+    return new UnparsableRequestInterceptor(info->method());
+  }
+};
+
 }  // namespace
 
 absl::Status ValidateTransport(const TlsOptions& tls) {
@@ -165,10 +237,12 @@ absl::StatusOr<std::unique_ptr<CatalogServer>> CatalogServer::Start(
   quota.Resize(static_cast<size_t>(options.grpc_memory_quota_mb) * 1024 * 1024);
   builder.SetResourceQuota(quota);
   builder.RegisterService(&server->service_);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(
+      std::make_unique<UnparsableRequestInterceptorFactory>());
   if (options.grpc_metrics) {
-    std::vector<
-        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-        interceptors;
     // Every service the server registers: health checking and reflection
     // included (gRPC's own, whose descriptors are in the generated pool).
     interceptors.push_back(std::make_unique<GrpcMetricsInterceptorFactory>(
@@ -176,8 +250,8 @@ absl::StatusOr<std::unique_ptr<CatalogServer>> CatalogServer::Start(
             v1::EnterpriseCatalogService::service_full_name(),
             "grpc.health.v1.Health",
             "grpc.reflection.v1alpha.ServerReflection"}));
-    builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   HealthDescriptorForReflection();
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {

@@ -87,7 +87,9 @@ bool PgPool::RestoreStatementTimeout(pqxx::connection& conn) noexcept {
   }
 }
 
-absl::StatusOr<PgPool::Lease> PgPool::Acquire() {
+absl::StatusOr<PgPool::Lease> PgPool::Acquire() { return Acquire(false); }
+
+absl::StatusOr<PgPool::Lease> PgPool::Acquire(bool reopen) {
   std::unique_ptr<pqxx::connection> conn;
   {
     absl::MutexLock lock(&mu_);
@@ -110,6 +112,9 @@ absl::StatusOr<PgPool::Lease> PgPool::Acquire() {
     }
     PublishLocked();
   }
+  // The idle connection taken stands for the slot the new one fills; it is
+  // closed outside the lock.
+  if (reopen) conn.reset();
   if (conn == nullptr) {
     auto opened = Connect(config_);
     if (opened.ok()) {

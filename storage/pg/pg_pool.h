@@ -107,7 +107,7 @@ class PgPool {
     const int attempts = idempotent == Idempotent::kYes ? 2 : 1;
     absl::Status last;
     for (int attempt = 0; attempt < attempts; ++attempt) {
-      auto lease = Acquire();
+      auto lease = Acquire(/*reopen=*/attempt > 0);
       if (!lease.ok()) return lease.status();
       const std::optional<int64_t> bound_ms = DeadlineBoundMs();
       if (bound_ms && *bound_ms <= 0) {
@@ -139,6 +139,10 @@ class PgPool {
   // fewer than the statement timeout; nullopt: the timeout applies as is.
   std::optional<int64_t> DeadlineBoundMs() const;
   static void SetStatementTimeout(pqxx::connection& conn, int64_t ms);
+  // Acquire; with `reopen`, on a newly opened connection, never an idle one
+  // (the retry after a lost connection: after a database restart every idle
+  // connection is as dead as the one just lost).
+  absl::StatusOr<Lease> Acquire(bool reopen);
   // False if the connection could not get its own timeout back.
   bool RestoreStatementTimeout(pqxx::connection& conn) noexcept;
 

@@ -417,6 +417,45 @@ TEST_F(AuthTest, ForeignCatalogLooksExactlyLikeAMissingOne) {
   }
 }
 
+// Issue 14, defect 9: catalog uuids are global and chosen by callers, so a
+// create with a uuid that another enterprise holds cannot succeed. It is
+// answered exactly as a create with a uuid of the caller's own enterprise:
+// same code, same message, nothing of the other catalog, which is left
+// unchanged (docs/security.md).
+TEST_F(AuthTest, ACollidingUuidIsReportedAlikeForOwnAndForeignCatalogs) {
+  auto create = [&](const char* enterprise) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata(
+        "authorization",
+        Jwt({std::string("enterprise_catalog_admin:") + enterprise}));
+    v1::CreateCatalogRequest req;
+    v1::Catalog* c = req.mutable_catalog();
+    c->set_uuid(b_.catalog);
+    c->set_title("Taken");
+    c->set_enterprise_uuid(enterprise);
+    (*c->mutable_content_filter()->mutable_fields())["content_type"]
+        .set_string_value("course");
+    v1::Catalog out;
+    return stub_->CreateCatalog(&ctx, req, &out);
+  };
+  const grpc::Status foreign = create(kEnterpriseA);
+  const grpc::Status own = create(kEnterpriseB);
+  EXPECT_EQ(foreign.error_code(), Code::ALREADY_EXISTS);
+  EXPECT_EQ(own.error_code(), Code::ALREADY_EXISTS);
+  EXPECT_EQ(foreign.error_message(), own.error_message());
+  EXPECT_EQ(foreign.error_message(),
+            "a catalog with uuid " + b_.catalog + " already exists");
+
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", Jwt({"enterprise_openedx_operator:*"}));
+  v1::GetCatalogRequest get;
+  get.set_uuid(b_.catalog);
+  v1::Catalog got;
+  ASSERT_TRUE(stub_->GetCatalog(&ctx, get, &got).ok());
+  EXPECT_EQ(got.enterprise_uuid(), kEnterpriseB);
+  EXPECT_NE(got.title(), "Taken");
+}
+
 TEST_F(AuthTest, ListingIsScopedToTheCallersEnterprises) {
   auto list = [&](const std::string& header, const std::string& token,
                   v1::ListCatalogsResponse* out) {

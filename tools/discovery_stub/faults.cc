@@ -25,6 +25,8 @@ std::string_view KindName(FaultKind kind) {
       return "duplicate_items";
     case FaultKind::kMissingItems:
       return "missing_items";
+    case FaultKind::kCountSwing:
+      return "count_swing";
   }
   return "";
 }
@@ -65,7 +67,8 @@ absl::StatusOr<FaultRule> FaultRuleFromJson(std::string_view json) {
       for (const FaultKind k :
            {FaultKind::kStatus, FaultKind::kHtml200, FaultKind::kTruncatedJson,
             FaultKind::kDropConnection, FaultKind::kLatency,
-            FaultKind::kDuplicateItems, FaultKind::kMissingItems}) {
+            FaultKind::kDuplicateItems, FaultKind::kMissingItems,
+            FaultKind::kCountSwing}) {
         if (value.is_string() && value.get<std::string>() == KindName(k)) {
           rule.kind = k;
           found = true;
@@ -124,8 +127,10 @@ FaultInjector::Decision FaultInjector::Select(FaultTarget target,
   std::lock_guard lock(mu_);
   for (FaultRule& rule : rules_) {
     if (rule.times == 0 || rule.target != target) continue;
+    // Kinds that rewrite a page's envelope: never a token answer.
     const bool items_kind = rule.kind == FaultKind::kDuplicateItems ||
-                            rule.kind == FaultKind::kMissingItems;
+                            rule.kind == FaultKind::kMissingItems ||
+                            rule.kind == FaultKind::kCountSwing;
     if (target != FaultTarget::kToken) {
       if (rule.page != 0 && (!page || *page != rule.page)) continue;
       // Faults that alter a page need a real page, and duplicates a page

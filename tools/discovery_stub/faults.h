@@ -30,6 +30,7 @@ enum class FaultKind {
   kLatency,         // answers normally after latency_ms
   kDuplicateItems,  // page N starts with the last `items` of page N-1
   kMissingItems,    // page N lacks its first `items` results
+  kCountSwing,      // page N's "count" is off by `items` (may be < 0)
 };
 
 struct FaultRule {
@@ -41,7 +42,7 @@ struct FaultRule {
   int status = 500;   // kStatus: 5xx, 429, 401, 400...
   int retry_after_seconds = -1;  // kStatus: Retry-After header when >= 0
   int latency_ms = 0;            // kLatency: delay before answering
-  int items = 5;                 // kDuplicateItems / kMissingItems
+  int items = 5;  // kDuplicateItems / kMissingItems / kCountSwing
   // Only requests whose body contains this substring ("" = all); for
   // kCourses and kPrograms, whose requests are GETs, the decoded query
   // string ("keys=HarvardX+CS50x,...").
@@ -51,8 +52,8 @@ struct FaultRule {
 // Parses one rule from JSON, e.g. {"target":"search","kind":"status",
 // "page":3,"status":500,"times":1}. Kinds: "status", "html200",
 // "truncated_json", "drop_connection", "latency", "duplicate_items",
-// "missing_items"; targets "search", "token", "courses", "programs".
-// INVALID_ARGUMENT on unknown names or fields.
+// "missing_items", "count_swing"; targets "search", "token", "courses",
+// "programs". INVALID_ARGUMENT on unknown names or fields.
 absl::StatusOr<FaultRule> FaultRuleFromJson(std::string_view json);
 
 // The rules in force. Rates are drawn from a seeded RNG, so the same

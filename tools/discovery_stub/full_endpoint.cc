@@ -259,7 +259,12 @@ ServerReply DiscoveryStub::Impl::ComputeList(const ServerRequest& req,
   auto link = [](const std::string& url) {
     return url.empty() ? std::string("null") : nlohmann::json(url).dump();
   };
-  std::string body = Cat("{\"count\":", count, ",\"next\":", link(next),
+  // A swung count leaves the slice and the links as they were.
+  const int64_t shown_count =
+      kind == FaultKind::kCountSwing
+          ? std::max<int64_t>(0, count + faults.outcome->items)
+          : count;
+  std::string body = Cat("{\"count\":", shown_count, ",\"next\":", link(next),
                          ",\"previous\":", link(previous), ",\"results\":[");
   for (size_t i = 0; i < items.size(); ++i) {
     if (i > 0) body.push_back(',');

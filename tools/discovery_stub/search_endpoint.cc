@@ -53,7 +53,7 @@ ServerReply DiscoveryStub::Impl::ComputeSearch(const ServerRequest& req,
   SearchLimits limits;
   limits.max_result_window = options.max_result_window;
   limits.count_cap = options.count_cap;
-  const SearchPlan plan = PlanSearch(*snapshot, request, limits);
+  SearchPlan plan = PlanSearch(*snapshot, request, limits);
 
   const std::optional<int64_t> page = plan.status == 200
                                           ? std::optional<int64_t>(plan.page)
@@ -98,6 +98,12 @@ ServerReply DiscoveryStub::Impl::ComputeSearch(const ServerRequest& req,
     const size_t k = std::min(
         static_cast<size_t>(std::max(0, faults.outcome->items)), items.size());
     items.erase(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(k));
+  }
+  if (kind == FaultKind::kCountSwing) {
+    // The index changed between two requests: this page counts another
+    // total, while its slice and links are those of the real one.
+    plan.count = static_cast<size_t>(std::max<int64_t>(
+        0, static_cast<int64_t>(plan.count) + faults.outcome->items));
   }
   reply.response = JsonResponse(200, RenderSearchPage(*snapshot, plan, items),
                                 req.version());

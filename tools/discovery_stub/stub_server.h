@@ -27,8 +27,8 @@ struct StubStats {
   int64_t token_requests = 0;
   int64_t search_requests = 0;
   // search/all answers carrying a well-formed JSON page (200), including
-  // pages altered by kDuplicateItems/kMissingItems, excluding kHtml200 and
-  // kTruncatedJson.
+  // pages altered by kDuplicateItems/kMissingItems/kCountSwing, excluding
+  // kHtml200 and kTruncatedJson.
   int64_t search_ok = 0;
   int64_t crawls = 0;  // search_ok answers for page 1
   // Key: the POST body text exactly as received ("" for GET).

@@ -2,17 +2,14 @@
 -- wanted, most urgent first (flagged by a crawl or a publish event, then
 -- never fetched, then oldest). Rows discovery failed for during this attempt
 -- are skipped, so one bad batch cannot stall the pass; a row fetched during
--- it is no longer stale, and a row flagged again after this pass fetched it
--- waits for the next pass (queue_full_if_wanted.sql), so the pass ends.
+-- it is no longer stale, so the pass ends.
 -- $1 content type ('course' or 'program'), $2 this attempt's start, $3 stale
 -- before (microseconds since the epoch), $4 batch size. Returns keys.
 SELECT cm.content_key
 FROM content_metadata cm
 WHERE cm.content_type = $1
   AND NOT cm.derived
-  AND ((cm.full_wanted
-        AND (cm.full_fetched IS NULL
-             OR cm.full_fetched < ('epoch'::timestamptz + $2::bigint * interval '1 microsecond')))
+  AND (cm.full_wanted
        OR cm.full_fetched IS NULL
        OR cm.full_fetched < ('epoch'::timestamptz + $3::bigint * interval '1 microsecond'))
   AND (cm.full_failed IS NULL

@@ -153,6 +153,53 @@ TEST_F(StubTest, DuplicateAndMissingItemFaults) {
   EXPECT_EQ(stub_->stats().faults_fired, 2);
 }
 
+// The index changing between two requests shows only in "count": the
+// slice and the links stay those of the real page, so a client that pages
+// by `next` alone would not notice.
+TEST_F(StubTest, CountSwingFaultChangesOnlyTheCount) {
+  const json whole = PostJson("page=2&page_size=5");
+  const int64_t count = whole["count"].get<int64_t>();
+  ASSERT_GT(count, 10);
+  auto rule = FaultRuleFromJson(
+      R"({"kind":"count_swing","page":2,"items":7,"times":1})");
+  ASSERT_TRUE(rule.ok()) << rule.status();
+  EXPECT_EQ(rule->kind, FaultKind::kCountSwing);
+  stub_->AddFault(*rule);
+  // Another page is not this rule's.
+  EXPECT_EQ(PostJson("page=1&page_size=5")["count"], count);
+  const json grown = PostJson("page=2&page_size=5");
+  EXPECT_EQ(grown["count"], count + 7);
+  EXPECT_EQ(OrderedKeysOf(grown), OrderedKeysOf(whole));
+  EXPECT_EQ(grown["next"], whole["next"]);
+  EXPECT_EQ(grown["previous"], whole["previous"]);
+  EXPECT_EQ(PostJson("page=2&page_size=5")["count"], count);  // fired once
+
+  // A shrink below nothing is an empty count, not a negative one.
+  rule->items = -1000000;
+  stub_->AddFault(*rule);
+  const json shrunk = PostJson("page=2&page_size=5");
+  EXPECT_EQ(shrunk["count"], 0);
+  EXPECT_EQ(OrderedKeysOf(shrunk), OrderedKeysOf(whole));
+
+  // An error page has no count to swing: the rule waits for a real page.
+  rule->items = 3;
+  rule->page = 0;
+  stub_->AddFault(*rule);
+  EXPECT_EQ(json::parse(Post("page=9999").body)["detail"], "Invalid page.");
+  EXPECT_EQ(PostJson("page=2&page_size=5")["count"], count + 3);
+  // Nor does a token answer.
+  FaultRule token_rule = *rule;
+  token_rule.target = FaultTarget::kToken;
+  token_rule.times = -1;
+  stub_->AddFault(token_rule);
+  EXPECT_FALSE(FetchToken(client_.get(), options_).empty());
+
+  const StubStats stats = stub_->stats();
+  EXPECT_EQ(stats.faults_fired, 3);
+  // Every swung page is still a well-formed page.
+  EXPECT_EQ(stats.search_ok, 6);
+}
+
 TEST_F(StubTest, RateAndBodyFilterAreDeterministic) {
   auto pattern = [&] {
     FaultRule flaky;

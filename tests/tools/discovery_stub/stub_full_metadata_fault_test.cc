@@ -71,6 +71,21 @@ TEST_F(FullMetadataTest, StatusHtmlTruncatedAndDropFaultsOnCourses) {
   EXPECT_EQ(stats.programs_ok, 2);
 }
 
+TEST_F(FullMetadataTest, CountSwingFaultOnCourses) {
+  const json whole = GetJson(kPage2);
+  FaultRule swing = CoursesRule(FaultKind::kCountSwing);
+  swing.page = 2;
+  swing.items = -4;
+  stub_->AddFault(swing);
+  const json swung = GetJson(kPage2);
+  EXPECT_EQ(swung["count"], whole["count"].get<int64_t>() - 4);
+  EXPECT_EQ(swung["results"], whole["results"]);
+  EXPECT_EQ(swung["next"], whole["next"]);
+  EXPECT_EQ(swung["previous"], whole["previous"]);
+  EXPECT_EQ(GetJson(kPage2)["count"], whole["count"]);  // times: 1
+  EXPECT_EQ(stub_->stats().courses_ok, 3);
+}
+
 TEST_F(FullMetadataTest, LatencyFaultOnCourses) {
   FaultRule slow = CoursesRule(FaultKind::kLatency);
   slow.latency_ms = 250;
