@@ -497,6 +497,7 @@ absl::Status CatalogCore::GetContentMetadata(
   for (auto& match : matches) found[match.identifier].push_back(&match.row);
   std::unordered_set<std::string> served;
   std::unordered_set<const storage::ContentRow*> moved;
+  size_t bytes = 0;
   for (const auto& [identifier, uuid] : asked) {
     std::vector<storage::ContentRow*> rows;
     // Named, so the views below outlive the loop's initializer list.
@@ -521,6 +522,16 @@ absl::Status CatalogCore::GetContentMetadata(
       // before its (moved) key is read.
       if (!moved.insert(row).second) continue;
       if (!served.insert(row->content_key).second) continue;
+      // This RPC has no pages: an answer past the page budget (beyond
+      // clients' default 4 MiB) fails with what to do instead.
+      bytes += row->json_metadata.size();
+      if (response->items_size() > 0 && bytes > common::kMaxPageBytes) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "the documents of these content_keys total more than ",
+            common::kMaxPageBytes, " bytes (the first ", response->items_size(),
+            " fit); ask for fewer keys per call, or page through a catalog "
+            "with GetCatalogMetadata"));
+      }
       ContentToProto(std::move(*row), response->add_items());
     }
   }

@@ -452,6 +452,37 @@ TEST_F(CatalogItemsTest, DiffFollowsTheRequestAndDatesFoundItems) {
 
 // Issue 14, defect 7: a page of large documents stops at the byte budget
 // and its token continues where it stopped; every item comes exactly once.
+// Issue 14: GetContentMetadata has no pages; by keys alone it used to build
+// an answer of any size (1,000 keys of large documents: hundreds of MB).
+TEST_F(CatalogItemsTest, ContentByKeysPastTheByteBudgetIsRefused) {
+  const v1::Catalog catalog = Create(R"({"content_type": "course"})");
+  std::vector<domain::ContentRecord> records;
+  const std::string padding(1024 * 1024, 'x');  // 1 MiB per document
+  v1::GetContentMetadataRequest all, three;
+  for (int i = 0; i < 6; ++i) {
+    const std::string key = "BigY+C" + std::to_string(i);
+    auto parsed = domain::ParseDiscoveryDocument(
+        R"({"aggregation_key": "course:)" + key +
+        R"(", "content_type": "course", "key": ")" + key +
+        R"(", "title": "Big", "full_description": ")" + padding + R"("})");
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    records.insert(records.end(), parsed->begin(), parsed->end());
+    all.add_content_keys(key);
+    if (i < 3) three.add_content_keys(key);
+  }
+  auto query = store_.QueryIdOf(catalog.uuid());
+  ASSERT_TRUE(query.ok());
+  ASSERT_TRUE(store_.ReplaceQueryContent(*query, records).ok());
+
+  v1::GetContentMetadataResponse out;
+  const absl::Status refused = core_.GetContentMetadata(operator_, all, &out);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << refused;
+  EXPECT_THAT(refused.message(), HasSubstr("ask for fewer keys per call"));
+  v1::GetContentMetadataResponse fits;
+  ASSERT_TRUE(core_.GetContentMetadata(operator_, three, &fits).ok());
+  EXPECT_EQ(fits.items_size(), 3);
+}
+
 TEST_F(CatalogItemsTest, APageOfLargeDocumentsStopsAtTheByteBudget) {
   const v1::Catalog catalog = Create(R"({"content_type": "course"})");
   std::vector<domain::ContentRecord> records;
