@@ -84,6 +84,35 @@ class CatalogItemsTest : public ::testing::Test {
               common::PageTokenCodec::WithRandomSecret(), common::SystemClock(),
               CatalogFieldsConfig{&store_, kUrls}) {}
 
+  // A catalog of `n` courses of 1 MiB each, keyed `prefix`0, `prefix`1...,
+  // for the byte budgets; returns their keys and, if asked, the catalog.
+  std::vector<std::string> CatalogOfLargeCourses(const std::string& prefix,
+                                                 int n,
+                                                 v1::Catalog* out = nullptr) {
+    const v1::Catalog catalog = Create(R"({"content_type": "course"})");
+    if (out != nullptr) *out = catalog;
+    const std::string padding(1024 * 1024, 'x');
+    std::vector<domain::ContentRecord> records;
+    std::vector<std::string> keys;
+    for (int i = 0; i < n; ++i) {
+      keys.push_back(prefix + std::to_string(i));
+      auto parsed = domain::ParseDiscoveryDocument(
+          R"({"aggregation_key": "course:)" + keys.back() +
+          R"(", "content_type": "course", "key": ")" + keys.back() +
+          R"(", "title": "Big", "full_description": ")" + padding + R"("})");
+      EXPECT_TRUE(parsed.ok()) << parsed.status();
+      if (parsed.ok()) {
+        records.insert(records.end(), parsed->begin(), parsed->end());
+      }
+    }
+    auto query = store_.QueryIdOf(catalog.uuid());
+    EXPECT_TRUE(query.ok());
+    if (query.ok()) {
+      EXPECT_TRUE(store_.ReplaceQueryContent(*query, records).ok());
+    }
+    return keys;
+  }
+
   // A catalog of `enterprise` holding every document of Documents().
   v1::Catalog Create(const std::string& filter_json,
                      const std::string& enterprise = kEnterprise,
@@ -455,24 +484,12 @@ TEST_F(CatalogItemsTest, DiffFollowsTheRequestAndDatesFoundItems) {
 // Issue 14: GetContentMetadata has no pages; by keys alone it used to build
 // an answer of any size (1,000 keys of large documents: hundreds of MB).
 TEST_F(CatalogItemsTest, ContentByKeysPastTheByteBudgetIsRefused) {
-  const v1::Catalog catalog = Create(R"({"content_type": "course"})");
-  std::vector<domain::ContentRecord> records;
-  const std::string padding(1024 * 1024, 'x');  // 1 MiB per document
+  const std::vector<std::string> keys = CatalogOfLargeCourses("BigY+C", 6);
   v1::GetContentMetadataRequest all, three;
-  for (int i = 0; i < 6; ++i) {
-    const std::string key = "BigY+C" + std::to_string(i);
-    auto parsed = domain::ParseDiscoveryDocument(
-        R"({"aggregation_key": "course:)" + key +
-        R"(", "content_type": "course", "key": ")" + key +
-        R"(", "title": "Big", "full_description": ")" + padding + R"("})");
-    ASSERT_TRUE(parsed.ok()) << parsed.status();
-    records.insert(records.end(), parsed->begin(), parsed->end());
-    all.add_content_keys(key);
-    if (i < 3) three.add_content_keys(key);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    all.add_content_keys(keys[i]);
+    if (i < 3) three.add_content_keys(keys[i]);
   }
-  auto query = store_.QueryIdOf(catalog.uuid());
-  ASSERT_TRUE(query.ok());
-  ASSERT_TRUE(store_.ReplaceQueryContent(*query, records).ok());
 
   v1::GetContentMetadataResponse out;
   const absl::Status refused = core_.GetContentMetadata(operator_, all, &out);
@@ -484,21 +501,8 @@ TEST_F(CatalogItemsTest, ContentByKeysPastTheByteBudgetIsRefused) {
 }
 
 TEST_F(CatalogItemsTest, APageOfLargeDocumentsStopsAtTheByteBudget) {
-  const v1::Catalog catalog = Create(R"({"content_type": "course"})");
-  std::vector<domain::ContentRecord> records;
-  const std::string padding(1024 * 1024, 'x');  // 1 MiB per document
-  for (int i = 0; i < 10; ++i) {
-    const std::string key = "BigX+C" + std::to_string(i);
-    auto parsed = domain::ParseDiscoveryDocument(
-        R"({"aggregation_key": "course:)" + key +
-        R"(", "content_type": "course", "key": ")" + key +
-        R"(", "title": "Big", "full_description": ")" + padding + R"("})");
-    ASSERT_TRUE(parsed.ok()) << parsed.status();
-    records.insert(records.end(), parsed->begin(), parsed->end());
-  }
-  auto query = store_.QueryIdOf(catalog.uuid());
-  ASSERT_TRUE(query.ok());
-  ASSERT_TRUE(store_.ReplaceQueryContent(*query, records).ok());
+  v1::Catalog catalog;
+  CatalogOfLargeCourses("BigX+C", 10, &catalog);
 
   v1::GetCatalogMetadataRequest req;
   req.set_catalog_uuid(catalog.uuid());
