@@ -93,7 +93,7 @@ int64_t BackfillItemFacts(pqxx::connection& conn, int batch) {
   return written;
 }
 
-domain::ItemFacts ItemFactsFromRow(const pqxx::row& r, int first,
+domain::ItemFacts ItemFactsFromRow(RowReader& r, int first,
                                    const std::string& content_key,
                                    const std::string& content_type,
                                    const std::string& parent_content_key,
@@ -103,8 +103,9 @@ domain::ItemFacts ItemFactsFromRow(const pqxx::row& r, int first,
                            json_metadata);
   }
   auto optional = [&r](int i) -> std::optional<std::string> {
-    if (r[i].is_null()) return std::nullopt;
-    return r[i].as<std::string>();
+    const pqxx::field& f = r[i];
+    if (f.is_null()) return std::nullopt;
+    return std::string(f.c_str(), f.size());
   };
   domain::ItemFacts f;
   f.content_key = content_key;
@@ -115,7 +116,9 @@ domain::ItemFacts ItemFactsFromRow(const pqxx::row& r, int first,
   f.advertised_run_key = optional(first + 3);
   f.exec_ed_sku = optional(first + 4);
   f.marketing_url = optional(first + 5);
-  if (!r[first + 6].is_null()) f.active = r[first + 6].as<bool>();
+  if (const pqxx::field& active = r[first + 6]; !active.is_null()) {
+    f.active = active.as<bool>();
+  }
   // run_keys stay empty: served_item has already matched the run rows
   // against them.
   return f;

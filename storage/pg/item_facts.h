@@ -7,6 +7,7 @@
 #include <pqxx/pqxx>
 
 #include "domain/catalog_item_fields.h"
+#include "storage/pg/pg_util.h"
 
 namespace ec::storage::pg {
 
@@ -33,7 +34,7 @@ int64_t BackfillItemFacts(pqxx::connection& conn, int batch = 500);
 // the stored ones when current (without run_keys, which served_item has
 // applied), otherwise read from the row's document (`json_metadata`), with
 // the row's key, type and parent.
-domain::ItemFacts ItemFactsFromRow(const pqxx::row& r, int first,
+domain::ItemFacts ItemFactsFromRow(RowReader& r, int first,
                                    const std::string& content_key,
                                    const std::string& content_type,
                                    const std::string& parent_content_key,

@@ -53,7 +53,7 @@ CatalogQueryRow QueryFromRow(const pqxx::row& r) {
 
 // The content columns of content_by_identifiers.sql from column `first` on,
 // which served_item (0005_item_facts.sql) starts with.
-ContentRow ContentFromRow(const pqxx::row& r, int first) {
+ContentRow ContentFromRow(RowReader& r, int first) {
   ContentRow out;
   out.content_key = r[first].as<std::string>();
   out.content_type = r[first + 1].as<std::string>();
@@ -64,16 +64,22 @@ ContentRow ContentFromRow(const pqxx::row& r, int first) {
   out.json_metadata = r[first + 6].as<std::string>();
   return out;
 }
+ContentRow ContentFromRow(const pqxx::row& row, int first) {
+  RowReader r(row);
+  return ContentFromRow(r, first);
+}
 
 // served_item's columns from `first` on: the row, its facts and the run
 // rows of its nested runs.
-ContentRow ServedItemFromRow(const pqxx::row& r, int first) {
+ContentRow ServedItemFromRow(const pqxx::row& row, int first) {
+  RowReader r(row);
   ContentRow out = ContentFromRow(r, first);
   const bool facts_current = r[first + 7].as<bool>();
   out.facts = ItemFactsFromRow(r, first + 7, out.content_key, out.content_type,
                                out.parent_content_key, out.json_metadata);
   // "<bytes>:<key>" for each run row (served_item), usually none.
-  std::string_view runs(r[first + 14].c_str(), r[first + 14].size());
+  const pqxx::field& run_rows = r[first + 14];
+  std::string_view runs(run_rows.c_str(), run_rows.size());
   while (!runs.empty()) {
     const size_t colon = runs.find(':');
     size_t bytes = 0;
@@ -102,7 +108,8 @@ ContentRow ServedItemFromRow(const pqxx::row& r, int first) {
 // customer, slug, learner portal, customer modified); the catalog's uuid,
 // title and enterprise go to the caller's fields.
 constexpr int kScopeColumns = 10;
-CatalogScope ScopeFromRow(const pqxx::row& r) {
+CatalogScope ScopeFromRow(const pqxx::row& row) {
+  RowReader r(row);
   CatalogScope scope;
   scope.catalog.catalog_uuid = r[0].as<std::string>();
   scope.catalog.enterprise_uuid = r[2].as<std::string>();
@@ -339,15 +346,24 @@ absl::StatusOr<MetadataPage> PgCatalogStore::GetCatalogMetadata(
         page.scope = ScopeFromRow(r[0]);
         page.total_count = r[0][kScopeColumns].as<int64_t>();
         constexpr int kFirstItemColumn = kScopeColumns + 1;
-        page.items.reserve(std::min<size_t>(r.size(), query.limit));
+        page.items.reserve(r.size());
         for (const auto& row : r) {
           // A catalog with no (more) content.
           if (row[kFirstItemColumn].is_null()) break;
-          if (static_cast<int>(page.items.size()) == query.limit) {
-            page.has_more = true;
-            break;
-          }
           page.items.push_back(ServedItemFromRow(row, kFirstItemColumn));
+        }
+        // The statements leave the order to their page subquery
+        // (metadata_page.sql says why); a plan that ever changed it must
+        // not change a page.
+        auto by_key = [](const ContentRow& a, const ContentRow& b) {
+          return a.content_key < b.content_key;
+        };
+        if (!std::is_sorted(page.items.begin(), page.items.end(), by_key)) {
+          std::sort(page.items.begin(), page.items.end(), by_key);
+        }
+        if (static_cast<int>(page.items.size()) > query.limit) {
+          page.has_more = true;
+          page.items.resize(query.limit);
         }
         return page;
       });

@@ -7,6 +7,10 @@
 -- served_item columns (0005_item_facts.sql), NULL on the single row of a
 -- catalog with no (more) content.
 -- The total is the query's stored member count: no counting per page.
+-- The rows come in the lateral subquery's order (the scope is one row, a
+-- catalog uuid being unique, and the page is the inner side of its nested
+-- loop), which PgCatalogStore checks: an outer ORDER BY sorted the page's
+-- wide rows a second time (docs/benchmarks.md).
 SELECT
   s.uuid::text,
   s.title,
@@ -31,5 +35,4 @@ LEFT JOIN LATERAL (
   ORDER BY qc.content_key
   LIMIT $3
 ) p ON true
-WHERE s.uuid = $1::uuid
-ORDER BY p.content_key;
+WHERE s.uuid = $1::uuid;

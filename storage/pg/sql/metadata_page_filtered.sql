@@ -3,7 +3,8 @@
 -- empty: any, otherwise matched with course/run expansion), $3 content
 -- types (empty: any), $4 content key after which the page starts, $5 rows
 -- to return (page size + 1), $6 leave out courses whose stored facts say no
--- run is active. Rows as metadata_page.sql, the total counting matches.
+-- run is active. Rows as metadata_page.sql (in the lateral subquery's
+-- order, as there), the total counting matches.
 -- Matching keys are collected once (keys only, so no document is read
 -- twice), counted, and the page joined from them.
 WITH
@@ -59,5 +60,4 @@ LEFT JOIN LATERAL (
   WHERE m.content_key > $4
   ORDER BY m.content_key
   LIMIT $5
-) p ON true
-ORDER BY p.content_key;
+) p ON true;

@@ -13,7 +13,12 @@ SET
   exec_ed_sku = x.exec_ed_sku,
   marketing_url = x.marketing_url,
   active = x.active,
-  run_keys = x.run_keys
+  run_keys = x.run_keys,
+  -- The run rows these facts decide (0007_stored_run_rows.sql), in this
+  -- write rather than in a second one by the trigger.
+  run_rows = CASE WHEN cm.content_type = 'course' THEN
+    course_run_rows(cm.content_key, x.run_keys, COALESCE(x.exec_ed, false),
+                    false) END
 FROM json_to_recordset($1::json) AS x(
   key text,
   hash text,

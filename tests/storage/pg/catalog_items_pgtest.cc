@@ -3,7 +3,7 @@
 // read from the document until the backfill computes them; each read's
 // catalog scope and customer; the customer lookup by key, uuid and
 // coercion; GetContentMetadata by uuid; the diff of a catalog of 12,000
-// items; active_only.
+// items; active_only; stored run rows following every write.
 #include <algorithm>
 #include <set>
 #include <string>
@@ -215,6 +215,71 @@ TEST_F(CatalogItemsStoreTest, ANewDocumentGetsNewFacts) {
       EXPECT_EQ(row.facts.marketing_url, "https://www.edx.org/run/new");
     }
   }
+}
+
+// A course's run rows are stored with it (0007_stored_run_rows.sql) and
+// must follow every write that changes them: its runs gaining or losing a
+// document of their own, its run list, its exec-ed flag, in any order.
+TEST_F(CatalogItemsStoreTest, StoredRunRowsFollowEveryWriteOfACourseOrItsRuns) {
+  constexpr char kRun2[] = "course-v1:edX+Demo+2T";
+  auto run_rows_of_course = [&](const storage::CatalogRow& catalog) {
+    for (const auto& row : Page(catalog).items) {
+      if (row.content_key == kCourse) return row.run_rows;
+    }
+    ADD_FAILURE() << "no course in the page";
+    return std::vector<std::string>();
+  };
+  // The stored value is the rule's value for every course.
+  auto stored_disagreements = [&]() {
+    return *env_->QueryInt(
+        "SELECT count(*) FROM content_metadata WHERE content_type = 'course' "
+        "AND run_rows IS DISTINCT FROM "
+        "course_run_rows(content_key, run_keys, exec_ed, false)");
+  };
+  // The course alone: its runs are known only from it (derived).
+  const auto courses = Create(
+      R"({"a": 1})", {Course(kCourse, kCourseUuid, {kRun, kRun2}, true)});
+  EXPECT_THAT(run_rows_of_course(courses), ::testing::IsEmpty());
+  EXPECT_EQ(stored_disagreements(), 0);
+
+  // Another query's crawl brings the second run's own document.
+  Create(R"({"b": 1})", {RunDocument(kRun2, kCourse, kRunUuid)});
+  EXPECT_THAT(run_rows_of_course(courses), ElementsAre(kRun2));
+  // And then the first run's, through a third query.
+  Create(R"({"c": 1})",
+         {RunDocument(kRun, kCourse, "c5000000-0000-4000-8000-000000000005")});
+  EXPECT_THAT(run_rows_of_course(courses), ElementsAre(kRun, kRun2));
+  EXPECT_EQ(stored_disagreements(), 0);
+
+  // The course's facts change as write_item_facts.sql writes them (a crawl
+  // merges into the stored course, so its run list changes through the
+  // full-metadata pass): it no longer lists the second run, then it becomes
+  // exec-ed, which enriches none of its runs.
+  auto write_facts = [&](const std::string& set) {
+    ASSERT_TRUE(env_->Exec("UPDATE content_metadata SET " + set +
+                           " WHERE content_key = 'edX+Demo'")
+                    .ok());
+  };
+  write_facts("run_keys = ARRAY['course-v1:edX+Demo+1T']");
+  EXPECT_THAT(run_rows_of_course(courses), ElementsAre(kRun));
+  write_facts("exec_ed = true");
+  EXPECT_THAT(run_rows_of_course(courses), ::testing::IsEmpty());
+  write_facts("exec_ed = false, run_keys = ARRAY['course-v1:edX+Demo+2T']");
+  EXPECT_THAT(run_rows_of_course(courses), ElementsAre(kRun2));
+  EXPECT_EQ(stored_disagreements(), 0);
+
+  // A run that loses its own document (derived again) and one moved to
+  // another course.
+  ASSERT_TRUE(env_->Exec("UPDATE content_metadata SET derived = true "
+                         "WHERE content_key = 'course-v1:edX+Demo+2T'")
+                  .ok());
+  EXPECT_THAT(run_rows_of_course(courses), ::testing::IsEmpty());
+  write_facts("run_keys = ARRAY['course-v1:edX+Demo+1T']");
+  ASSERT_TRUE(env_->Exec("UPDATE content_metadata SET parent_content_key = "
+                         "'Other' WHERE content_key = 'course-v1:edX+Demo+1T'")
+                  .ok());
+  EXPECT_THAT(run_rows_of_course(courses), ::testing::IsEmpty());
+  EXPECT_EQ(stored_disagreements(), 0);
 }
 
 TEST_F(CatalogItemsStoreTest, ActiveOnlyCountsAndPagesActiveCourses) {
