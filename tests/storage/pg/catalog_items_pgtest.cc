@@ -15,6 +15,7 @@
 #include "common/uuid.h"
 #include "nlohmann/json.hpp"
 #include "storage/pg/item_facts.h"
+#include "storage/pg/migrate.h"
 #include "tests/support/test_env.h"
 
 namespace ec {
@@ -280,6 +281,42 @@ TEST_F(CatalogItemsStoreTest, StoredRunRowsFollowEveryWriteOfACourseOrItsRuns) {
                   .ok());
   EXPECT_THAT(run_rows_of_course(courses), ::testing::IsEmpty());
   EXPECT_EQ(stored_disagreements(), 0);
+}
+
+// Courses written before migration 0007 get their run rows from it.
+TEST(StoredRunRowsMigrationTest, CoursesWrittenBeforeItGetTheirRunRows) {
+  auto db = testing::PgTestDatabase::Create();
+  ASSERT_TRUE(db.ok()) << db.status();
+  pqxx::connection conn((*db)->dsn());
+  const auto& all = storage::pg::EmbeddedMigrations();
+  std::vector<storage::pg::Migration> before;
+  for (const auto& m : all) {
+    if (m.version < 7) before.push_back(m);
+  }
+  ASSERT_TRUE(storage::pg::Migrate(conn, before).ok());
+  {
+    // A course with current facts listing two runs, one of which has a
+    // document of its own, as the version-6 writers left them.
+    pqxx::work tx(conn);
+    tx.exec0(
+        "INSERT INTO content_metadata (content_key, content_type, "
+        "parent_content_key, title, json_metadata, document_hash, derived, "
+        "search_hash, search_document, facts_hash, run_keys) VALUES "
+        "('C', 'course', NULL, 't', '{}', 'h', false, 'h', '{}', 'h', "
+        "ARRAY['r1', 'r2']), "
+        "('r1', 'courserun', 'C', 't', '{}', 'h', false, 'h', '{}', 'h', "
+        "NULL), "
+        "('r2', 'courserun', 'C', 't', '{}', 'h', true, 'h', '{}', 'h', NULL)");
+    tx.commit();
+  }
+  auto migrated = storage::pg::Migrate(conn, all);
+  ASSERT_TRUE(migrated.ok()) << migrated.status();
+  EXPECT_THAT(migrated->applied, ElementsAre(7));
+  pqxx::nontransaction tx(conn);
+  EXPECT_EQ(tx.exec1("SELECT run_rows FROM content_metadata "
+                     "WHERE content_key = 'C'")[0]
+                .as<std::string>(),
+            "2:r1");
 }
 
 TEST_F(CatalogItemsStoreTest, ActiveOnlyCountsAndPagesActiveCourses) {
