@@ -339,12 +339,20 @@ absl::StatusOr<MetadataPage> PgCatalogStore::GetCatalogMetadata(
           return absl::NotFoundError("catalog " + query.catalog_uuid +
                                      " not found");
         }
+        // The scope travels on the page's first row only (the statement
+        // says why); found by its columns rather than by position.
+        auto head = std::find_if(r.begin(), r.end(), [](const pqxx::row& row) {
+          return !row[0].is_null();
+        });
+        if (head == r.end()) {
+          return absl::InternalError("metadata page without its catalog row");
+        }
         MetadataPage page;
-        page.catalog_uuid = r[0][0].as<std::string>();
-        page.catalog_title = r[0][1].as<std::string>();
-        page.enterprise_uuid = r[0][2].as<std::string>();
-        page.scope = ScopeFromRow(r[0]);
-        page.total_count = r[0][kScopeColumns].as<int64_t>();
+        page.catalog_uuid = (*head)[0].as<std::string>();
+        page.catalog_title = (*head)[1].as<std::string>();
+        page.enterprise_uuid = (*head)[2].as<std::string>();
+        page.scope = ScopeFromRow(*head);
+        page.total_count = (*head)[kScopeColumns].as<int64_t>();
         constexpr int kFirstItemColumn = kScopeColumns + 1;
         page.items.reserve(r.size());
         for (const auto& row : r) {

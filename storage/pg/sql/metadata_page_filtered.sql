@@ -3,8 +3,8 @@
 -- empty: any, otherwise matched with course/run expansion), $3 content
 -- types (empty: any), $4 content key after which the page starts, $5 rows
 -- to return (page size + 1), $6 leave out courses whose stored facts say no
--- run is active. Rows as metadata_page.sql (in the lateral subquery's
--- order, as there), the total counting matches.
+-- run is active. Rows as metadata_page.sql (the scope and the total, which
+-- counts matches, on the first row only; in the page subquery's order).
 -- Matching keys are collected once (keys only, so no document is read
 -- twice), counted, and the page joined from them.
 WITH
@@ -40,19 +40,14 @@ WITH
            OR cm.active IS NOT FALSE)
   )
 SELECT
-  cat.uuid::text,
-  cat.title,
-  cat.enterprise_uuid::text,
-  cat.enterprise_name,
-  cat.publish_audit_enrollment_urls,
-  cat.modified_us,
-  cat.has_customer,
-  cat.customer_slug,
-  cat.customer_learner_portal,
-  cat.customer_modified_us,
-  (SELECT count(*) FROM matched),
+  sc.*,
   p.*
 FROM cat
+LEFT JOIN LATERAL (
+  SELECT min(m.content_key) AS content_key
+  FROM matched m
+  WHERE m.content_key > $4
+) head ON true
 LEFT JOIN LATERAL (
   SELECT si.*
   FROM matched m
@@ -60,4 +55,19 @@ LEFT JOIN LATERAL (
   WHERE m.content_key > $4
   ORDER BY m.content_key
   LIMIT $5
-) p ON true;
+) p ON true
+LEFT JOIN LATERAL (
+  SELECT
+    cat.uuid::text,
+    cat.title,
+    cat.enterprise_uuid::text,
+    cat.enterprise_name,
+    cat.publish_audit_enrollment_urls,
+    cat.modified_us,
+    cat.has_customer,
+    cat.customer_slug,
+    cat.customer_learner_portal,
+    cat.customer_modified_us,
+    (SELECT count(*) FROM matched)
+  WHERE p.content_key IS NOT DISTINCT FROM head.content_key
+) sc ON true;
