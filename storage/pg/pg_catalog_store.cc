@@ -11,6 +11,7 @@
 #include "storage/pg/content_writer.h"
 #include "storage/pg/item_facts.h"
 #include "storage/pg/pg_util.h"
+#include "storage/pg/table_stats.h"
 
 namespace ec::storage::pg {
 namespace {
@@ -500,7 +501,7 @@ absl::StatusOr<CatalogQueryRef> PgCatalogStore::EnsureCatalogQuery(
 absl::StatusOr<ReplaceResult> PgCatalogStore::ReplaceQueryContent(
     int64_t query_id, const std::vector<domain::ContentRecord>& records) {
   const ContentWriter writer(records);
-  return pool_->WithConnection(
+  auto written = pool_->WithConnection(
       "replacing query content", Idempotent::kNo,
       [&](pqxx::connection& conn) -> absl::StatusOr<ReplaceResult> {
         pqxx::work tx(conn);
@@ -513,6 +514,8 @@ absl::StatusOr<ReplaceResult> PgCatalogStore::ReplaceQueryContent(
         tx.commit();
         return result;
       });
+  if (written.ok()) AnalyzeAfterWrite(*pool_, *written, "import");
+  return written;
 }
 
 }  // namespace ec::storage::pg

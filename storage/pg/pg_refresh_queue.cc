@@ -12,6 +12,7 @@
 #include "storage/pg/content_writer.h"
 #include "storage/pg/job_rows.h"
 #include "storage/pg/pg_util.h"
+#include "storage/pg/table_stats.h"
 
 namespace ec::storage::pg {
 
@@ -165,7 +166,8 @@ absl::StatusOr<RefreshJobRow> PgRefreshQueue::CompleteWithCrawl(
     const RefreshCounts& crawl_counts, const domain::GuardrailPolicy& guardrail,
     Micros now) {
   const ContentWriter writer(records);
-  return pool_->WithConnection(
+  std::optional<ReplaceResult> written;
+  auto finished = pool_->WithConnection(
       "applying crawl", Idempotent::kNo,
       [&](pqxx::connection& conn) -> absl::StatusOr<RefreshJobRow> {
         pqxx::work tx(conn);
@@ -213,6 +215,7 @@ absl::StatusOr<RefreshJobRow> PgRefreshQueue::CompleteWithCrawl(
           counts.content_inserted = applied.content_inserted;
           counts.content_updated = applied.content_updated;
           counts.content_unchanged = applied.content_unchanged;
+          written = applied;
           // Changed courses and programs want their full documents.
           tx.exec_prepared("queue_full_if_wanted",
                            std::string(JobReasonName(JobReason::kCrawled)),
@@ -223,6 +226,10 @@ absl::StatusOr<RefreshJobRow> PgRefreshQueue::CompleteWithCrawl(
         tx.commit();
         return JobFromRow(done[0]);
       });
+  if (finished.ok() && written.has_value()) {
+    AnalyzeAfterWrite(*pool_, *written, "crawl");
+  }
+  return finished;
 }
 
 absl::StatusOr<ScheduleResult> PgRefreshQueue::Schedule(Micros stale_before,

@@ -67,6 +67,9 @@ void Usage() {
   --only TEXT             run only the operations whose name contains TEXT
                           (to profile one of them; the table lists only those;
                           "concurrent" selects the concurrent run)
+  --no-setup-analyze      skip the VACUUM ANALYZE after loading: measure a
+                          freshly filled service, with the statistics the
+                          writes themselves left
   --no-grpc-metrics       serve without the grpc_server_* interceptor (to
                           measure what it costs)
   --call-log-level L      level of the per-call log line: info (the
@@ -85,6 +88,10 @@ Flags ParseFlags(int argc, char** argv) {
     }
     if (arg == "--no-grpc-metrics") {
       f.grpc_metrics = false;
+      continue;
+    }
+    if (arg == "--no-setup-analyze") {
+      f.setup_analyze = false;
       continue;
     }
     std::string value;

@@ -239,7 +239,9 @@ Catalogs Load(testing::StoreEnv* env, const DataSet& ds, const Flags& flags) {
                                      RecordsFor(ds, j * stride, window)),
           "load subset catalog");
   }
-  if (auto s = env->Exec("VACUUM ANALYZE"); !s.ok()) Die(s.ToString());
+  if (flags.setup_analyze) {
+    if (auto s = env->Exec("VACUUM ANALYZE"); !s.ok()) Die(s.ToString());
+  }
   return cats;
 }
 

@@ -34,6 +34,10 @@ struct Flags {
   // figures include writing one JSON line per call to stderr.
   std::string call_log_level = "info";
   bool grpc_metrics = true;
+  // false: no VACUUM ANALYZE after loading, so the figures are those of a
+  // freshly filled service (the planner's statistics are whatever the
+  // writes themselves left).
+  bool setup_analyze = true;
   std::string only;  // if set, only operations whose name contains it
 };
 
@@ -73,7 +77,8 @@ struct Catalogs {
 };
 
 // The main catalog with every course, and flags.subset_catalogs catalogs of
-// overlapping 20% windows; then VACUUM ANALYZE.
+// overlapping 20% windows; then VACUUM ANALYZE unless
+// !flags.setup_analyze.
 Catalogs Load(testing::StoreEnv* env, const DataSet& ds, const Flags& flags);
 
 }  // namespace ec::bench

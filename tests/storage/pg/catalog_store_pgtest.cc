@@ -121,6 +121,29 @@ TEST(MigrateTest, ConcurrentReplicasApplyEachMigrationOnce) {
   EXPECT_EQ(applied, storage::pg::EmbeddedMigrations().size());
 }
 
+// An import writes through ReplaceQueryContent, and a large one analyzes
+// what it changed as a crawl does (QueueTest.AnAppliedCrawlAnalyzes...).
+TEST_F(StoreTest, ALargeImportAnalyzesTheTablesItFilled) {
+  ASSERT_TRUE(
+      env_->Exec(
+              "ALTER TABLE content_metadata SET (autovacuum_enabled = false)")
+          .ok());
+  auto catalog = Create(R"({"content_type": "course"})");
+  std::vector<std::string> docs;
+  for (int i = 0; i < 120; ++i) {
+    docs.push_back(testing::CourseDoc("edX+I" + std::to_string(i), "Course"));
+  }
+  Load(catalog, docs);
+  auto planned = env_->QueryInt(
+      "SELECT reltuples::bigint FROM pg_class "
+      "WHERE oid = 'content_metadata'::regclass");
+  ASSERT_TRUE(planned.ok()) << planned.status();
+  EXPECT_EQ(*planned, 120);
+  ASSERT_TRUE(
+      env_->Exec("ALTER TABLE content_metadata RESET (autovacuum_enabled)")
+          .ok());
+}
+
 TEST_F(StoreTest, CreateThenGetRoundTrips) {
   auto created = Create(R"({"content_type": "courserun"})");
   auto got = store().GetCatalog(created.uuid);

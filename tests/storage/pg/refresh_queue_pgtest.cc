@@ -576,4 +576,65 @@ TEST_F(QueueTest, FullJobIsQueuedOnceByCrawlsThatChangeCourses) {
                    .ok());
 }
 
+// A freshly filled table is planned as the empty table the planner last saw
+// until something analyzes it (autovacuum only on its next round, a minute
+// later): an applied crawl that changed at least autovacuum's analyze
+// threshold of a table's rows analyzes it itself (tables_to_analyze.sql).
+// An analyze of a table this small reads every row, so reltuples is exact.
+TEST_F(QueueTest, AnAppliedCrawlAnalyzesTheTablesItChangedEnough) {
+  const char* kTables[] = {"content_metadata", "catalog_query_content"};
+  for (const char* table : kTables) {
+    ASSERT_TRUE(env_->Exec(std::string("ALTER TABLE ") + table +
+                           " SET (autovacuum_enabled = false)")
+                    .ok());
+  }
+  auto planned_rows = [&](const std::string& table) {
+    return Int("SELECT reltuples::bigint FROM pg_class WHERE oid = '" + table +
+               "'::regclass");
+  };
+  auto rows = [&](const std::string& table) {
+    return Int("SELECT count(*) FROM " + table);
+  };
+  auto crawl = [&](const storage::CatalogRow& catalog,
+                   const std::vector<std::string>& docs, Micros now) {
+    Enqueue(catalog, now);
+    auto lease = Lease(now);
+    ASSERT_TRUE(lease.has_value());
+    EXPECT_EQ(Complete(*lease, docs, now).state, JobState::kSucceeded);
+  };
+  auto catalog = Create(R"({"content_type": "course"})");
+  // Truncated tables: never analyzed since (reltuples -1).
+  EXPECT_EQ(planned_rows("content_metadata"), -1);
+
+  // 200 new rows in each table, past the threshold of 50 for an
+  // unanalyzed table: both analyzed.
+  crawl(catalog, CourseDocs(200), kT0);
+  EXPECT_EQ(planned_rows("content_metadata"), 200);
+  EXPECT_EQ(planned_rows("catalog_query_content"), 200);
+
+  // 5 more, under 50 + 10 % of 200: left to autovacuum.
+  crawl(catalog, CourseDocs(205), kT0 + kHour);
+  EXPECT_EQ(rows("content_metadata"), 205);
+  EXPECT_EQ(planned_rows("content_metadata"), 200);
+  EXPECT_EQ(planned_rows("catalog_query_content"), 200);
+
+  // 100 more (over 50 + 10 % of 200): analyzed again.
+  crawl(catalog, CourseDocs(305), kT0 + 2 * kHour);
+  EXPECT_EQ(planned_rows("content_metadata"), 305);
+  EXPECT_EQ(planned_rows("catalog_query_content"), 305);
+
+  // Only members change (the same documents, now under a second query):
+  // only the membership table is analyzed.
+  crawl(Create(R"({"content_type": "course", "org": "edX"})"), CourseDocs(305),
+        kT0 + 3 * kHour);
+  EXPECT_EQ(planned_rows("catalog_query_content"), 610);
+  EXPECT_EQ(planned_rows("content_metadata"), 305);
+
+  for (const char* table : kTables) {
+    ASSERT_TRUE(env_->Exec(std::string("ALTER TABLE ") + table +
+                           " RESET (autovacuum_enabled)")
+                    .ok());
+  }
+}
+
 }  // namespace ec
