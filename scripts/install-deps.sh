@@ -61,6 +61,8 @@ PACKAGES=(
   python3-protobuf
   python3-grpc-tools
   python3-pkg-resources
+  # The h2load benchmark (scripts/h2load-bench.sh): h2load and nghttp.
+  nghttp2-client
   # Deployment checks (scripts/check-deploy.sh): compose file validation and
   # YAML lint. kubectl and node are installed by that script only when
   # missing: some machine images carry non-Debian packages of them.

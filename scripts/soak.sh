@@ -102,10 +102,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Free loopback ports, so a soak runs beside a quickstart or another soak.
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# Free loopback ports (free_port), so a soak runs beside a quickstart or
+# another soak, and the service's settings.
+source "${SCRIPTS}/lib/local-service.sh"
 
 LOAD_START="$(uptime)"
 DATE_START="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -139,21 +138,7 @@ done
 grep -q listening "${WORK}/discovery-stub.out" || die "the stand-in did not start"
 
 # --- The server and workers ---------------------------------------------------
-GRPC_PORT="$(free_port)"
-METRICS_PORT="$(free_port)"
-export ENTERPRISE_CATALOG_GRPC_ADDRESS="127.0.0.1:${GRPC_PORT}"
-export ENTERPRISE_CATALOG_METRICS_ADDRESS="127.0.0.1:${METRICS_PORT}"
-export ENTERPRISE_CATALOG_DISCOVERY_URL="http://127.0.0.1:${DISCOVERY_PORT}/api/v1/"
-export ENTERPRISE_CATALOG_OAUTH_URL="http://127.0.0.1:${DISCOVERY_PORT}"
-# The stand-in's default client credentials.
-export ENTERPRISE_CATALOG_OAUTH_CLIENT_ID="enterprise-catalog-worker"
-export ENTERPRISE_CATALOG_OAUTH_CLIENT_SECRET="enterprise-catalog-secret"
-export ENTERPRISE_CATALOG_PLAINTEXT=true
-ENTERPRISE_CATALOG_JWT_SECRET="$(openssl rand -hex 32)"
-ENTERPRISE_CATALOG_PAGE_TOKEN_SECRET="$(openssl rand -hex 32)"
-export ENTERPRISE_CATALOG_JWT_SECRET ENTERPRISE_CATALOG_PAGE_TOKEN_SECRET
-export ENTERPRISE_CATALOG_JWT_ISSUER="http://localhost:18000/oauth2"
-export ENTERPRISE_CATALOG_JWT_AUDIENCE="enterprise-catalog"
+export_local_service_env "${DISCOVERY_PORT}"
 # Every query is re-crawled once its data is a minute old, and the scheduler
 # looks every 5 s, so crawls and applies overlap the calls all the time; the
 # soak's RefreshCatalog calls crawl at once instead of joining the last job.

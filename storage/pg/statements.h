@@ -18,6 +18,11 @@ struct Statement {
 // embed_sql.cmake).
 const std::vector<Statement>& EmbeddedStatements();
 
+// The text of the embedded statement `name`, for the few that run other
+// than prepared (as a cursor's query); throws std::out_of_range for a name
+// that is not one (a programming error, found by any test that runs it).
+const char* StatementSql(std::string_view name);
+
 // Registers every embedded statement on `conn` under its name, for
 // exec_prepared. libpqxx 6 defers sending a statement to the server until
 // its first execution on the connection, so registering all of them on

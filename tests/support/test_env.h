@@ -26,6 +26,7 @@ class StoreEnv {
     return storage_->full_metadata();
   }
   storage::pg::PgCustomerStore* customers() { return storage_->customers(); }
+  storage::pg::PgPool* pool() { return storage_->pool(); }
   const std::string& dsn() const { return db_->dsn(); }
   storage::pg::PgConfig config() const;
 

@@ -1,0 +1,55 @@
+#include "storage/pg/membership_loader.h"
+
+#include <cstdint>
+#include <string>
+
+#include "storage/pg/statements.h"
+
+namespace ec::storage::pg {
+namespace {
+
+// Rows a cursor fetches per round trip.
+constexpr int kFetchRows = 20000;
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const index::MembershipSnapshot>>
+LoadMembershipSnapshot(PgPool& pool) {
+  return pool.WithConnection(
+      "loading the membership index", Idempotent::kYes,
+      [&](pqxx::connection& conn)
+          -> absl::StatusOr<std::shared_ptr<const index::MembershipSnapshot>> {
+        pqxx::transaction<pqxx::isolation_level::repeatable_read,
+                          pqxx::readwrite_policy::read_only>
+            tx(conn);
+        index::MembershipSnapshot::Builder builder;
+        // A cursor per table, fetched in batches: client memory stays
+        // bounded whatever the tables hold.
+        pqxx::icursorstream content(tx, StatementSql("index_content"),
+                                    "index_content", kFetchRows);
+        for (pqxx::result batch; content >> batch;) {
+          for (const auto& row : batch) {
+            builder.AddContent(std::string_view(row[0].c_str(), row[0].size()),
+                               std::string_view(row[1].c_str(), row[1].size()));
+          }
+        }
+        pqxx::icursorstream members(tx, StatementSql("index_members"),
+                                    "index_members", kFetchRows);
+        for (pqxx::result batch; members >> batch;) {
+          for (const auto& row : batch) {
+            builder.AddMember(row[0].as<int64_t>(),
+                              std::string_view(row[1].c_str(), row[1].size()));
+          }
+        }
+        // In creation order, which COPY of the table would not give.
+        const pqxx::result catalogs = tx.exec_prepared("index_catalogs");
+        for (const auto& c : catalogs) {
+          builder.AddCatalog(c[0].as<std::string>(), c[1].as<std::string>(),
+                             c[2].as<int64_t>());
+        }
+        tx.commit();
+        return std::move(builder).Build();
+      });
+}
+
+}  // namespace ec::storage::pg

@@ -1,0 +1,99 @@
+// The in-memory membership snapshot's rules, on a hand-made snapshot. The
+// differential test against PostgreSQL's answers is
+// tests/storage/pg/membership_index_pgtest.cc.
+#include "index/membership_index.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace ec::index {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+constexpr char kEnterprise1[] = "11111111-1111-4111-8111-111111111111";
+constexpr char kEnterprise2[] = "22222222-2222-4222-8222-222222222222";
+constexpr char kCatalogA[] = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
+constexpr char kCatalogB[] = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
+constexpr char kCatalogC[] = "cccccccc-cccc-4ccc-8ccc-cccccccccccc";
+
+// Course C1 with runs R1a and R1b, course C2 with run R2, program P.
+// Query 1 holds C1 and R2, query 2 holds R1a, query 3 nothing.
+// Enterprise 1 has catalogs A (query 1) then B (query 2); enterprise 2 has C.
+std::shared_ptr<const MembershipSnapshot> Snapshot() {
+  MembershipSnapshot::Builder b;
+  b.AddContent("C1", "");
+  b.AddContent("R1a", "C1");
+  b.AddContent("R1b", "C1");
+  b.AddContent("C2", "");
+  b.AddContent("R2", "C2");
+  b.AddContent("P", "");
+  b.AddMember(1, "R2");
+  b.AddMember(1, "C1");
+  b.AddMember(2, "R1a");
+  b.AddCatalog(kCatalogA, kEnterprise1, 1);
+  b.AddCatalog(kCatalogB, kEnterprise1, 2);
+  b.AddCatalog(kCatalogC, kEnterprise2, 3);
+  return std::move(b).Build();
+}
+
+TEST(MembershipSnapshotTest, AKeyItsParentOrAnyChildMakesItContained) {
+  const auto s = Snapshot();
+  auto a = s->ContainedKeys(
+      kCatalogA, {"C1", "R1a", "R1b", "C2", "R2", "P", "nothing", "C1"});
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->enterprise_uuid, kEnterprise1);
+  // C1 and R2 are members; R1a and R1b are runs of C1; C2 has run R2. A
+  // key asked twice comes back once.
+  EXPECT_THAT(a->keys, ElementsAre("C1", "R1a", "R1b", "C2", "R2"));
+
+  auto b = s->ContainedKeys(kCatalogB, {"C1", "R1a", "R1b", "C2"});
+  ASSERT_TRUE(b.has_value());
+  // C1 through its run R1a; R1b's course is not a member of query 2, and a
+  // sibling run does not count.
+  EXPECT_THAT(b->keys, ElementsAre("C1", "R1a"));
+}
+
+TEST(MembershipSnapshotTest, ACatalogWithoutMembersContainsNothing) {
+  const auto c = Snapshot()->ContainedKeys(kCatalogC, {"C1", "R1a"});
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->enterprise_uuid, kEnterprise2);
+  EXPECT_THAT(c->keys, IsEmpty());
+}
+
+TEST(MembershipSnapshotTest, AnUnknownCatalogOrEnterpriseIsNotAnswered) {
+  const auto s = Snapshot();
+  EXPECT_FALSE(s->ContainedKeys("dddddddd-dddd-4ddd-8ddd-dddddddddddd", {"C1"})
+                   .has_value());
+  EXPECT_FALSE(
+      s->CatalogsContainingAny("33333333-3333-4333-8333-333333333333", {"C1"})
+          .has_value());
+}
+
+TEST(MembershipSnapshotTest, CustomerCatalogsComeInCreationOrder) {
+  const auto s = Snapshot();
+  EXPECT_THAT(*s->CatalogsContainingAny(kEnterprise1, {"C1"}),
+              ElementsAre(kCatalogA, kCatalogB));
+  EXPECT_THAT(*s->CatalogsContainingAny(kEnterprise1, {"R1b"}),
+              ElementsAre(kCatalogA));
+  EXPECT_THAT(*s->CatalogsContainingAny(kEnterprise1, {"P", "nothing"}),
+              IsEmpty());
+  EXPECT_THAT(*s->CatalogsContainingAny(kEnterprise2, {"C1", "R2"}), IsEmpty());
+}
+
+TEST(MembershipSnapshotTest, CountsWhatItHolds) {
+  const auto s = Snapshot();
+  EXPECT_EQ(s->content_keys(), 6u);
+  EXPECT_EQ(s->membership_rows(), 3u);
+  EXPECT_EQ(s->catalogs(), 3u);
+  // At least the three member ids and the six parents.
+  EXPECT_GE(s->MemoryBytes(), 9 * sizeof(uint32_t));
+}
+
+}  // namespace
+}  // namespace ec::index

@@ -1,0 +1,155 @@
+// The membership index loaded from PostgreSQL answers exactly what the
+// database answers: thousands of random contains requests compared with
+// the store's own statements (contained_keys.sql, catalogs_containing_any.sql),
+// before and after the catalogs' content is refreshed.
+#include <algorithm>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/uuid.h"
+#include "storage/pg/membership_loader.h"
+#include "tests/support/test_env.h"
+
+namespace ec {
+namespace {
+
+constexpr char kEnterprise1[] = "11111111-1111-4111-8111-111111111111";
+constexpr char kEnterprise2[] = "22222222-2222-4222-8222-222222222222";
+constexpr int kCourses = 300;
+
+std::string Course(int i) { return "edX+D" + std::to_string(i); }
+std::string NestedRun(int i, int j) {
+  return "course-v1:edX+D" + std::to_string(i) + "+N" + std::to_string(j);
+}
+std::string StandaloneRun(int i) {
+  return "course-v1:edX+D" + std::to_string(i) + "+S";
+}
+
+class MembershipIndexTest : public testing::SharedStoreTest<> {
+ protected:
+  storage::CatalogStore& store() { return *env_->store(); }
+
+  storage::CatalogRow Create(const std::string& filter_json,
+                             const std::string& enterprise) {
+    storage::NewCatalog c;
+    c.uuid = common::NewUuidV4();
+    c.title = "Catalog";
+    c.enterprise_uuid = enterprise;
+    c.filter = testing::Filter(filter_json);
+    c.enabled_course_modes = {"verified"};
+    auto row = store().CreateCatalog(c);
+    EXPECT_TRUE(row.ok()) << row.status();
+    return row.ok() ? *row : storage::CatalogRow{};
+  }
+
+  // A random part of the content: each course (with its two nested runs)
+  // and each standalone run kept with probability `share`.
+  void Load(const storage::CatalogRow& catalog, double share) {
+    std::bernoulli_distribution keep(share);
+    std::vector<std::string> docs;
+    for (int i = 0; i < kCourses; ++i) {
+      if (keep(rng_)) {
+        docs.push_back(testing::CourseDoc(Course(i), "Course",
+                                          {NestedRun(i, 0), NestedRun(i, 1)}));
+      }
+      if (i % 2 == 0 && keep(rng_)) {
+        docs.push_back(testing::RunDoc(StandaloneRun(i), Course(i)));
+      }
+    }
+    auto id = env_->QueryInt(
+        "SELECT catalog_query_id FROM enterprise_catalog WHERE uuid = '" +
+        catalog.uuid + "'");
+    ASSERT_TRUE(id.ok()) << id.status();
+    ASSERT_TRUE(store().ReplaceQueryContent(*id, testing::Records(docs)).ok());
+  }
+
+  // 1 to 10 keys: courses, nested and standalone runs, and unknown keys.
+  std::vector<std::string> RandomKeys() {
+    std::uniform_int_distribution<int> count(1, 10), kind(0, 3),
+        course(0, kCourses + 20);
+    std::vector<std::string> keys;
+    for (int n = count(rng_); n > 0; --n) {
+      const int i = course(rng_);
+      switch (kind(rng_)) {
+        case 0:
+          keys.push_back(Course(i));
+          break;
+        case 1:
+          keys.push_back(NestedRun(i, i % 2));
+          break;
+        case 2:
+          keys.push_back(StandaloneRun(i));
+          break;
+        default:
+          keys.push_back("course-v1:Nobody+" + std::to_string(i));
+      }
+    }
+    return keys;
+  }
+
+  // Compares `requests` random requests on every catalog and enterprise.
+  void ExpectSameAnswers(const std::vector<storage::CatalogRow>& catalogs,
+                         int requests) {
+    auto snapshot = storage::pg::LoadMembershipSnapshot(*env_->pool());
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+    const auto& index = **snapshot;
+    int contained = 0;
+    for (int r = 0; r < requests; ++r) {
+      const std::vector<std::string> keys = RandomKeys();
+      for (const auto& catalog : catalogs) {
+        auto db = store().ContainedKeys(catalog.uuid, keys);
+        ASSERT_TRUE(db.ok()) << db.status();
+        auto mem = index.ContainedKeys(catalog.uuid, keys);
+        ASSERT_TRUE(mem.has_value()) << catalog.uuid;
+        EXPECT_EQ(mem->enterprise_uuid, db->enterprise_uuid);
+        EXPECT_EQ(std::set<std::string>(mem->keys.begin(), mem->keys.end()),
+                  std::set<std::string>(db->keys.begin(), db->keys.end()))
+            << "catalog " << catalog.uuid << " request " << r;
+        contained += static_cast<int>(mem->keys.size());
+      }
+      for (const char* enterprise : {kEnterprise1, kEnterprise2}) {
+        auto db = store().CatalogsContainingAny(enterprise, keys);
+        ASSERT_TRUE(db.ok()) << db.status();
+        auto mem = index.CatalogsContainingAny(enterprise, keys);
+        ASSERT_TRUE(mem.has_value());
+        EXPECT_EQ(*mem, *db) << "enterprise " << enterprise << " request " << r;
+      }
+    }
+    // The comparison saw both answers, not only "no".
+    EXPECT_GT(contained, requests);
+    EXPECT_FALSE(
+        index.ContainedKeys(common::NewUuidV4(), {Course(1)}).has_value());
+  }
+
+  std::mt19937 rng_{20261202};
+};
+
+TEST_F(MembershipIndexTest, AnswersAsTheDatabaseDoesBeforeAndAfterRefreshes) {
+  std::vector<storage::CatalogRow> catalogs = {
+      Create(R"({"content_type": "course"})", kEnterprise1),
+      Create(R"({"content_type": "courserun"})", kEnterprise1),
+      Create(R"({"org": "edX"})", kEnterprise1),
+      // The same filter as the first: one query, two catalogs.
+      Create(R"({"content_type": "course"})", kEnterprise2),
+      Create(R"({"org": "MITx"})", kEnterprise2)};
+  Load(catalogs[0], 0.5);
+  Load(catalogs[1], 0.3);
+  Load(catalogs[2], 0.8);
+  // catalogs[4] stays empty.
+  ExpectSameAnswers(catalogs, 1000);
+
+  // Every query refreshed with other content: the next load follows.
+  Load(catalogs[0], 0.2);
+  Load(catalogs[1], 0.6);
+  Load(catalogs[2], 0.1);
+  Load(catalogs[4], 0.4);
+  ExpectSameAnswers(catalogs, 1000);
+}
+
+}  // namespace
+}  // namespace ec
