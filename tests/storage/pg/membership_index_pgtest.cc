@@ -1,8 +1,10 @@
 // The membership index loaded from PostgreSQL answers exactly what the
 // database answers: thousands of random contains requests compared with
 // the store's own statements (contained_keys.sql, catalogs_containing_any.sql),
-// before and after the catalogs' content is refreshed.
+// before and after the catalogs' content is refreshed. And every change that
+// can change those answers is announced on ec_membership.
 #include <algorithm>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
@@ -10,6 +12,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
 
 #include "common/uuid.h"
 #include "storage/pg/membership_loader.h"
@@ -149,6 +153,77 @@ TEST_F(MembershipIndexTest, AnswersAsTheDatabaseDoesBeforeAndAfterRefreshes) {
   Load(catalogs[2], 0.1);
   Load(catalogs[4], 0.4);
   ExpectSameAnswers(catalogs, 1000);
+}
+
+// What a process listening on ec_membership hears (0008_membership_notify.sql).
+class Listener : public pqxx::notification_receiver {
+ public:
+  explicit Listener(pqxx::connection& conn)
+      : pqxx::notification_receiver(conn, "ec_membership") {}
+  void operator()(const std::string& payload, int) override {
+    payloads.push_back(payload);
+  }
+  std::vector<std::string> payloads;
+};
+
+// Every notification delivered by now (each write below has committed, so
+// its notifications are already on the way).
+std::vector<std::string> Drain(pqxx::connection& conn, Listener& listener) {
+  listener.payloads.clear();
+  while (conn.await_notification(0, 200000) > 0) {
+  }
+  return listener.payloads;
+}
+
+TEST_F(MembershipIndexTest, MemberAndCatalogChangesAreAnnouncedWithVersions) {
+  pqxx::connection conn(env_->dsn());
+  Listener listener(conn);
+  auto catalog = Create(R"({"content_type": "course"})", kEnterprise1);
+  const auto created = Drain(conn, listener);
+  EXPECT_THAT(created, ::testing::ElementsAre("catalog:" + catalog.uuid));
+  auto id = env_->QueryInt(
+      "SELECT catalog_query_id FROM enterprise_catalog WHERE uuid = '" +
+      catalog.uuid + "'");
+  ASSERT_TRUE(id.ok());
+  const std::string query = "query:" + std::to_string(*id) + ":";
+
+  auto load = [&](const std::vector<std::string>& keys) {
+    std::vector<std::string> docs;
+    for (const auto& key : keys) docs.push_back(testing::CourseDoc(key, "C"));
+    ASSERT_TRUE(store().ReplaceQueryContent(*id, testing::Records(docs)).ok());
+  };
+  // Members added: one statement, one version.
+  load({"edX+A", "edX+B"});
+  EXPECT_THAT(Drain(conn, listener), ::testing::ElementsAre(query + "1"));
+  // Nothing changed: nothing announced.
+  load({"edX+A", "edX+B"});
+  EXPECT_THAT(Drain(conn, listener), ::testing::IsEmpty());
+  // One added and one removed: two statements, two versions, in order.
+  load({"edX+A", "edX+C"});
+  EXPECT_THAT(Drain(conn, listener),
+              ::testing::UnorderedElementsAre(query + "2", query + "3"));
+  auto version =
+      env_->QueryInt("SELECT members_version FROM catalog_query WHERE id = " +
+                     std::to_string(*id));
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(*version, 3);
+
+  // A new title is not announced; a move to another query is.
+  storage::CatalogUpdate retitle;
+  retitle.uuid = catalog.uuid;
+  retitle.enterprise_uuid = kEnterprise1;
+  retitle.title = "Renamed";
+  ASSERT_TRUE(store().UpdateCatalog(retitle).ok());
+  EXPECT_THAT(Drain(conn, listener), ::testing::IsEmpty());
+  storage::CatalogUpdate move = retitle;
+  move.title.reset();
+  move.filter = testing::Filter(R"({"content_type": "courserun"})");
+  ASSERT_TRUE(store().UpdateCatalog(move).ok());
+  EXPECT_THAT(Drain(conn, listener),
+              ::testing::ElementsAre("catalog:" + catalog.uuid));
+  ASSERT_TRUE(store().DeleteCatalog(catalog.uuid, kEnterprise1).ok());
+  EXPECT_THAT(Drain(conn, listener),
+              ::testing::ElementsAre("catalog:" + catalog.uuid));
 }
 
 }  // namespace
