@@ -30,13 +30,21 @@ size_t SlotBytes(const Map& map) {
 void MembershipSnapshot::Candidates(std::string_view key,
                                     std::vector<KeyId>* out) const {
   out->clear();
-  const auto it = ids_.find(View(key));
-  if (it == ids_.end()) return;
+  const KeyTable& keys = *keys_;
+  const auto it = keys.ids.find(View(key));
+  if (it == keys.ids.end()) return;
   const KeyId id = it->second;
   out->push_back(id);
-  if (parent_[id] != kNoKey) out->push_back(parent_[id]);
-  out->insert(out->end(), child_ids_.begin() + child_start_[id],
-              child_ids_.begin() + child_start_[id + 1]);
+  if (keys.parent[id] != kNoKey) out->push_back(keys.parent[id]);
+  out->insert(out->end(), keys.child_ids.begin() + keys.child_start[id],
+              keys.child_ids.begin() + keys.child_start[id + 1]);
+}
+
+const std::vector<MembershipSnapshot::KeyId>& MembershipSnapshot::MembersOf(
+    const Catalog& catalog) const {
+  static const std::vector<KeyId> kNone;
+  const auto it = queries_.find(catalog.query_id);
+  return it == queries_.end() ? kNone : it->second->members;
 }
 
 bool MembershipSnapshot::AnyMember(const std::vector<KeyId>& members,
@@ -50,6 +58,7 @@ std::optional<MembershipSnapshot::Contained> MembershipSnapshot::ContainedKeys(
     std::string_view catalog_uuid, const std::vector<std::string>& keys) const {
   const auto catalog = catalogs_.find(View(catalog_uuid));
   if (catalog == catalogs_.end()) return std::nullopt;
+  const std::vector<KeyId>& members = MembersOf(catalog->second);
   Contained out;
   out.enterprise_uuid = catalog->second.enterprise_uuid;
   absl::flat_hash_set<absl::string_view> seen;
@@ -57,9 +66,7 @@ std::optional<MembershipSnapshot::Contained> MembershipSnapshot::ContainedKeys(
   for (const std::string& key : keys) {
     if (!seen.insert(View(key)).second) continue;
     Candidates(key, &candidates);
-    if (AnyMember(*catalog->second.members, candidates)) {
-      out.keys.push_back(key);
-    }
+    if (AnyMember(members, candidates)) out.keys.push_back(key);
   }
   return out;
 }
@@ -81,25 +88,79 @@ MembershipSnapshot::CatalogsContainingAny(
   all.erase(std::unique(all.begin(), all.end()), all.end());
   std::vector<std::string> out;
   for (const std::string& uuid : enterprise->second) {
-    if (AnyMember(*catalogs_.at(uuid).members, all)) out.push_back(uuid);
+    if (AnyMember(MembersOf(catalogs_.at(uuid)), all)) out.push_back(uuid);
   }
   return out;
 }
 
+int64_t MembershipSnapshot::QueryVersion(int64_t query_id) const {
+  const auto it = queries_.find(query_id);
+  return it == queries_.end() ? 0 : it->second->version;
+}
+
+std::shared_ptr<const MembershipSnapshot> MembershipSnapshot::WithQuery(
+    int64_t query_id, int64_t version,
+    const std::vector<std::string>& member_keys,
+    const std::vector<std::pair<std::string, std::string>>& links) const {
+  if (QueryVersion(query_id) >= version) return nullptr;
+  auto next = std::make_shared<MembershipSnapshot>(*this);
+  // The key table is copied only when a key is new or a link changed.
+  const KeyTable& keys = *keys_;
+  auto known = [&](std::string_view key) {
+    return keys.ids.contains(View(key));
+  };
+  bool changed = !std::all_of(member_keys.begin(), member_keys.end(), known);
+  for (const auto& [key, parent] : links) {
+    if (changed) break;
+    const auto it = keys.ids.find(View(key));
+    const auto parent_it = keys.ids.find(View(parent));
+    const KeyId want = parent.empty() ? kNoKey
+                       : parent_it == keys.ids.end()
+                           ? kNoKey - 1  // unknown: never equal
+                           : parent_it->second;
+    changed = it == keys.ids.end() || keys.parent[it->second] != want;
+  }
+  if (changed) {
+    auto table = std::make_shared<KeyTable>(keys);
+    for (const auto& [key, parent] : links) {
+      const KeyId id = table->Intern(key);
+      table->parent[id] = parent.empty() ? kNoKey : table->Intern(parent);
+    }
+    for (const std::string& key : member_keys) table->Intern(key);
+    table->IndexChildren();
+    next->keys_ = std::move(table);
+  }
+  auto query = std::make_shared<Query>();
+  query->version = version;
+  for (const std::string& key : member_keys) {
+    query->members.push_back(next->keys_->ids.at(View(key)));
+  }
+  std::sort(query->members.begin(), query->members.end());
+  query->members.erase(
+      std::unique(query->members.begin(), query->members.end()),
+      query->members.end());
+  const auto old = queries_.find(query_id);
+  next->membership_rows_ -=
+      old == queries_.end() ? 0 : old->second->members.size();
+  next->membership_rows_ += query->members.size();
+  next->queries_[query_id] = std::move(query);
+  return next;
+}
+
 size_t MembershipSnapshot::MemoryBytes() const {
-  size_t bytes = SlotBytes(ids_);
-  for (const auto& [key, id] : ids_) bytes += StringHeapBytes(key);
-  bytes += parent_.capacity() * sizeof(KeyId) +
-           child_start_.capacity() * sizeof(uint32_t) +
-           child_ids_.capacity() * sizeof(KeyId);
+  const KeyTable& keys = *keys_;
+  size_t bytes = SlotBytes(keys.ids);
+  for (const auto& [key, id] : keys.ids) bytes += StringHeapBytes(key);
+  bytes += keys.parent.capacity() * sizeof(KeyId) +
+           keys.child_start.capacity() * sizeof(uint32_t) +
+           keys.child_ids.capacity() * sizeof(KeyId);
+  bytes += SlotBytes(queries_);
+  for (const auto& [id, query] : queries_) {
+    bytes += sizeof(Query) + query->members.capacity() * sizeof(KeyId);
+  }
   bytes += SlotBytes(catalogs_);
-  absl::flat_hash_set<const std::vector<KeyId>*> counted;
   for (const auto& [uuid, catalog] : catalogs_) {
     bytes += StringHeapBytes(uuid) + StringHeapBytes(catalog.enterprise_uuid);
-    if (counted.insert(catalog.members.get()).second) {
-      bytes += sizeof(std::vector<KeyId>) +
-               catalog.members->capacity() * sizeof(KeyId);
-    }
   }
   bytes += SlotBytes(by_enterprise_);
   for (const auto& [enterprise, uuids] : by_enterprise_) {
@@ -110,69 +171,69 @@ size_t MembershipSnapshot::MemoryBytes() const {
   return bytes;
 }
 
-MembershipSnapshot::KeyId MembershipSnapshot::Builder::Intern(
+MembershipSnapshot::KeyId MembershipSnapshot::KeyTable::Intern(
     std::string_view key) {
-  const auto [it, inserted] = snapshot_.ids_.try_emplace(
-      View(key), static_cast<KeyId>(snapshot_.parent_.size()));
-  if (inserted) snapshot_.parent_.push_back(kNoKey);
+  const auto [it, inserted] =
+      ids.try_emplace(View(key), static_cast<KeyId>(parent.size()));
+  if (inserted) parent.push_back(kNoKey);
   return it->second;
+}
+
+void MembershipSnapshot::KeyTable::IndexChildren() {
+  // Children by parent, as offsets into one array (counting sort).
+  const size_t n = parent.size();
+  child_start.assign(n + 1, 0);
+  for (const KeyId p : parent) {
+    if (p != kNoKey) ++child_start[p + 1];
+  }
+  for (size_t i = 0; i < n; ++i) child_start[i + 1] += child_start[i];
+  child_ids.resize(child_start[n]);
+  std::vector<uint32_t> next(child_start.begin(), child_start.end() - 1);
+  for (KeyId id = 0; id < n; ++id) {
+    if (parent[id] != kNoKey) child_ids[next[parent[id]]++] = id;
+  }
 }
 
 void MembershipSnapshot::Builder::AddContent(std::string_view key,
                                              std::string_view parent_key) {
-  const KeyId id = Intern(key);
+  const KeyId id = keys_.Intern(key);
   if (!parent_key.empty()) {
-    const KeyId parent = Intern(parent_key);
-    snapshot_.parent_[id] = parent;
+    const KeyId parent = keys_.Intern(parent_key);
+    keys_.parent[id] = parent;
   }
 }
 
 void MembershipSnapshot::Builder::AddMember(int64_t query_id,
                                             std::string_view key) {
-  members_[query_id].push_back(Intern(key));
+  queries_[query_id].members.push_back(keys_.Intern(key));
+}
+
+void MembershipSnapshot::Builder::SetQueryVersion(int64_t query_id,
+                                                  int64_t version) {
+  queries_[query_id].version = version;
 }
 
 void MembershipSnapshot::Builder::AddCatalog(std::string_view uuid,
                                              std::string_view enterprise_uuid,
                                              int64_t query_id) {
-  snapshot_.catalogs_[View(uuid)].enterprise_uuid =
-      std::string(enterprise_uuid);
+  snapshot_.catalogs_[View(uuid)] = {std::string(enterprise_uuid), query_id};
   snapshot_.by_enterprise_[View(enterprise_uuid)].emplace_back(uuid);
-  catalog_queries_.emplace_back(std::string(uuid), query_id);
 }
 
 std::shared_ptr<const MembershipSnapshot>
 MembershipSnapshot::Builder::Build() && {
-  MembershipSnapshot& s = snapshot_;
-  // Children by parent, as offsets into one array (counting sort).
-  const size_t n = s.parent_.size();
-  s.child_start_.assign(n + 1, 0);
-  for (const KeyId parent : s.parent_) {
-    if (parent != kNoKey) ++s.child_start_[parent + 1];
+  keys_.IndexChildren();
+  snapshot_.keys_ = std::make_shared<const KeyTable>(std::move(keys_));
+  for (auto& [query_id, query] : queries_) {
+    std::sort(query.members.begin(), query.members.end());
+    query.members.erase(std::unique(query.members.begin(), query.members.end()),
+                        query.members.end());
+    query.members.shrink_to_fit();
+    snapshot_.membership_rows_ += query.members.size();
+    snapshot_.queries_[query_id] =
+        std::make_shared<const Query>(std::move(query));
   }
-  for (size_t i = 0; i < n; ++i) s.child_start_[i + 1] += s.child_start_[i];
-  s.child_ids_.resize(s.child_start_[n]);
-  std::vector<uint32_t> next(s.child_start_.begin(), s.child_start_.end() - 1);
-  for (KeyId id = 0; id < n; ++id) {
-    if (s.parent_[id] != kNoKey) s.child_ids_[next[s.parent_[id]]++] = id;
-  }
-  // Each query's members, sorted once and shared by its catalogs.
-  absl::flat_hash_map<int64_t, std::shared_ptr<const std::vector<KeyId>>>
-      shared;
-  for (auto& [query_id, ids] : members_) {
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    ids.shrink_to_fit();
-    s.membership_rows_ += ids.size();
-    shared[query_id] =
-        std::make_shared<const std::vector<KeyId>>(std::move(ids));
-  }
-  const auto empty = std::make_shared<const std::vector<KeyId>>();
-  for (const auto& [uuid, query_id] : catalog_queries_) {
-    const auto it = shared.find(query_id);
-    s.catalogs_[uuid].members = it == shared.end() ? empty : it->second;
-  }
-  return std::make_shared<const MembershipSnapshot>(std::move(s));
+  return std::make_shared<const MembershipSnapshot>(std::move(snapshot_));
 }
 
 }  // namespace ec::index

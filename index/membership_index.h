@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -48,7 +49,21 @@ class MembershipSnapshot {
       std::string_view enterprise_uuid,
       const std::vector<std::string>& keys) const;
 
-  size_t content_keys() const { return parent_.size(); }
+  // A copy with query `query_id`'s members replaced by `member_keys`, at
+  // `version`, sharing everything else; `links` are (key, parent key) pairs
+  // of content rows the new members bring or change (a key new to the
+  // snapshot, or a run moved to another course). nullptr when the snapshot
+  // already holds `version` or a later one of that query: a late
+  // notification changes nothing. This snapshot is left as it was.
+  std::shared_ptr<const MembershipSnapshot> WithQuery(
+      int64_t query_id, int64_t version,
+      const std::vector<std::string>& member_keys,
+      const std::vector<std::pair<std::string, std::string>>& links) const;
+
+  // The version of query `query_id` held (0 for none).
+  int64_t QueryVersion(int64_t query_id) const;
+
+  size_t content_keys() const { return keys_->parent.size(); }
   size_t membership_rows() const { return membership_rows_; }
   size_t catalogs() const { return catalogs_.size(); }
   // Heap bytes held, counted from the containers' capacities (the key
@@ -60,22 +75,37 @@ class MembershipSnapshot {
   static constexpr KeyId kNoKey = UINT32_MAX;
   struct Catalog {
     std::string enterprise_uuid;
-    // Members of the catalog's query; never null (empty when it has none).
-    std::shared_ptr<const std::vector<KeyId>> members;
+    int64_t query_id = 0;
+  };
+  struct Query {
+    int64_t version = 0;
+    std::vector<KeyId> members;  // sorted
+  };
+  // Every content key once, shared by the snapshots that have the same keys
+  // and links: a snapshot that adds keys copies it.
+  struct KeyTable {
+    absl::flat_hash_map<std::string, KeyId> ids;
+    std::vector<KeyId> parent;  // by id; kNoKey for none
+    // The children (runs) of each id: child_ids[child_start[id] ..
+    // child_start[id + 1]).
+    std::vector<uint32_t> child_start;
+    std::vector<KeyId> child_ids;
+
+    KeyId Intern(std::string_view key);
+    // Rebuilds child_start and child_ids from parent.
+    void IndexChildren();
   };
 
   // The ids a requested key stands for: itself, its parent, its children.
   // Empty when the key is not content at all (so a member of nothing).
   void Candidates(std::string_view key, std::vector<KeyId>* out) const;
+  // The members of `catalog`'s query (empty when it has none).
+  const std::vector<KeyId>& MembersOf(const Catalog& catalog) const;
   static bool AnyMember(const std::vector<KeyId>& members,
                         const std::vector<KeyId>& candidates);
 
-  absl::flat_hash_map<std::string, KeyId> ids_;
-  std::vector<KeyId> parent_;  // by id; kNoKey for none
-  // The children (runs) of each id: child_ids_[child_start_[id] ..
-  // child_start_[id + 1]).
-  std::vector<uint32_t> child_start_;
-  std::vector<KeyId> child_ids_;
+  std::shared_ptr<const KeyTable> keys_ = std::make_shared<KeyTable>();
+  absl::flat_hash_map<int64_t, std::shared_ptr<const Query>> queries_;
   absl::flat_hash_map<std::string, Catalog> catalogs_;
   // Each enterprise's catalogs in creation order (keys of catalogs_).
   absl::flat_hash_map<std::string, std::vector<std::string>> by_enterprise_;
@@ -89,6 +119,8 @@ class MembershipSnapshot::Builder {
   void AddContent(std::string_view key, std::string_view parent_key);
   // A membership row of query `query_id`.
   void AddMember(int64_t query_id, std::string_view key);
+  // The members_version of query `query_id` as loaded.
+  void SetQueryVersion(int64_t query_id, int64_t version);
   // A catalog; catalogs must come in creation order.
   void AddCatalog(std::string_view uuid, std::string_view enterprise_uuid,
                   int64_t query_id);
@@ -96,11 +128,9 @@ class MembershipSnapshot::Builder {
   std::shared_ptr<const MembershipSnapshot> Build() &&;
 
  private:
-  KeyId Intern(std::string_view key);
-
   MembershipSnapshot snapshot_;
-  absl::flat_hash_map<int64_t, std::vector<KeyId>> members_;
-  std::vector<std::pair<std::string, int64_t>> catalog_queries_;
+  KeyTable keys_;
+  absl::flat_hash_map<int64_t, Query> queries_;
 };
 
 }  // namespace ec::index

@@ -41,6 +41,9 @@ LoadMembershipSnapshot(PgPool& pool) {
                               std::string_view(row[1].c_str(), row[1].size()));
           }
         }
+        for (const auto& row : tx.exec_prepared("index_query_versions")) {
+          builder.SetQueryVersion(row[0].as<int64_t>(), row[1].as<int64_t>());
+        }
         // In creation order, which COPY of the table would not give.
         const pqxx::result catalogs = tx.exec_prepared("index_catalogs");
         for (const auto& c : catalogs) {
@@ -49,6 +52,28 @@ LoadMembershipSnapshot(PgPool& pool) {
         }
         tx.commit();
         return std::move(builder).Build();
+      });
+}
+
+absl::StatusOr<QueryMembers> LoadQueryMembers(PgPool& pool, int64_t query_id) {
+  return pool.WithConnection(
+      "loading a query of the membership index", Idempotent::kYes,
+      [&](pqxx::connection& conn) -> absl::StatusOr<QueryMembers> {
+        pqxx::nontransaction tx(conn);
+        const pqxx::result r = tx.exec_prepared("index_query", query_id);
+        if (r.empty()) {
+          return absl::NotFoundError("catalog query " +
+                                     std::to_string(query_id) + " not found");
+        }
+        QueryMembers out;
+        out.version = r[0][0].as<int64_t>();
+        for (const auto& row : r) {
+          if (row[1].is_null()) break;  // no members
+          std::string key = row[1].as<std::string>();
+          out.links.emplace_back(key, row[2].as<std::string>());
+          if (row[3].as<bool>()) out.member_keys.push_back(std::move(key));
+        }
+        return out;
       });
 }
 

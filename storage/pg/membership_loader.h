@@ -1,6 +1,10 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "index/membership_index.h"
@@ -15,5 +19,17 @@ namespace ec::storage::pg {
 // from the pool as for any statement.
 absl::StatusOr<std::shared_ptr<const index::MembershipSnapshot>>
 LoadMembershipSnapshot(PgPool& pool);
+
+// One query as a notification asks for it (index_query.sql): what
+// MembershipSnapshot::WithQuery takes.
+struct QueryMembers {
+  int64_t version = 0;
+  std::vector<std::string> member_keys;
+  // (key, parent key) of the members and of the members' runs.
+  std::vector<std::pair<std::string, std::string>> links;
+};
+
+// NOT_FOUND when the query no longer exists.
+absl::StatusOr<QueryMembers> LoadQueryMembers(PgPool& pool, int64_t query_id);
 
 }  // namespace ec::storage::pg

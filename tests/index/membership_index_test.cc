@@ -95,5 +95,32 @@ TEST(MembershipSnapshotTest, CountsWhatItHolds) {
   EXPECT_GE(s->MemoryBytes(), 9 * sizeof(uint32_t));
 }
 
+TEST(MembershipSnapshotTest, AQueryIsSwappedByANewerVersionOnly) {
+  const auto s = Snapshot();
+  // Query 2 now holds R1b and a new run NEW of C2, at version 5.
+  const auto next = s->WithQuery(2, 5, {"R1b", "NEW"}, {{"NEW", "C2"}});
+  ASSERT_NE(next, nullptr);
+  EXPECT_EQ(next->QueryVersion(2), 5);
+  auto b = next->ContainedKeys(kCatalogB, {"C1", "R1a", "R1b", "C2", "NEW"});
+  ASSERT_TRUE(b.has_value());
+  EXPECT_THAT(b->keys, ElementsAre("C1", "R1b", "C2", "NEW"));
+  EXPECT_EQ(next->content_keys(), 7u);
+  EXPECT_EQ(next->membership_rows(), 4u);
+  // Query 1 and the original snapshot are as they were.
+  EXPECT_THAT(next->ContainedKeys(kCatalogA, {"C1", "R2"})->keys,
+              ElementsAre("C1", "R2"));
+  EXPECT_THAT(s->ContainedKeys(kCatalogB, {"R1a", "NEW"})->keys,
+              ElementsAre("R1a"));
+  EXPECT_EQ(s->QueryVersion(2), 0);
+  // A late notification (an older or the same version) changes nothing.
+  EXPECT_EQ(next->WithQuery(2, 4, {"R1a"}, {}), nullptr);
+  EXPECT_EQ(next->WithQuery(2, 5, {"R1a"}, {}), nullptr);
+  // A run moved to another course: the link changes what it stands for.
+  const auto moved = next->WithQuery(1, 1, {"C1"}, {{"R2", "C1"}});
+  ASSERT_NE(moved, nullptr);
+  EXPECT_THAT(moved->ContainedKeys(kCatalogA, {"R2", "C2"})->keys,
+              ElementsAre("R2"));
+}
+
 }  // namespace
 }  // namespace ec::index

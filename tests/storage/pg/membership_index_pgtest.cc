@@ -1,8 +1,9 @@
 // The membership index loaded from PostgreSQL answers exactly what the
 // database answers: thousands of random contains requests compared with
 // the store's own statements (contained_keys.sql, catalogs_containing_any.sql),
-// before and after the catalogs' content is refreshed. And every change that
-// can change those answers is announced on ec_membership.
+// before and after the catalogs' content is refreshed, whether the snapshot
+// after is loaded whole or has each changed query swapped in. And every change
+// that can change those answers is announced on ec_membership.
 #include <algorithm>
 #include <memory>
 #include <random>
@@ -97,11 +98,35 @@ class MembershipIndexTest : public testing::SharedStoreTest<> {
   }
 
   // Compares `requests` random requests on every catalog and enterprise.
-  void ExpectSameAnswers(const std::vector<storage::CatalogRow>& catalogs,
-                         int requests) {
+  std::shared_ptr<const index::MembershipSnapshot> LoadAll() {
     auto snapshot = storage::pg::LoadMembershipSnapshot(*env_->pool());
-    ASSERT_TRUE(snapshot.ok()) << snapshot.status();
-    const auto& index = **snapshot;
+    EXPECT_TRUE(snapshot.ok()) << snapshot.status();
+    return snapshot.ok() ? *snapshot : nullptr;
+  }
+
+  // `snapshot` with every query of `catalogs` reloaded as a notification
+  // would have it (LoadQueryMembers, WithQuery).
+  std::shared_ptr<const index::MembershipSnapshot> ReloadQueries(
+      std::shared_ptr<const index::MembershipSnapshot> snapshot,
+      const std::vector<storage::CatalogRow>& catalogs) {
+    for (const auto& catalog : catalogs) {
+      auto id = env_->QueryInt(
+          "SELECT catalog_query_id FROM enterprise_catalog WHERE uuid = '" +
+          catalog.uuid + "'");
+      EXPECT_TRUE(id.ok()) << id.status();
+      auto query = storage::pg::LoadQueryMembers(*env_->pool(), *id);
+      EXPECT_TRUE(query.ok()) << query.status();
+      auto next = snapshot->WithQuery(*id, query->version, query->member_keys,
+                                      query->links);
+      // Two catalogs share a query: its second reload is a late one.
+      if (next != nullptr) snapshot = std::move(next);
+    }
+    return snapshot;
+  }
+
+  void ExpectSameAnswers(const index::MembershipSnapshot& index,
+                         const std::vector<storage::CatalogRow>& catalogs,
+                         int requests) {
     int contained = 0;
     for (int r = 0; r < requests; ++r) {
       const std::vector<std::string> keys = RandomKeys();
@@ -145,14 +170,22 @@ TEST_F(MembershipIndexTest, AnswersAsTheDatabaseDoesBeforeAndAfterRefreshes) {
   Load(catalogs[1], 0.3);
   Load(catalogs[2], 0.8);
   // catalogs[4] stays empty.
-  ExpectSameAnswers(catalogs, 1000);
+  const auto first = LoadAll();
+  ASSERT_NE(first, nullptr);
+  ExpectSameAnswers(*first, catalogs, 1000);
 
-  // Every query refreshed with other content: the next load follows.
+  // Every query refreshed with other content: a full load follows, and so
+  // does the first snapshot with each query reloaded as notified.
   Load(catalogs[0], 0.2);
   Load(catalogs[1], 0.6);
   Load(catalogs[2], 0.1);
   Load(catalogs[4], 0.4);
-  ExpectSameAnswers(catalogs, 1000);
+  const auto full = LoadAll();
+  ASSERT_NE(full, nullptr);
+  ExpectSameAnswers(*full, catalogs, 600);
+  const auto swapped = ReloadQueries(first, catalogs);
+  ExpectSameAnswers(*swapped, catalogs, 600);
+  EXPECT_EQ(swapped->membership_rows(), full->membership_rows());
 }
 
 // What a process listening on ec_membership hears (0008_membership_notify.sql).
@@ -207,6 +240,12 @@ TEST_F(MembershipIndexTest, MemberAndCatalogChangesAreAnnouncedWithVersions) {
                      std::to_string(*id));
   ASSERT_TRUE(version.ok());
   EXPECT_EQ(*version, 3);
+  // A load reads the version with the members, so a notification it has
+  // already seen is dropped.
+  auto snapshot = storage::pg::LoadMembershipSnapshot(*env_->pool());
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  EXPECT_EQ((*snapshot)->QueryVersion(*id), 3);
+  EXPECT_EQ((*snapshot)->WithQuery(*id, 3, {}, {}), nullptr);
 
   // A new title is not announced; a move to another query is.
   storage::CatalogUpdate retitle;
