@@ -603,32 +603,29 @@ absl::Status CatalogCore::RefreshCatalog(
     EC_ASSIGN_OR_RETURN(storage::CatalogRow row,
                         AdministeredCatalog(caller, uuid));
     enterprise = row.enterprise_uuid;
-    std::optional<storage::RemovalApproval> approval;
+    absl::StatusOr<storage::EnqueueResult> queued;
     if (request.force()) {
-      EC_ASSIGN_OR_RETURN(approval, HeldRemovalsToApprove(caller, uuid));
+      EC_ASSIGN_OR_RETURN(storage::RemovalApproval approval,
+                          HeldRemovalsToApprove(caller, uuid));
+      queued = queue_->EnqueueForCatalog(uuid, storage::JobReason::kRequested,
+                                         approval, policy_.max_attempts,
+                                         clock_());
     } else if (policy_.min_request_interval.count() > 0) {
       // A query that a request refreshed moments ago is not crawled again
       // for every repeat: the request gets that job (a caller polling it
       // sees it SUCCEEDED), so a script calling in a loop cannot turn this
       // service into a crawler of discovery.
-      EC_ASSIGN_OR_RETURN(storage::QueryRefreshState state,
-                          queue_->RefreshStateOf(uuid));
-      if (state.active_job_uuid.empty() &&
-          state.latest_state == storage::JobState::kSucceeded &&
-          !state.latest_job_uuid.empty() &&
-          state.latest_finished >
-              clock_() - common::ToMicros(policy_.min_request_interval)) {
-        EC_ASSIGN_OR_RETURN(storage::RefreshJobRow latest,
-                            queue_->GetJob(state.latest_job_uuid));
-        JobToProto(latest, response);
-        return absl::OkStatus();
-      }
+      const storage::Micros now = clock_();
+      queued = queue_->RequestRefresh(
+          uuid, now - common::ToMicros(policy_.min_request_interval),
+          policy_.max_attempts, now);
+    } else {
+      queued = queue_->EnqueueForCatalog(uuid, storage::JobReason::kRequested,
+                                         std::nullopt, policy_.max_attempts,
+                                         clock_());
     }
-    EC_ASSIGN_OR_RETURN(
-        storage::EnqueueResult queued,
-        queue_->EnqueueForCatalog(uuid, storage::JobReason::kRequested,
-                                  approval, policy_.max_attempts, clock_()));
-    JobToProto(queued.job, response);
+    if (!queued.ok()) return queued.status();
+    JobToProto(queued->job, response);
     return absl::OkStatus();
   }();
   Audit(caller, request.force() ? "RefreshCatalog(force)" : "RefreshCatalog",

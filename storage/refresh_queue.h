@@ -169,6 +169,16 @@ class RefreshQueue {
       std::string_view catalog_uuid, JobReason reason,
       std::optional<RemovalApproval> approval, int max_attempts,
       Micros now) = 0;
+  // A plain explicit request (RefreshCatalog without force): as
+  // EnqueueForCatalog with reason REQUESTED, except that when the query has
+  // no active job and its latest crawl succeeded at or after
+  // `answered_since`, the answer is that job (created false) and nothing is
+  // queued. Checked and queued in one statement, so a crawl finishing
+  // between a caller's read and its request does not queue another.
+  // NOT_FOUND for an unknown catalog.
+  virtual absl::StatusOr<EnqueueResult> RequestRefresh(
+      std::string_view catalog_uuid, Micros answered_since, int max_attempts,
+      Micros now) = 0;
   // Where the refresh of the catalog's query stands: what a forced request
   // would approve, and whether a plain one was just answered. NOT_FOUND
   // for an unknown catalog.

@@ -16,6 +16,32 @@
 
 namespace ec::storage::pg {
 
+namespace {
+
+// enqueue_for_catalog.sql; nullopt when it queued nothing (no such catalog,
+// or `answered_since` is set and the latest crawl answers the request).
+std::optional<EnqueueResult> Enqueue(pqxx::connection& conn,
+                                     std::string_view catalog_uuid,
+                                     JobReason reason,
+                                     std::optional<int64_t> approved,
+                                     int max_attempts, Micros now,
+                                     std::optional<Micros> answered_since) {
+  pqxx::nontransaction tx(conn);
+  const pqxx::result r = tx.exec_prepared(
+      "enqueue_for_catalog", common::NewUuidV4(), std::string(catalog_uuid),
+      std::string(JobReasonName(reason)), approved, max_attempts, now,
+      answered_since);
+  if (r.empty()) return std::nullopt;
+  return EnqueueResult{JobFromRow(r[0]), r[0][kJobColumnCount].as<bool>()};
+}
+
+absl::Status CatalogNotFound(std::string_view catalog_uuid) {
+  return absl::NotFoundError(
+      absl::StrCat("catalog ", std::string(catalog_uuid), " not found"));
+}
+
+}  // namespace
+
 absl::StatusOr<EnqueueResult> PgRefreshQueue::EnqueueForCatalog(
     std::string_view catalog_uuid, JobReason reason,
     std::optional<RemovalApproval> approval, int max_attempts, Micros now) {
@@ -24,18 +50,33 @@ absl::StatusOr<EnqueueResult> PgRefreshQueue::EnqueueForCatalog(
   return pool_->WithConnection(
       "queueing refresh job", Idempotent::kNo,
       [&](pqxx::connection& conn) -> absl::StatusOr<EnqueueResult> {
-        pqxx::nontransaction tx(conn);
-        const pqxx::result r = tx.exec_prepared(
-            "enqueue_for_catalog", common::NewUuidV4(),
-            std::string(catalog_uuid), std::string(JobReasonName(reason)),
-            approved, max_attempts, now);
-        if (r.empty()) {
-          return absl::NotFoundError(absl::StrCat(
-              "catalog ", std::string(catalog_uuid), " not found"));
-        }
-        return EnqueueResult{JobFromRow(r[0]),
-                             r[0][kJobColumnCount].as<bool>()};
+        std::optional<EnqueueResult> queued = Enqueue(
+            conn, catalog_uuid, reason, approved, max_attempts, now,
+            std::nullopt);
+        if (!queued) return CatalogNotFound(catalog_uuid);
+        return *std::move(queued);
       });
+}
+
+absl::StatusOr<EnqueueResult> PgRefreshQueue::RequestRefresh(
+    std::string_view catalog_uuid, Micros answered_since, int max_attempts,
+    Micros now) {
+  absl::StatusOr<std::optional<EnqueueResult>> queued = pool_->WithConnection(
+      "queueing refresh job", Idempotent::kNo,
+      [&](pqxx::connection& conn)
+          -> absl::StatusOr<std::optional<EnqueueResult>> {
+        return Enqueue(conn, catalog_uuid, JobReason::kRequested, std::nullopt,
+                       max_attempts, now, answered_since);
+      });
+  if (!queued.ok()) return queued.status();
+  if (queued->has_value()) return **std::move(queued);
+  // Nothing queued: an unknown catalog, or a recent crawl that answers.
+  absl::StatusOr<QueryRefreshState> state = RefreshStateOf(catalog_uuid);
+  if (!state.ok()) return state.status();
+  if (state->latest_job_uuid.empty()) return CatalogNotFound(catalog_uuid);
+  absl::StatusOr<RefreshJobRow> latest = GetJob(state->latest_job_uuid);
+  if (!latest.ok()) return latest.status();
+  return EnqueueResult{*std::move(latest), false};
 }
 
 absl::StatusOr<QueryRefreshState> PgRefreshQueue::RefreshStateOf(
@@ -46,10 +87,7 @@ absl::StatusOr<QueryRefreshState> PgRefreshQueue::RefreshStateOf(
         pqxx::nontransaction tx(conn);
         const pqxx::result r =
             tx.exec_prepared("refresh_state_of", std::string(catalog_uuid));
-        if (r.empty()) {
-          return absl::NotFoundError(absl::StrCat(
-              "catalog ", std::string(catalog_uuid), " not found"));
-        }
+        if (r.empty()) return CatalogNotFound(catalog_uuid);
         QueryRefreshState target;
         if (!r[0][0].is_null()) {
           target.active_job_uuid = r[0][0].c_str();

@@ -25,6 +25,10 @@ class PgRefreshQueue final : public RefreshQueue {
       std::string_view catalog_uuid, JobReason reason,
       std::optional<RemovalApproval> approval, int max_attempts,
       Micros now) override;
+  absl::StatusOr<EnqueueResult> RequestRefresh(std::string_view catalog_uuid,
+                                               Micros answered_since,
+                                               int max_attempts,
+                                               Micros now) override;
   absl::StatusOr<QueryRefreshState> RefreshStateOf(
       std::string_view catalog_uuid) override;
   absl::StatusOr<RefreshJobRow> GetJob(std::string_view job_uuid) override;

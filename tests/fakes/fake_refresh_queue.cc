@@ -100,6 +100,26 @@ absl::StatusOr<storage::EnqueueResult> FakeRefreshQueue::EnqueueForCatalog(
   return storage::EnqueueResult{Read(job), true};
 }
 
+absl::StatusOr<storage::EnqueueResult> FakeRefreshQueue::RequestRefresh(
+    std::string_view catalog_uuid, storage::Micros answered_since,
+    int max_attempts, storage::Micros now) {
+  absl::StatusOr<storage::QueryRefreshState> state =
+      RefreshStateOf(catalog_uuid);
+  if (!state.ok()) return state.status();
+  // Two steps here: the fake's tests do not race a finishing crawl.
+  if (state->active_job_uuid.empty() &&
+      state->latest_state == JobState::kSucceeded &&
+      !state->latest_job_uuid.empty() &&
+      state->latest_finished >= answered_since) {
+    absl::StatusOr<storage::RefreshJobRow> latest =
+        GetJob(state->latest_job_uuid);
+    if (!latest.ok()) return latest.status();
+    return storage::EnqueueResult{*std::move(latest), false};
+  }
+  return EnqueueForCatalog(catalog_uuid, storage::JobReason::kRequested,
+                           std::nullopt, max_attempts, now);
+}
+
 absl::StatusOr<storage::QueryRefreshState> FakeRefreshQueue::RefreshStateOf(
     std::string_view catalog_uuid) {
   absl::MutexLock lock(&mu_);

@@ -27,6 +27,9 @@ class FakeRefreshQueue final : public storage::RefreshQueue {
       std::string_view catalog_uuid, storage::JobReason reason,
       std::optional<storage::RemovalApproval> approval, int max_attempts,
       storage::Micros now) override;
+  absl::StatusOr<storage::EnqueueResult> RequestRefresh(
+      std::string_view catalog_uuid, storage::Micros answered_since,
+      int max_attempts, storage::Micros now) override;
   absl::StatusOr<storage::QueryRefreshState> RefreshStateOf(
       std::string_view catalog_uuid) override;
   absl::StatusOr<storage::RefreshJobRow> GetJob(

@@ -2,9 +2,16 @@
 -- running one (one active job per query: a partial unique index).
 -- $1 new job uuid, $2 catalog uuid, $3 reason, $4 approved removals (NULL:
 -- not forced; refresh_state_of.sql), $5 max attempts, $6 now (microseconds
--- since the epoch, the caller's clock).
--- No row: no such catalog. Otherwise the job's columns (as get_job.sql,
--- without the enterprises), then whether this call created it.
+-- since the epoch, the caller's clock), $7 answered-since (microseconds;
+-- NULL: always queue or join).
+-- No row: no such catalog, or (with $7) the query has no active job and
+-- its latest crawl succeeded at or after $7, so a repeated request is
+-- answered with that job (refresh_state_of.sql). Otherwise the job's
+-- columns (as get_job.sql, without the enterprises), then whether this call
+-- created it.
+-- The check and the insert are one statement, so a crawl that finishes
+-- between a caller's read and its request cannot make it queue another:
+-- only one finishing within this statement's few microseconds can.
 -- An approval joins only a queued job: a running crawl was not what the
 -- admin reviewed. An explicit request also pulls a backed-off retry
 -- forward, since someone is waiting for it.
@@ -30,6 +37,18 @@ SELECT
   ('epoch'::timestamptz + $6::bigint * interval '1 microsecond')
 FROM enterprise_catalog c
 WHERE c.uuid = $2::uuid
+  AND ($7::bigint IS NULL OR NOT EXISTS (
+    -- The query's active job if it has one, else its latest finished one.
+    SELECT 1
+    FROM (SELECT j.state, j.finished
+          FROM refresh_job j
+          WHERE j.catalog_query_id = c.catalog_query_id
+          ORDER BY j.state IN ('queued', 'running') DESC,
+                   j.finished DESC NULLS LAST, j.id DESC
+          LIMIT 1) last
+    WHERE last.state = 'succeeded'
+      AND last.finished >=
+          'epoch'::timestamptz + $7::bigint * interval '1 microsecond'))
 ON CONFLICT (catalog_query_id) WHERE state IN ('queued', 'running')
 DO UPDATE
 SET

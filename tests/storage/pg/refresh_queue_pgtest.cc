@@ -149,6 +149,39 @@ TEST_F(QueueTest, UnknownCatalogIsNotFound) {
             absl::StatusCode::kNotFound);
 }
 
+TEST_F(QueueTest, ARepeatedRequestIsAnsweredByTheCrawlThatJustSucceeded) {
+  auto a = Create(R"({"content_type": "course"})");
+  Fill(a, 3, kT0);
+  auto state = queue().RefreshStateOf(a.uuid);
+  ASSERT_TRUE(state.ok()) << state.status();
+  const std::string filled = state->latest_job_uuid;
+  ASSERT_FALSE(filled.empty());
+
+  // Finished at kT0: a request allowing answers since then gets that job.
+  auto answered = queue().RequestRefresh(a.uuid, kT0, 3, kT0 + kSecond);
+  ASSERT_TRUE(answered.ok()) << answered.status();
+  EXPECT_FALSE(answered->created);
+  EXPECT_EQ(answered->job.uuid, filled);
+  EXPECT_EQ(answered->job.state, JobState::kSucceeded);
+  EXPECT_EQ(Int("SELECT count(*) FROM refresh_job"), 1);
+
+  // Older than the allowed age: a new job, which the next request joins.
+  auto queued = queue().RequestRefresh(a.uuid, kT0 + 1, 3, kT0 + kSecond);
+  ASSERT_TRUE(queued.ok()) << queued.status();
+  EXPECT_TRUE(queued->created);
+  EXPECT_EQ(queued->job.reason, JobReason::kRequested);
+  auto joined = queue().RequestRefresh(a.uuid, kT0, 3, kT0 + kSecond);
+  ASSERT_TRUE(joined.ok()) << joined.status();
+  EXPECT_FALSE(joined->created);
+  EXPECT_EQ(joined->job.uuid, queued->job.uuid);
+
+  EXPECT_EQ(queue()
+                .RequestRefresh(common::NewUuidV4(), kT0, 3, kT0)
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(QueueTest, GetJobNamesTheEnterprisesUsingItsQuery) {
   // Who may watch a job: every enterprise with a catalog on its query.
   const std::string other = "99999999-9999-4999-8999-999999999999";
