@@ -87,6 +87,8 @@ const std::vector<Group>& Groups() {
   static const auto* groups = new std::vector<Group>{
       common::Lift<Config>(storage::pg::DatabaseSettings(), &Config::database),
       common::Lift<Config>(server::ServerSettings(), &Config::server),
+      common::Lift<Config>(storage::pg::MembershipIndexSettings(),
+                           &Config::membership_index),
       common::Lift<Config>(
           auth::AuthSettings(), [](auto& c) -> auto& { return c.server.auth; }),
       common::Lift<Config>(workers::RefreshSettings(), &Config::refresh),
@@ -192,6 +194,8 @@ absl::StatusOr<ParsedArgs> ParseConfig(const std::vector<std::string>& args) {
   Config& c = out.config;
   if (c.server.rpc_threads == 0) c.server.rpc_threads = c.database.pool_size;
   c.server.refresh = c.refresh.policy;
+  c.membership_index.feed.database = c.database;
+  c.membership_index.feed.database.name = "index";
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include "metrics/http_endpoint.h"
 #include "server/catalog_server.h"
 #include "storage/pg/pg_pool.h"
+#include "storage/pg/pg_settings.h"
 #include "workers/refresh_worker.h"
 
 namespace ec::app {
@@ -36,6 +37,8 @@ struct ProcessConfig {
 // variables and --flags (flags win).
 struct Config {
   storage::pg::PgConfig database;
+  // Its feed's database is `database` (set after parsing).
+  storage::pg::MembershipIndexConfig membership_index;
   // Its `auth` is the auth fragment; its `refresh` is set from
   // refresh.policy after parsing, so the core and the workers share one.
   server::ServerOptions server;

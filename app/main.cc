@@ -11,8 +11,10 @@
 #include "auth/jwt_verifier.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "index/live_membership.h"
 #include "metrics/http_endpoint.h"
 #include "server/catalog_server.h"
+#include "storage/pg/membership_feed.h"
 #include "storage/pg/migrate.h"
 #include "storage/pg/pg_storage.h"
 #include "workers/refresh_worker.h"
@@ -128,6 +130,8 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
     if (int rc = RunMigrate(config); rc != 0) return rc;
   }
   std::unique_ptr<storage::pg::PgStorage> server_storage;
+  std::unique_ptr<index::LiveMembership> membership;
+  std::unique_ptr<storage::pg::MembershipFeed> membership_feed;
   std::unique_ptr<server::CatalogServer> server;
   if (serve) {
     if (config.server.auth.disabled) {
@@ -147,9 +151,17 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
     auto opened = storage::pg::PgStorage::Open(config.database);
     if (!opened.ok()) return Fail(opened.status(), "database setup failed");
     server_storage = std::move(*opened);
+    if (config.membership_index.enabled) {
+      // Loads on its own thread: until it is in, contains calls ask
+      // PostgreSQL and /readyz says not ready.
+      membership = std::make_unique<index::LiveMembership>();
+      membership_feed = std::make_unique<storage::pg::MembershipFeed>(
+          config.membership_index.feed, membership.get());
+      membership_feed->Start();
+    }
     auto started = server::CatalogServer::Start(
         config.server, server_storage->store(), server_storage->queue(),
-        server_storage->customers());
+        server_storage->customers(), membership.get());
     if (!started.ok()) return Fail(started.status(), "server start failed");
     server = std::move(*started);
     common::LogInfo(
@@ -202,7 +214,11 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
     auto started = metrics::HttpEndpoint::Start(
         config.metrics.address,
         {.live = [] { return true; },
-         .ready = [&monitor] { return monitor.ready(); }});
+         .ready =
+             [&monitor, &membership_feed] {
+               return monitor.ready() &&
+                      (membership_feed == nullptr || membership_feed->loaded());
+             }});
     if (!started.ok()) return Fail(started.status(), "metrics endpoint");
     endpoint = std::move(*started);
     common::LogInfo("main", "metrics serving",
@@ -219,6 +235,7 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
   // the ones in flight finish.
   monitor.SetDraining();
   if (server) server->Shutdown();
+  if (membership_feed) membership_feed->Stop();
   if (worker) worker->Stop();
   endpoint.reset();
   monitor.Stop();

@@ -341,6 +341,35 @@ absl::Status CatalogCore::DeleteCatalog(
   return status;
 }
 
+namespace {
+
+// The answer to ContainsContentItems: one result per requested key, in
+// request order, from the requested keys that are contained.
+void FillContains(const google::protobuf::RepeatedPtrField<std::string>& keys,
+                  const std::vector<std::string>& contained,
+                  v1::ContainsContentItemsResponse* response) {
+  const std::unordered_set<std::string> hits(contained.begin(),
+                                             contained.end());
+  bool all = true;
+  for (const std::string& key : keys) {
+    const bool in = hits.count(key) > 0;
+    all = all && in;
+    auto* result = response->add_results();
+    result->set_content_key(key);
+    result->set_contained(in);
+  }
+  response->set_contains_any(!hits.empty());
+  response->set_contains_all(all);
+}
+
+void FillCustomerContains(std::vector<std::string> catalogs,
+                          v1::CustomerContainsContentItemsResponse* response) {
+  response->set_contains_any(!catalogs.empty());
+  for (auto& uuid : catalogs) response->add_catalog_uuids(std::move(uuid));
+}
+
+}  // namespace
+
 absl::Status CatalogCore::ContainsContentItems(
     const auth::Principal& caller,
     const v1::ContainsContentItemsRequest& request,
@@ -357,18 +386,28 @@ absl::Status CatalogCore::ContainsContentItems(
   EC_ASSIGN_OR_RETURN(storage::ContainedResult contained,
                       store_->ContainedKeys(uuid, keys));
   if (!caller.CanRead(contained.enterprise_uuid)) return CatalogNotFound(uuid);
-  const std::unordered_set<std::string> hits(contained.keys.begin(),
-                                             contained.keys.end());
-  bool all = true;
-  for (const std::string& key : keys) {
-    const bool in = hits.count(key) > 0;
-    all = all && in;
-    auto* result = response->add_results();
-    result->set_content_key(key);
-    result->set_contained(in);
-  }
-  response->set_contains_any(!hits.empty());
-  response->set_contains_all(all);
+  FillContains(request.content_keys(), contained.keys, response);
+  return absl::OkStatus();
+}
+
+std::optional<absl::Status> CatalogCore::ContainsContentItemsFromMemory(
+    const auth::Principal& caller,
+    const v1::ContainsContentItemsRequest& request,
+    v1::ContainsContentItemsResponse* response) const {
+  if (membership_ == nullptr) return std::nullopt;
+  const auto snapshot = membership_->Current();
+  if (snapshot == nullptr) return std::nullopt;
+  EC_ASSIGN_OR_RETURN(std::string uuid,
+                      RequireUuid("catalog_uuid", request.catalog_uuid()));
+  EC_RETURN_IF_ERROR(
+      ValidateContentKeys("content_keys", request.content_keys(), false));
+  const std::vector<std::string> keys(request.content_keys().begin(),
+                                      request.content_keys().end());
+  std::optional<index::MembershipSnapshot::Contained> contained =
+      snapshot->ContainedKeys(uuid, keys);
+  if (!contained) return std::nullopt;
+  if (!caller.CanRead(contained->enterprise_uuid)) return CatalogNotFound(uuid);
+  FillContains(request.content_keys(), contained->keys, response);
   return absl::OkStatus();
 }
 
@@ -386,8 +425,29 @@ absl::Status CatalogCore::CustomerContainsContentItems(
                                       request.content_keys().end());
   EC_ASSIGN_OR_RETURN(std::vector<std::string> catalogs,
                       store_->CatalogsContainingAny(enterprise, keys));
-  response->set_contains_any(!catalogs.empty());
-  for (auto& uuid : catalogs) response->add_catalog_uuids(std::move(uuid));
+  FillCustomerContains(std::move(catalogs), response);
+  return absl::OkStatus();
+}
+
+std::optional<absl::Status> CatalogCore::CustomerContainsContentItemsFromMemory(
+    const auth::Principal& caller,
+    const v1::CustomerContainsContentItemsRequest& request,
+    v1::CustomerContainsContentItemsResponse* response) const {
+  if (membership_ == nullptr) return std::nullopt;
+  const auto snapshot = membership_->Current();
+  if (snapshot == nullptr) return std::nullopt;
+  EC_ASSIGN_OR_RETURN(
+      std::string enterprise,
+      RequireUuid("enterprise_uuid", request.enterprise_uuid()));
+  if (!caller.CanRead(enterprise)) return MayNotRead(caller, enterprise);
+  EC_RETURN_IF_ERROR(
+      ValidateContentKeys("content_keys", request.content_keys(), false));
+  const std::vector<std::string> keys(request.content_keys().begin(),
+                                      request.content_keys().end());
+  std::optional<std::vector<std::string>> catalogs =
+      snapshot->CatalogsContainingAny(enterprise, keys);
+  if (!catalogs) return std::nullopt;
+  FillCustomerContains(*std::move(catalogs), response);
   return absl::OkStatus();
 }
 
@@ -607,9 +667,9 @@ absl::Status CatalogCore::RefreshCatalog(
     if (request.force()) {
       EC_ASSIGN_OR_RETURN(storage::RemovalApproval approval,
                           HeldRemovalsToApprove(caller, uuid));
-      queued = queue_->EnqueueForCatalog(uuid, storage::JobReason::kRequested,
-                                         approval, policy_.max_attempts,
-                                         clock_());
+      queued =
+          queue_->EnqueueForCatalog(uuid, storage::JobReason::kRequested,
+                                    approval, policy_.max_attempts, clock_());
     } else if (policy_.min_request_interval.count() > 0) {
       // A query that a request refreshed moments ago is not crawled again
       // for every repeat: the request gets that job (a caller polling it

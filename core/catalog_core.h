@@ -9,6 +9,7 @@
 #include "domain/catalog_item_fields.h"
 #include "domain/refresh_policy.h"
 #include "enterprise_catalog/v1/catalog_service.pb.h"
+#include "index/live_membership.h"
 #include "storage/catalog_store.h"
 #include "storage/customer_store.h"
 #include "storage/refresh_queue.h"
@@ -35,6 +36,10 @@ struct CatalogFieldsConfig {
   domain::UrlSettings urls;
 };
 
+// The membership index the contains RPCs answer from when they can
+// (index/live_membership.h); nullptr: always from the store.
+using Membership = const index::LiveMembership*;
+
 class CatalogCore {
  public:
   // Does not take ownership; `store` and `queue` must outlive the core.
@@ -45,14 +50,15 @@ class CatalogCore {
   CatalogCore(storage::CatalogStore* store, storage::RefreshQueue* queue,
               domain::RefreshPolicy policy, common::PageTokenCodec page_tokens,
               common::Clock clock = common::SystemClock(),
-              CatalogFieldsConfig fields = {})
+              CatalogFieldsConfig fields = {}, Membership membership = nullptr)
       : store_(store),
         queue_(queue),
         policy_(std::move(policy)),
         page_tokens_(std::move(page_tokens)),
         clock_(std::move(clock)),
         customers_(fields.customers),
-        urls_(std::move(fields.urls)) {}
+        urls_(std::move(fields.urls)),
+        membership_(membership) {}
 
   absl::Status CreateCatalog(
       const auth::Principal& caller,
@@ -83,6 +89,21 @@ class CatalogCore {
       const ::enterprise_catalog::v1::CustomerContainsContentItemsRequest&
           request,
       ::enterprise_catalog::v1::CustomerContainsContentItemsResponse* response);
+  // The two above from the membership index, without I/O, so that a
+  // caller may run them on a thread that must not block: nullopt when they
+  // cannot answer so (no index, not trusted now, or it does not know the
+  // catalog or enterprise yet); the caller then runs the method above, which
+  // asks the store. Invalid requests are answered here too.
+  std::optional<absl::Status> ContainsContentItemsFromMemory(
+      const auth::Principal& caller,
+      const ::enterprise_catalog::v1::ContainsContentItemsRequest& request,
+      ::enterprise_catalog::v1::ContainsContentItemsResponse* response) const;
+  std::optional<absl::Status> CustomerContainsContentItemsFromMemory(
+      const auth::Principal& caller,
+      const ::enterprise_catalog::v1::CustomerContainsContentItemsRequest&
+          request,
+      ::enterprise_catalog::v1::CustomerContainsContentItemsResponse* response)
+      const;
   absl::Status GetCatalogMetadata(
       const auth::Principal& caller,
       const ::enterprise_catalog::v1::GetCatalogMetadataRequest& request,
@@ -169,6 +190,7 @@ class CatalogCore {
   const common::Clock clock_;
   storage::CustomerStore* const customers_;
   const domain::UrlSettings urls_;
+  const Membership membership_;
 };
 
 }  // namespace ec::core

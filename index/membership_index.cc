@@ -147,6 +147,45 @@ std::shared_ptr<const MembershipSnapshot> MembershipSnapshot::WithQuery(
   return next;
 }
 
+std::shared_ptr<const MembershipSnapshot>
+MembershipSnapshot::WithEnterpriseCatalogs(
+    std::string_view enterprise_uuid,
+    const std::vector<CatalogEntry>& catalogs) const {
+  auto next = std::make_shared<MembershipSnapshot>(*this);
+  if (const auto old = by_enterprise_.find(View(enterprise_uuid));
+      old != by_enterprise_.end()) {
+    for (const std::string& uuid : old->second) next->catalogs_.erase(uuid);
+  }
+  std::vector<std::string> uuids;
+  uuids.reserve(catalogs.size());
+  for (const CatalogEntry& entry : catalogs) {
+    Catalog& catalog = next->catalogs_[View(entry.uuid)];
+    if (!catalog.enterprise_uuid.empty() &&
+        catalog.enterprise_uuid != enterprise_uuid) {
+      // Moved here from another enterprise: out of that one's list.
+      const auto from = next->by_enterprise_.find(catalog.enterprise_uuid);
+      if (from != next->by_enterprise_.end()) {
+        std::erase(from->second, entry.uuid);
+        if (from->second.empty()) next->by_enterprise_.erase(from);
+      }
+    }
+    catalog = {std::string(enterprise_uuid), entry.query_id};
+    uuids.push_back(entry.uuid);
+  }
+  if (uuids.empty()) {
+    next->by_enterprise_.erase(View(enterprise_uuid));
+  } else {
+    next->by_enterprise_[View(enterprise_uuid)] = std::move(uuids);
+  }
+  return next;
+}
+
+std::string MembershipSnapshot::EnterpriseOf(
+    std::string_view catalog_uuid) const {
+  const auto it = catalogs_.find(View(catalog_uuid));
+  return it == catalogs_.end() ? "" : it->second.enterprise_uuid;
+}
+
 size_t MembershipSnapshot::MemoryBytes() const {
   const KeyTable& keys = *keys_;
   size_t bytes = SlotBytes(keys.ids);

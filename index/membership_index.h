@@ -60,6 +60,21 @@ class MembershipSnapshot {
       const std::vector<std::string>& member_keys,
       const std::vector<std::pair<std::string, std::string>>& links) const;
 
+  struct CatalogEntry {
+    std::string uuid;
+    int64_t query_id = 0;
+  };
+  // A copy in which enterprise `enterprise_uuid`'s catalogs are exactly
+  // `catalogs` (in creation order), as the database now holds them; a listed
+  // catalog held under another enterprise moves here. Queries are shared:
+  // a catalog on a query not held yet has no members until that query's
+  // notification. This snapshot is left as it was.
+  std::shared_ptr<const MembershipSnapshot> WithEnterpriseCatalogs(
+      std::string_view enterprise_uuid,
+      const std::vector<CatalogEntry>& catalogs) const;
+  // The enterprise catalog `catalog_uuid` is held under, "" if none.
+  std::string EnterpriseOf(std::string_view catalog_uuid) const;
+
   // The version of query `query_id` held (0 for none).
   int64_t QueryVersion(int64_t query_id) const;
 

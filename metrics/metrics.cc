@@ -492,4 +492,82 @@ double ContentMetrics::FullBatchesFailedTotal(std::string_view content_type) {
       .Value();
 }
 
+IndexMetrics& IndexMetrics::Get() {
+  static IndexMetrics* const metrics = new IndexMetrics();
+  return *metrics;
+}
+
+IndexMetrics::IndexMetrics()
+    : serving_(&GaugeFamily(Prefixed("membership_index_serving"),
+                            "1 while the contains RPCs answer from the "
+                            "in-memory membership index, 0 while they ask "
+                            "PostgreSQL (before the first load, and from "
+                            "losing the notification connection until the "
+                            "full load after it).")
+                    .Add({})),
+      full_loads_(CounterFamily(
+          Prefixed("membership_index_full_loads_total"),
+          "Full loads of the membership index swapped in, by reason: start, "
+          "resync (after the notification connection was lost), periodic, "
+          "reset (a membership table was truncated).")),
+      full_load_failures_(
+          &CounterFamily(Prefixed("membership_index_full_load_failures_total"),
+                         "Full loads of the membership index that failed "
+                         "(retried with backoff).")
+               .Add({})),
+      full_load_seconds_(
+          &HistogramFamily(Prefixed("membership_index_full_load_seconds"),
+                           "Duration of the membership index's full loads.")
+               .Add({}, RpcBuckets())),
+      rows_(&GaugeFamily(Prefixed("membership_index_rows"),
+                         "Membership rows in the index as last fully loaded.")
+                 .Add({})),
+      bytes_(&GaugeFamily(Prefixed("membership_index_bytes"),
+                          "Heap bytes of the index as last fully loaded.")
+                  .Add({})),
+      listener_lost_(
+          &CounterFamily(Prefixed("membership_index_listener_lost_total"),
+                         "Times the notification connection was lost; the "
+                         "contains RPCs ask PostgreSQL until the next full "
+                         "load.")
+               .Add({})),
+      apply_seconds_(HistogramFamily(
+          Prefixed("membership_index_apply_seconds"),
+          "Time to apply one notification (read the changed query or "
+          "catalogs, swap them in), by kind: query or catalog.")),
+      apply_failures_(
+          &CounterFamily(Prefixed("membership_index_apply_failures_total"),
+                         "Notifications that could not be applied; each "
+                         "makes the index reload fully.")
+               .Add({})),
+      answers_(CounterFamily(Prefixed("contains_answers_total"),
+                             "Contains calls answered, by source: memory "
+                             "(the index) or database.")),
+      from_memory_(&answers_.Add({{"source", "memory"}})),
+      from_database_(&answers_.Add({{"source", "database"}})) {
+  for (const char* reason : {"start", "resync", "periodic", "reset"}) {
+    full_loads_.Add({{"reason", reason}});
+  }
+  for (const char* kind : {"query", "catalog"}) {
+    apply_seconds_.Add({{"kind", kind}}, RpcBuckets());
+  }
+}
+
+void IndexMetrics::FullLoad(std::string_view reason, double seconds,
+                            int64_t rows, int64_t bytes) {
+  full_loads_.Add({{"reason", std::string(reason)}}).Increment();
+  full_load_seconds_->Observe(seconds);
+  rows_->Set(static_cast<double>(rows));
+  bytes_->Set(static_cast<double>(bytes));
+}
+
+void IndexMetrics::Applied(std::string_view kind, double seconds) {
+  apply_seconds_.Add({{"kind", std::string(kind)}}, RpcBuckets())
+      .Observe(seconds);
+}
+
+double IndexMetrics::FullLoadsTotal(std::string_view reason) {
+  return full_loads_.Add({{"reason", std::string(reason)}}).Value();
+}
+
 }  // namespace ec::metrics

@@ -218,4 +218,55 @@ class ContentMetrics {
   prometheus::Gauge* full_oldest_age_;
 };
 
+// The membership index each serving process keeps in memory (index/,
+// storage/pg/membership_feed.h): whether the contains RPCs may answer from
+// it, how it was loaded and kept current, and where answers came from.
+class IndexMetrics {
+ public:
+  static IndexMetrics& Get();
+
+  // 1 while the contains RPCs answer from memory, 0 while they fall back to
+  // PostgreSQL (before the first load, after losing the notifications).
+  void SetServing(bool serving) { serving_->Set(serving ? 1 : 0); }
+  // A full load swapped in; reason: start, resync (after the notification
+  // connection was lost), periodic or reset (a table was truncated).
+  void FullLoad(std::string_view reason, double seconds, int64_t rows,
+                int64_t bytes);
+  void FullLoadFailed() { full_load_failures_->Increment(); }
+  // The notification connection was lost (memory is not trusted until the
+  // next full load).
+  void ListenerLost() { listener_lost_->Increment(); }
+  // A notification applied; kind: query or catalog.
+  void Applied(std::string_view kind, double seconds);
+  void ApplyFailed() { apply_failures_->Increment(); }
+  // Where a contains call's answer came from: memory or database.
+  void Answered(bool from_memory) {
+    (from_memory ? from_memory_ : from_database_)->Increment();
+  }
+
+  // For tests.
+  double Serving() const { return serving_->Value(); }
+  double FullLoadsTotal(std::string_view reason);
+  double ListenerLostTotal() const { return listener_lost_->Value(); }
+  double AnsweredTotal(bool from_memory) const {
+    return (from_memory ? from_memory_ : from_database_)->Value();
+  }
+
+ private:
+  IndexMetrics();
+
+  prometheus::Gauge* serving_;
+  prometheus::Family<prometheus::Counter>& full_loads_;
+  prometheus::Counter* full_load_failures_;
+  prometheus::Histogram* full_load_seconds_;
+  prometheus::Gauge* rows_;
+  prometheus::Gauge* bytes_;
+  prometheus::Counter* listener_lost_;
+  prometheus::Family<prometheus::Histogram>& apply_seconds_;
+  prometheus::Counter* apply_failures_;
+  prometheus::Family<prometheus::Counter>& answers_;
+  prometheus::Counter* from_memory_;
+  prometheus::Counter* from_database_;
+};
+
 }  // namespace ec::metrics

@@ -197,6 +197,7 @@ CatalogServer::CatalogServer(const ServerOptions& options,
                              storage::CatalogStore* store,
                              storage::RefreshQueue* queue,
                              storage::CustomerStore* customers,
+                             const index::LiveMembership* membership,
                              std::unique_ptr<auth::Authenticator> auth)
     : options_(options),
       auth_(std::move(auth)),
@@ -204,14 +205,16 @@ CatalogServer::CatalogServer(const ServerOptions& options,
             options.page_token_secret.empty()
                 ? common::PageTokenCodec::WithRandomSecret()
                 : common::PageTokenCodec(options.page_token_secret),
-            options.clock, core::CatalogFieldsConfig{customers, options.urls}),
+            options.clock, core::CatalogFieldsConfig{customers, options.urls},
+            membership),
       rpc_threads_(static_cast<size_t>(options.rpc_threads)),
       service_(&core_, auth_.get(), &rpc_threads_, options.call_log_level,
                options.max_queued_calls) {}
 
 absl::StatusOr<std::unique_ptr<CatalogServer>> CatalogServer::Start(
     const ServerOptions& options, storage::CatalogStore* store,
-    storage::RefreshQueue* queue, storage::CustomerStore* customers) {
+    storage::RefreshQueue* queue, storage::CustomerStore* customers,
+    const index::LiveMembership* membership) {
   if (options.rpc_threads < 1) {
     return absl::InvalidArgumentError("rpc_threads must be at least 1");
   }
@@ -224,8 +227,8 @@ absl::StatusOr<std::unique_ptr<CatalogServer>> CatalogServer::Start(
                       auth::Authenticator::Create(options.auth, options.clock));
   EC_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                       Credentials(options.tls));
-  std::unique_ptr<CatalogServer> server(
-      new CatalogServer(options, store, queue, customers, std::move(auth)));
+  std::unique_ptr<CatalogServer> server(new CatalogServer(
+      options, store, queue, customers, membership, std::move(auth)));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.SetOption(std::make_unique<ReflectionSetting>(options.reflection));

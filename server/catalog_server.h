@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "auth/authenticator.h"
 #include "core/catalog_core.h"
+#include "index/live_membership.h"
 #include "server/grpc_service.h"
 #include "storage/catalog_store.h"
 
@@ -83,11 +84,14 @@ class CatalogServer {
   // Starts listening. INVALID_ARGUMENT for unusable auth or TLS settings
   // (naming the setting). Does not take ownership of `store` or `queue`, which
   // must outlive the server. Without a queue the refresh RPCs are
-  // UNIMPLEMENTED and catalog changes trigger no refresh.
+  // UNIMPLEMENTED and catalog changes trigger no refresh. With
+  // `membership`, the contains RPCs answer from it when it can (on the gRPC
+  // thread) and from `store` otherwise.
   static absl::StatusOr<std::unique_ptr<CatalogServer>> Start(
       const ServerOptions& options, storage::CatalogStore* store,
       storage::RefreshQueue* queue = nullptr,
-      storage::CustomerStore* customers = nullptr);
+      storage::CustomerStore* customers = nullptr,
+      const index::LiveMembership* membership = nullptr);
 
   ~CatalogServer();
 
@@ -107,6 +111,7 @@ class CatalogServer {
  private:
   CatalogServer(const ServerOptions& options, storage::CatalogStore* store,
                 storage::RefreshQueue* queue, storage::CustomerStore* customers,
+                const index::LiveMembership* membership,
                 std::unique_ptr<auth::Authenticator> auth);
 
   const ServerOptions options_;

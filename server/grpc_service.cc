@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/call_deadline.h"
 #include "common/log.h"
+#include "metrics/metrics.h"
 
 namespace ec::server {
 namespace {
@@ -35,6 +36,14 @@ std::string NewRequestId() {
            static_cast<unsigned long long>(rng()),
            static_cast<unsigned long long>(rng()));
   return buf;
+}
+
+// Shed load rather than queue calls that would wait past their deadlines
+// and hold memory meanwhile.
+absl::Status AtLimit(int max_queued_calls) {
+  return absl::ResourceExhaustedError(
+      absl::StrCat("the server is at its limit of ", max_queued_calls,
+                   " calls in progress or waiting; retry with backoff"));
 }
 
 }  // namespace
@@ -72,7 +81,9 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
     std::string_view method, grpc::CallbackServerContext* ctx, const Req* req,
     Resp* resp,
     absl::Status (core::CatalogCore::*handler)(const auth::Principal&,
-                                               const Req&, Resp*)) {
+                                               const Req&, Resp*),
+    std::optional<absl::Status> (core::CatalogCore::*from_memory)(
+        const auth::Principal&, const Req&, Resp*) const) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   // Set before anything can finish the call: initial metadata goes out with
   // the first response (or the status).
@@ -106,16 +117,41 @@ grpc::ServerUnaryReactor* CatalogGrpcService::Dispatch(
                                    "server is shutting down; retry"));
       return reactor;
     }
-    if (in_flight_ >= max_queued_calls_) {
-      // Shed load rather than queue calls that would wait past their
-      // deadlines and hold memory meanwhile.
+    // Counted in flight while it runs here too, so that Drain waits for it.
+    if (from_memory == nullptr && in_flight_ >= max_queued_calls_) {
       Finish(method, ctx, reactor, start, request_id, caller->subject(),
-             absl::ResourceExhaustedError(absl::StrCat(
-                 "the server is at its limit of ", max_queued_calls_,
-                 " calls in progress or waiting; retry with backoff")));
+             AtLimit(max_queued_calls_));
       return reactor;
     }
     ++in_flight_;
+  }
+  if (from_memory != nullptr) {
+    std::optional<absl::Status> answered;
+    try {
+      answered = (core_->*from_memory)(*caller, *req, resp);
+    } catch (const std::exception& e) {
+      answered =
+          absl::InternalError(absl::StrCat("unexpected exception: ", e.what()));
+    }
+    metrics::IndexMetrics::Get().Answered(answered.has_value());
+    if (answered.has_value()) {
+      Finish(method, ctx, reactor, start, request_id, caller->subject(),
+             *answered);
+      absl::MutexLock lock(&mu_);
+      --in_flight_;
+      return reactor;
+    }
+    bool over = false;
+    {
+      absl::MutexLock lock(&mu_);
+      over = in_flight_ > max_queued_calls_;
+      if (over) --in_flight_;
+    }
+    if (over) {
+      Finish(method, ctx, reactor, start, request_id, caller->subject(),
+             AtLimit(max_queued_calls_));
+      return reactor;
+    }
   }
   boost::asio::post(*rpc_threads_, [this, method, ctx, req, resp, handler,
                                     reactor, start, caller = std::move(*caller),
@@ -198,16 +234,24 @@ int CatalogGrpcService::Drain(std::chrono::system_clock::time_point deadline) {
       grpc::CallbackServerContext* ctx, const v1::Req* req, v1::Resp* resp) { \
     return Dispatch(#Method, ctx, req, resp, &core::CatalogCore::Method);     \
   }
+// A method the membership index may answer on the gRPC thread.
+#define EC_DISPATCH_FROM_MEMORY(Method, Req, Resp)                            \
+  grpc::ServerUnaryReactor* CatalogGrpcService::Method(                       \
+      grpc::CallbackServerContext* ctx, const v1::Req* req, v1::Resp* resp) { \
+    return Dispatch(#Method, ctx, req, resp, &core::CatalogCore::Method,      \
+                    &core::CatalogCore::Method##FromMemory);                  \
+  }
 
 EC_DISPATCH(CreateCatalog, CreateCatalogRequest, Catalog)
 EC_DISPATCH(GetCatalog, GetCatalogRequest, Catalog)
 EC_DISPATCH(ListCatalogs, ListCatalogsRequest, ListCatalogsResponse)
 EC_DISPATCH(UpdateCatalog, UpdateCatalogRequest, Catalog)
 EC_DISPATCH(DeleteCatalog, DeleteCatalogRequest, DeleteCatalogResponse)
-EC_DISPATCH(ContainsContentItems, ContainsContentItemsRequest,
-            ContainsContentItemsResponse)
-EC_DISPATCH(CustomerContainsContentItems, CustomerContainsContentItemsRequest,
-            CustomerContainsContentItemsResponse)
+EC_DISPATCH_FROM_MEMORY(ContainsContentItems, ContainsContentItemsRequest,
+                        ContainsContentItemsResponse)
+EC_DISPATCH_FROM_MEMORY(CustomerContainsContentItems,
+                        CustomerContainsContentItemsRequest,
+                        CustomerContainsContentItemsResponse)
 EC_DISPATCH(GetCatalogMetadata, GetCatalogMetadataRequest,
             GetCatalogMetadataResponse)
 EC_DISPATCH(GetContentMetadata, GetContentMetadataRequest,
@@ -228,6 +272,7 @@ EC_DISPATCH(GetCustomerContentMetadata, GetCustomerContentMetadataRequest,
 EC_DISPATCH(DiffCatalogContent, DiffCatalogContentRequest,
             DiffCatalogContentResponse)
 
+#undef EC_DISPATCH_FROM_MEMORY
 #undef EC_DISPATCH
 
 }  // namespace ec::server

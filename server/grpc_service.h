@@ -17,7 +17,10 @@ namespace ec::server {
 // The gRPC adapter: each unary call's authorization metadata is turned into
 // a Principal on the gRPC thread, then the call is handed to the RPC thread
 // pool (the core blocks on PostgreSQL, which callback reactions must never
-// do) and finished from there. No business logic lives here.
+// do) and finished from there. The contains RPCs are first offered to the
+// core's in-memory answer on the gRPC thread: a thread hand-off costs more
+// than the answer (about 25 us against 3 on this machine class), so only
+// the calls memory cannot answer take it. No business logic lives here.
 class CatalogGrpcService final : public ::enterprise_catalog::v1::
                                      EnterpriseCatalogService::CallbackService {
  public:
@@ -119,12 +122,16 @@ class CatalogGrpcService final : public ::enterprise_catalog::v1::
   int Drain(std::chrono::system_clock::time_point deadline);
 
  private:
+  // `from_memory`, when given, is tried first on the calling gRPC thread: it
+  // must not block, and answers nullopt to pass the call on to `handler`.
   template <typename Req, typename Resp>
   grpc::ServerUnaryReactor* Dispatch(
       std::string_view method, grpc::CallbackServerContext* ctx, const Req* req,
       Resp* resp,
       absl::Status (core::CatalogCore::*handler)(const auth::Principal&,
-                                                 const Req&, Resp*));
+                                                 const Req&, Resp*),
+      std::optional<absl::Status> (core::CatalogCore::*from_memory)(
+          const auth::Principal&, const Req&, Resp*) const = nullptr);
   // Logs the call's line and finishes it with `status`.
   void Finish(std::string_view method, grpc::CallbackServerContext* ctx,
               grpc::ServerUnaryReactor* reactor,

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,5 +32,14 @@ struct QueryMembers {
 
 // NOT_FOUND when the query no longer exists.
 absl::StatusOr<QueryMembers> LoadQueryMembers(PgPool& pool, int64_t query_id);
+
+// The same on a connection of the caller's (the membership feed's own, which
+// has the statements prepared). These throw libpqxx's exceptions: the
+// caller turns them into statuses.
+std::shared_ptr<const index::MembershipSnapshot> ReadMembershipSnapshot(
+    pqxx::connection& conn);
+// nullopt when the query no longer exists.
+std::optional<QueryMembers> ReadQueryMembers(pqxx::connection& conn,
+                                             int64_t query_id);
 
 }  // namespace ec::storage::pg

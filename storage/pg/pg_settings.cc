@@ -29,4 +29,31 @@ common::SettingsGroup<PgConfig> DatabaseSettings() {
       }};
 }
 
+common::SettingsGroup<MembershipIndexConfig> MembershipIndexSettings() {
+  using std::chrono::milliseconds;
+  using std::chrono::seconds;
+  return {
+      "Membership index",
+      {
+          common::BoolSetting<MembershipIndexConfig>(
+              "membership-index", "ENTERPRISE_CATALOG_MEMBERSHIP_INDEX",
+              "serve and all answer the contains RPCs from memory, kept "
+              "current by LISTEN/NOTIFY (false: every call asks PostgreSQL)",
+              &MembershipIndexConfig::enabled),
+          common::DurationSetting<seconds, MembershipIndexConfig>(
+              "membership-index-reload-seconds",
+              "ENTERPRISE_CATALOG_MEMBERSHIP_INDEX_RELOAD_SECONDS",
+              "full reload of the index besides notifications (0: never)",
+              [](auto& c) -> auto& { return c.feed.full_reload_interval; }, 0,
+              7 * 24 * 3600),
+          common::DurationSetting<milliseconds, MembershipIndexConfig>(
+              "membership-index-retry-ms",
+              "ENTERPRISE_CATALOG_MEMBERSHIP_INDEX_RETRY_MS",
+              "wait before reconnecting after the index's connection or a "
+              "load failed",
+              [](auto& c) -> auto& { return c.feed.retry_backoff; }, 10,
+              600000),
+      }};
+}
+
 }  // namespace ec::storage::pg

@@ -122,5 +122,40 @@ TEST(MembershipSnapshotTest, AQueryIsSwappedByANewerVersionOnly) {
               ElementsAre("R2"));
 }
 
+TEST(MembershipSnapshotTest,
+     AnEnterprisesCatalogsAreReplacedAsTheDatabaseHasThem) {
+  const auto s = Snapshot();
+  const std::string created = "dddddddd-dddd-4ddd-8ddd-dddddddddddd";
+  // Catalog D created on query 1; B deleted; C moved here from enterprise 2.
+  const auto next = s->WithEnterpriseCatalogs(
+      kEnterprise1, {{kCatalogA, 1}, {kCatalogC, 2}, {created, 1}});
+  EXPECT_EQ(next->EnterpriseOf(kCatalogC), kEnterprise1);
+  EXPECT_EQ(next->EnterpriseOf(kCatalogB), "");
+  EXPECT_FALSE(next->ContainedKeys(kCatalogB, {"R1a"}).has_value());
+  auto d = next->ContainedKeys(created, {"C1", "R1a", "P"});
+  ASSERT_TRUE(d.has_value());
+  EXPECT_THAT(d->keys, ElementsAre("C1", "R1a"));
+  // C now answers with query 2's members, under its new enterprise.
+  auto c = next->ContainedKeys(kCatalogC, {"C1", "R2"});
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->enterprise_uuid, kEnterprise1);
+  EXPECT_THAT(c->keys, ElementsAre("C1"));
+  EXPECT_THAT(*next->CatalogsContainingAny(kEnterprise1, {"R1a"}),
+              ElementsAre(kCatalogA, kCatalogC, created));
+  // Enterprise 2 lost its only catalog: not known any more, so the caller
+  // asks the database.
+  EXPECT_FALSE(next->CatalogsContainingAny(kEnterprise2, {"C1"}).has_value());
+  EXPECT_EQ(next->catalogs(), 3u);
+
+  // All of an enterprise's catalogs deleted.
+  const auto emptied = next->WithEnterpriseCatalogs(kEnterprise1, {});
+  EXPECT_EQ(emptied->catalogs(), 0u);
+  EXPECT_FALSE(emptied->ContainedKeys(kCatalogA, {"C1"}).has_value());
+  // The snapshots before are untouched.
+  EXPECT_EQ(s->EnterpriseOf(kCatalogC), kEnterprise2);
+  EXPECT_TRUE(s->ContainedKeys(kCatalogB, {"R1a"}).has_value());
+  EXPECT_EQ(next->catalogs(), 3u);
+}
+
 }  // namespace
 }  // namespace ec::index
