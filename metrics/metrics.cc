@@ -527,19 +527,14 @@ IndexMetrics::IndexMetrics()
                   .Add({})),
       listener_lost_(
           &CounterFamily(Prefixed("membership_index_listener_lost_total"),
-                         "Times the notification connection was lost; the "
-                         "contains RPCs ask PostgreSQL until the next full "
-                         "load.")
+                         "Times the notification connection was lost or a "
+                         "read after a notification failed; the contains "
+                         "RPCs ask PostgreSQL until the next full load.")
                .Add({})),
       apply_seconds_(HistogramFamily(
           Prefixed("membership_index_apply_seconds"),
           "Time to apply one notification (read the changed query or "
           "catalogs, swap them in), by kind: query or catalog.")),
-      apply_failures_(
-          &CounterFamily(Prefixed("membership_index_apply_failures_total"),
-                         "Notifications that could not be applied; each "
-                         "makes the index reload fully.")
-               .Add({})),
       answers_(CounterFamily(Prefixed("contains_answers_total"),
                              "Contains calls answered, by source: memory "
                              "(the index) or database.")),

@@ -233,12 +233,11 @@ class IndexMetrics {
   void FullLoad(std::string_view reason, double seconds, int64_t rows,
                 int64_t bytes);
   void FullLoadFailed() { full_load_failures_->Increment(); }
-  // The notification connection was lost (memory is not trusted until the
-  // next full load).
+  // The notification connection was lost, or a read after a notification
+  // failed (memory is not trusted until the next full load).
   void ListenerLost() { listener_lost_->Increment(); }
   // A notification applied; kind: query or catalog.
   void Applied(std::string_view kind, double seconds);
-  void ApplyFailed() { apply_failures_->Increment(); }
   // Where a contains call's answer came from: memory or database.
   void Answered(bool from_memory) {
     (from_memory ? from_memory_ : from_database_)->Increment();
@@ -263,7 +262,6 @@ class IndexMetrics {
   prometheus::Gauge* bytes_;
   prometheus::Counter* listener_lost_;
   prometheus::Family<prometheus::Histogram>& apply_seconds_;
-  prometheus::Counter* apply_failures_;
   prometheus::Family<prometheus::Counter>& answers_;
   prometheus::Counter* from_memory_;
   prometheus::Counter* from_database_;

@@ -1,6 +1,7 @@
 // End-to-end: the real server on a loopback port, a real PostgreSQL, and the
 // generated C++ stub.
 #include <algorithm>
+#include <cstdlib>
 #include <future>
 #include <memory>
 #include <string>
@@ -15,7 +16,9 @@
 #include "domain/content.h"
 #include "enterprise_catalog/v1/catalog_service.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "metrics/metrics.h"
 #include "server/catalog_server.h"
+#include "storage/pg/membership_feed.h"
 #include "tests/support/test_env.h"
 
 namespace ec {
@@ -37,11 +40,29 @@ google::protobuf::Struct Struct(const std::string& json) {
   return s;
 }
 
+// With EC_TEST_MEMBERSHIP_INDEX=1 (ctest's e2e_contains_from_memory) the
+// server answers the contains RPCs from the membership index, as serve
+// does, and every contains call of the suite first waits until the index has
+// caught up with the database (as a replica has within milliseconds of a
+// commit): the same tests, the same answers.
+bool MembershipIndexOn() {
+  const char* on = std::getenv("EC_TEST_MEMBERSHIP_INDEX");
+  return on != nullptr && std::string(on) == "1";
+}
+
 class GrpcTest : public testing::SharedStoreTest<> {
  protected:
   static void SetUpTestSuite() {
     SharedStoreTest::SetUpTestSuite();
     if (env_ == nullptr) return;
+    if (MembershipIndexOn()) {
+      membership_ = new index::LiveMembership();
+      storage::pg::MembershipFeedOptions feed;
+      feed.database = env_->config();
+      feed.retry_backoff = std::chrono::milliseconds(50);
+      membership_feed_ = new storage::pg::MembershipFeed(feed, membership_);
+      membership_feed_->Start();
+    }
     server::ServerOptions options;
     options.address = "127.0.0.1:0";
     options.rpc_threads = 2;
@@ -49,7 +70,8 @@ class GrpcTest : public testing::SharedStoreTest<> {
     // These tests are about the API's behaviour; who may call it is
     // auth_e2e_test's subject.
     options.auth.disabled = true;
-    auto server = server::CatalogServer::Start(options, env_->store());
+    auto server = server::CatalogServer::Start(options, env_->store(), nullptr,
+                                               nullptr, membership_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
     channel_ = new std::shared_ptr<grpc::Channel>(
@@ -59,7 +81,16 @@ class GrpcTest : public testing::SharedStoreTest<> {
   static void TearDownTestSuite() {
     delete channel_;
     delete server_;
+    delete membership_feed_;
+    delete membership_;
     SharedStoreTest::TearDownTestSuite();
+  }
+
+  // With the index on: waits until it has caught up with the writes so far.
+  static void SyncIndex() {
+    if (membership_ != nullptr) {
+      ASSERT_NE(env_->WaitForMembership(*membership_), nullptr);
+    }
   }
   void SetUp() override {
     ASSERT_NE(server_, nullptr);
@@ -113,14 +144,19 @@ class GrpcTest : public testing::SharedStoreTest<> {
     v1::ContainsContentItemsRequest req;
     req.set_catalog_uuid(catalog_uuid);
     for (const auto& k : keys) req.add_content_keys(k);
+    SyncIndex();
     return stub_->ContainsContentItems(Ctx().get(), req, out).error_code();
   }
 
+  static index::LiveMembership* membership_;
+  static storage::pg::MembershipFeed* membership_feed_;
   static server::CatalogServer* server_;
   static std::shared_ptr<grpc::Channel>* channel_;
   std::unique_ptr<v1::EnterpriseCatalogService::Stub> stub_;
 };
 
+index::LiveMembership* GrpcTest::membership_ = nullptr;
+storage::pg::MembershipFeed* GrpcTest::membership_feed_ = nullptr;
 server::CatalogServer* GrpcTest::server_ = nullptr;
 std::shared_ptr<grpc::Channel>* GrpcTest::channel_ = nullptr;
 
@@ -519,6 +555,9 @@ TEST_F(GrpcTest, CustomerContainsListsMatchingCatalogs) {
   v1::Catalog b1 = Create(R"({"x": 1})", kEnterpriseB);
   Load(a1, {testing::CourseDoc("edX+DemoX", "Demo")});
   Load(a2, {testing::CourseDoc("Other+1", "Other")});
+  SyncIndex();
+  const double from_memory =
+      metrics::IndexMetrics::Get().AnsweredTotal(/*from_memory=*/true);
   v1::CustomerContainsContentItemsRequest req;
   req.set_enterprise_uuid(kEnterpriseA);
   req.add_content_keys("edX+DemoX");
@@ -527,6 +566,9 @@ TEST_F(GrpcTest, CustomerContainsListsMatchingCatalogs) {
       stub_->CustomerContainsContentItems(Ctx().get(), req, &resp).ok());
   EXPECT_TRUE(resp.contains_any());
   EXPECT_THAT(resp.catalog_uuids(), ElementsAre(a1.uuid()));
+  // With the index on, that answer came from memory.
+  EXPECT_EQ(metrics::IndexMetrics::Get().AnsweredTotal(true),
+            from_memory + (membership_ != nullptr ? 1 : 0));
   req.set_enterprise_uuid(common::NewUuidV4());
   ASSERT_TRUE(
       stub_->CustomerContainsContentItems(Ctx().get(), req, &resp).ok());

@@ -1,5 +1,8 @@
 #include "tests/support/test_env.h"
 
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include <pqxx/pqxx>
@@ -154,6 +157,48 @@ domain::CanonicalFilter Filter(const std::string& json) {
   auto canonical = domain::CanonicalizeFilter(s);
   EXPECT_TRUE(canonical.ok()) << canonical.status();
   return canonical.ok() ? *canonical : domain::CanonicalFilter{};
+}
+
+absl::StatusOr<bool> StoreEnv::MembershipCaughtUp(
+    const index::MembershipSnapshot& snapshot) {
+  return pool()->WithConnection(
+      "checking the membership index", storage::pg::Idempotent::kYes,
+      [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
+        pqxx::nontransaction tx(conn);
+        const pqxx::result rows = tx.exec(
+            "SELECT c.uuid::text, c.enterprise_uuid::text, q.id, "
+            "q.members_version FROM enterprise_catalog c "
+            "JOIN catalog_query q ON q.id = c.catalog_query_id");
+        if (rows.size() != snapshot.catalogs()) return false;
+        for (const auto& row : rows) {
+          if (snapshot.EnterpriseOf(row[0].c_str()) != row[1].c_str() ||
+              snapshot.QueryVersion(row[2].as<int64_t>()) <
+                  row[3].as<int64_t>()) {
+            return false;
+          }
+        }
+        return true;
+      });
+}
+
+std::shared_ptr<const index::MembershipSnapshot> StoreEnv::WaitForMembership(
+    const index::LiveMembership& live) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto snapshot = live.Current();
+    if (snapshot != nullptr) {
+      absl::StatusOr<bool> caught_up = MembershipCaughtUp(*snapshot);
+      if (!caught_up.ok()) {
+        ADD_FAILURE() << caught_up.status();
+        return nullptr;
+      }
+      if (*caught_up) return snapshot;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ADD_FAILURE() << "the membership index did not catch up with the database";
+  return nullptr;
 }
 
 }  // namespace ec::testing

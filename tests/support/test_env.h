@@ -9,6 +9,7 @@
 #include "domain/canonical_json.h"
 #include "domain/content.h"
 #include "gtest/gtest.h"
+#include "index/live_membership.h"
 #include "storage/pg/pg_storage.h"
 #include "tests/support/pg_test_db.h"
 
@@ -36,6 +37,16 @@ class StoreEnv {
   absl::Status Exec(const std::string& sql);
   absl::StatusOr<int64_t> QueryInt(const std::string& sql);
   absl::StatusOr<std::string> QueryText(const std::string& sql);
+
+  // Whether `snapshot` holds every catalog the database has, on its query
+  // and enterprise, each query at its members_version or later, and no
+  // other catalog.
+  absl::StatusOr<bool> MembershipCaughtUp(
+      const index::MembershipSnapshot& snapshot);
+  // `live`'s snapshot once it has caught up (polled for up to 20 s), or
+  // nullptr with a test failure.
+  std::shared_ptr<const index::MembershipSnapshot> WaitForMembership(
+      const index::LiveMembership& live);
 
  private:
   StoreEnv() = default;

@@ -164,31 +164,6 @@ class MembershipIndexTest : public testing::SharedStoreTest<> {
         index.ContainedKeys(common::NewUuidV4(), {Course(1)}).has_value());
   }
 
-  // Whether `snapshot` holds every catalog the database has, on its query
-  // and enterprise, each query at its version or later, and no other.
-  bool CaughtUp(const index::MembershipSnapshot& snapshot) {
-    auto caught_up = env_->pool()->WithConnection(
-        "test", storage::pg::Idempotent::kYes,
-        [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
-          pqxx::nontransaction tx(conn);
-          const pqxx::result rows = tx.exec(
-              "SELECT c.uuid::text, c.enterprise_uuid::text, q.id, "
-              "q.members_version FROM enterprise_catalog c "
-              "JOIN catalog_query q ON q.id = c.catalog_query_id");
-          if (rows.size() != snapshot.catalogs()) return false;
-          for (const auto& row : rows) {
-            if (snapshot.EnterpriseOf(row[0].c_str()) != row[1].c_str() ||
-                snapshot.QueryVersion(row[2].as<int64_t>()) <
-                    row[3].as<int64_t>()) {
-              return false;
-            }
-          }
-          return true;
-        });
-    EXPECT_TRUE(caught_up.ok()) << caught_up.status();
-    return caught_up.ok() && *caught_up;
-  }
-
   // Polls `done` for up to 20 s.
   static bool WaitFor(const std::function<bool()>& done) {
     const auto deadline =
@@ -200,15 +175,9 @@ class MembershipIndexTest : public testing::SharedStoreTest<> {
     return true;
   }
 
-  // The feed's snapshot once it has caught up with the database.
   std::shared_ptr<const index::MembershipSnapshot> CaughtUpSnapshot(
       const index::LiveMembership& live) {
-    std::shared_ptr<const index::MembershipSnapshot> snapshot;
-    EXPECT_TRUE(WaitFor([&] {
-      snapshot = live.Current();
-      return snapshot != nullptr && CaughtUp(*snapshot);
-    })) << "the index did not catch up with the database";
-    return snapshot;
+    return env_->WaitForMembership(live);
   }
 
   std::mt19937 rng_{20261202};
@@ -371,7 +340,7 @@ TEST_F(MembershipIndexTest, TheFeedFollowsEveryChangeAndResyncsAfterALoss) {
   const double lost = metrics::IndexMetrics::Get().ListenerLostTotal();
   auto terminated = env_->QueryInt(
       "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-      "WHERE application_name = '" +
+      "WHERE datname = current_database() AND application_name = '" +
       std::string(storage::pg::kMembershipFeedApplicationName) + "'");
   ASSERT_TRUE(terminated.ok()) << terminated.status();
   ASSERT_EQ(*terminated, 1);
