@@ -50,9 +50,9 @@ absl::StatusOr<EnqueueResult> PgRefreshQueue::EnqueueForCatalog(
   return pool_->WithConnection(
       "queueing refresh job", Idempotent::kNo,
       [&](pqxx::connection& conn) -> absl::StatusOr<EnqueueResult> {
-        std::optional<EnqueueResult> queued = Enqueue(
-            conn, catalog_uuid, reason, approved, max_attempts, now,
-            std::nullopt);
+        std::optional<EnqueueResult> queued =
+            Enqueue(conn, catalog_uuid, reason, approved, max_attempts, now,
+                    std::nullopt);
         if (!queued) return CatalogNotFound(catalog_uuid);
         return *std::move(queued);
       });

@@ -175,11 +175,9 @@ TEST_F(QueueTest, ARepeatedRequestIsAnsweredByTheCrawlThatJustSucceeded) {
   EXPECT_FALSE(joined->created);
   EXPECT_EQ(joined->job.uuid, queued->job.uuid);
 
-  EXPECT_EQ(queue()
-                .RequestRefresh(common::NewUuidV4(), kT0, 3, kT0)
-                .status()
-                .code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      queue().RequestRefresh(common::NewUuidV4(), kT0, 3, kT0).status().code(),
+      absl::StatusCode::kNotFound);
 }
 
 TEST_F(QueueTest, GetJobNamesTheEnterprisesUsingItsQuery) {
