@@ -343,6 +343,14 @@ absl::Status CatalogCore::DeleteCatalog(
 
 namespace {
 
+// The keys of a contains request, once checked (both contains RPCs, from
+// memory or from the store).
+absl::StatusOr<std::vector<std::string>> RequestedKeys(
+    const google::protobuf::RepeatedPtrField<std::string>& keys) {
+  EC_RETURN_IF_ERROR(ValidateContentKeys("content_keys", keys, false));
+  return std::vector<std::string>(keys.begin(), keys.end());
+}
+
 // The answer to ContainsContentItems: one result per requested key, in
 // request order, from the requested keys that are contained.
 void FillContains(const google::protobuf::RepeatedPtrField<std::string>& keys,
@@ -376,10 +384,8 @@ absl::Status CatalogCore::ContainsContentItems(
     v1::ContainsContentItemsResponse* response) {
   EC_ASSIGN_OR_RETURN(std::string uuid,
                       RequireUuid("catalog_uuid", request.catalog_uuid()));
-  EC_RETURN_IF_ERROR(
-      ValidateContentKeys("content_keys", request.content_keys(), false));
-  const std::vector<std::string> keys(request.content_keys().begin(),
-                                      request.content_keys().end());
+  EC_ASSIGN_OR_RETURN(const std::vector<std::string> keys,
+                      RequestedKeys(request.content_keys()));
   // The enterprise comes back with the answer, so authorizing costs no
   // extra round trip on this hot path; a foreign catalog's answer is
   // dropped unread.
@@ -399,10 +405,8 @@ std::optional<absl::Status> CatalogCore::ContainsContentItemsFromMemory(
   if (snapshot == nullptr) return std::nullopt;
   EC_ASSIGN_OR_RETURN(std::string uuid,
                       RequireUuid("catalog_uuid", request.catalog_uuid()));
-  EC_RETURN_IF_ERROR(
-      ValidateContentKeys("content_keys", request.content_keys(), false));
-  const std::vector<std::string> keys(request.content_keys().begin(),
-                                      request.content_keys().end());
+  EC_ASSIGN_OR_RETURN(const std::vector<std::string> keys,
+                      RequestedKeys(request.content_keys()));
   std::optional<index::MembershipSnapshot::Contained> contained =
       snapshot->ContainedKeys(uuid, keys);
   if (!contained) return std::nullopt;
@@ -419,10 +423,8 @@ absl::Status CatalogCore::CustomerContainsContentItems(
       std::string enterprise,
       RequireUuid("enterprise_uuid", request.enterprise_uuid()));
   if (!caller.CanRead(enterprise)) return MayNotRead(caller, enterprise);
-  EC_RETURN_IF_ERROR(
-      ValidateContentKeys("content_keys", request.content_keys(), false));
-  const std::vector<std::string> keys(request.content_keys().begin(),
-                                      request.content_keys().end());
+  EC_ASSIGN_OR_RETURN(const std::vector<std::string> keys,
+                      RequestedKeys(request.content_keys()));
   EC_ASSIGN_OR_RETURN(std::vector<std::string> catalogs,
                       store_->CatalogsContainingAny(enterprise, keys));
   FillCustomerContains(std::move(catalogs), response);
@@ -440,10 +442,8 @@ std::optional<absl::Status> CatalogCore::CustomerContainsContentItemsFromMemory(
       std::string enterprise,
       RequireUuid("enterprise_uuid", request.enterprise_uuid()));
   if (!caller.CanRead(enterprise)) return MayNotRead(caller, enterprise);
-  EC_RETURN_IF_ERROR(
-      ValidateContentKeys("content_keys", request.content_keys(), false));
-  const std::vector<std::string> keys(request.content_keys().begin(),
-                                      request.content_keys().end());
+  EC_ASSIGN_OR_RETURN(const std::vector<std::string> keys,
+                      RequestedKeys(request.content_keys()));
   std::optional<std::vector<std::string>> catalogs =
       snapshot->CatalogsContainingAny(enterprise, keys);
   if (!catalogs) return std::nullopt;
