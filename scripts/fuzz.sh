@@ -15,7 +15,12 @@
 #       starts from a fresh copy of its checked-in corpus in
 #       <build dir>/fuzz-campaign/<target>/corpus/ (kept afterwards, with the
 #       full log in <build dir>/fuzz-campaign/<target>.log; the repository is
-#       not written). A target that crashes is reported and the next one
+#       not written). With FUZZ_CAMPAIGN_WORKERS=N, N fuzzer processes share
+#       that corpus (libFuzzer -jobs=N -workers=N, RUNS/N executions each, one
+#       log per process in <target>.worker-<i>.log); the summary adds their
+#       executions. With FUZZ_CAMPAIGN_RESUME=1 a target keeps the corpus a
+#       previous campaign left instead of starting again from the checked-in
+#       one. A target that crashes is reported and the next one
 #       runs. SIGINT to the running fuzzer (kill -INT, or Ctrl-C) stops the
 #       campaign after that target (exit status 1). Ends with one line per
 #       target: executions, exec/s, libFuzzer's final cov: and ft:, corpus
@@ -31,7 +36,9 @@
 # Env: BUILD_DIR_FUZZ (default <repo>/build-fuzz; configured with clang++ and
 #      -DEC_FUZZ=ON), FUZZ_SMOKE_SECONDS (default 20), FUZZ_JOBS (targets run
 #      in parallel; default nproc), BUILD_JOBS (default nproc),
-#      FUZZ_CAMPAIGN_TIMEOUT (campaign's per-input limit in seconds, default 60).
+#      FUZZ_CAMPAIGN_TIMEOUT (campaign's per-input limit in seconds, default 60),
+#      FUZZ_CAMPAIGN_WORKERS (processes per campaign target, default 1),
+#      FUZZ_CAMPAIGN_RESUME (1: keep the previous campaign's corpus).
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -40,6 +47,8 @@ FUZZ_SMOKE_SECONDS="${FUZZ_SMOKE_SECONDS:-20}"
 # libFuzzer's -timeout is wall time: a campaign at nice 10 on a busy machine
 # can be starved for 10 s without any slow input, so its limit is larger.
 FUZZ_CAMPAIGN_TIMEOUT="${FUZZ_CAMPAIGN_TIMEOUT:-60}"
+FUZZ_CAMPAIGN_WORKERS="${FUZZ_CAMPAIGN_WORKERS:-1}"
+FUZZ_CAMPAIGN_RESUME="${FUZZ_CAMPAIGN_RESUME:-0}"
 FUZZ_JOBS="${FUZZ_JOBS:-$(nproc)}"
 BUILD_JOBS="${BUILD_JOBS:-$(nproc)}"
 FUZZ_DIR="${REPO_ROOT}/tests/fuzz"
@@ -189,31 +198,58 @@ if [[ "${mode}" == campaign ]]; then
     log_file="${campaign_root}/${target}.log"
     marker="${campaign_root}/${target}/started"
     dict="$(dict_for "${target}")"
-    rm -rf "${corpus}"
-    mkdir -p "${corpus}" "${artifacts}"
-    cp -R "${FUZZ_DIR}/corpus/${target}/." "${corpus}/"
+    if [[ "${FUZZ_CAMPAIGN_RESUME}" != 1 || ! -d "${corpus}" ]]; then
+      rm -rf "${corpus}"
+      mkdir -p "${corpus}"
+      cp -R "${FUZZ_DIR}/corpus/${target}/." "${corpus}/"
+    fi
+    mkdir -p "${artifacts}"
+    rm -f "${campaign_root}/${target}".worker-*.log
     touch "${marker}"
-    args=(-runs="${runs}" -timeout="${FUZZ_CAMPAIGN_TIMEOUT}" -rss_limit_mb=2048
+    workers="${FUZZ_CAMPAIGN_WORKERS}"
+    args=(-runs="$(((runs + workers - 1) / workers))"
+      -timeout="${FUZZ_CAMPAIGN_TIMEOUT}" -rss_limit_mb=2048
       -artifact_prefix="${artifacts}/" -print_final_stats=1)
     [[ -n "${dict}" ]] && args+=(-dict="${dict}")
-    log "${target}: started $(date -u '+%Y-%m-%d %H:%M:%S UTC'); log: ${log_file}"
+    log "${target}: started $(date -u '+%Y-%m-%d %H:%M:%S UTC'), ${workers}" \
+      "worker(s), $(find "${corpus}" -type f | wc -l) corpus entries; log: ${log_file}"
     target_start=${SECONDS}
     rc=0
-    nice -n 10 "${binary}" "${args[@]}" "${corpus}" >"${log_file}" 2>&1 || rc=$?
+    if [[ "${workers}" -gt 1 ]]; then
+      # libFuzzer writes job i's output to fuzz-<i>.log in the current
+      # directory; each job re-reads the shared corpus for the others' finds.
+      (cd "${campaign_root}/${target}" && rm -f fuzz-*.log &&
+        nice -n 10 "${binary}" -jobs="${workers}" -workers="${workers}" \
+          "${args[@]}" "${corpus}") >"${log_file}" 2>&1 || rc=$?
+      for ((i = 0; i < workers; i++)); do
+        mv "${campaign_root}/${target}/fuzz-${i}.log" \
+          "${campaign_root}/${target}.worker-${i}.log" 2>/dev/null || true
+      done
+      worker_logs=("${campaign_root}/${target}".worker-*.log)
+    else
+      nice -n 10 "${binary}" "${args[@]}" "${corpus}" >"${log_file}" 2>&1 || rc=$?
+      worker_logs=("${log_file}")
+    fi
     wall=$((SECONDS - target_start))
-    last="$(grep -E $'^#[0-9]+\t' "${log_file}" | tail -1 || true)"
-    # Exact count from -print_final_stats; else the last status line's #N.
-    execs="$(sed -nE 's/^stat::number_of_executed_units:[[:space:]]+([0-9]+).*/\1/p' \
-      "${log_file}" | tail -1)"
-    [[ -n "${execs}" ]] ||
-      execs="$(sed -nE 's/^#([0-9]+)\t.*/\1/p' <<<"${last}")"
-    execs="${execs:-0}"
-    per_sec="$(sed -nE 's/^stat::average_exec_per_sec:[[:space:]]+([0-9]+).*/\1/p' \
-      "${log_file}" | tail -1)"
-    [[ -n "${per_sec}" ]] || per_sec=$((execs / (wall > 0 ? wall : 1)))
-    cov="$(status_field cov "${last}")"
-    ft="$(status_field ft "${last}")"
-    corp="$(status_field corp "${last}")"
+    # Per worker: the exact count from -print_final_stats, else the last
+    # status line's #N; executions and exec/s add up, cov/ft/corpus are the
+    # largest a worker reached (they share one corpus).
+    execs=0 per_sec=0 cov=0 ft=0 corp=""
+    for worker_log in "${worker_logs[@]}"; do
+      last="$(grep -aE $'^#[0-9]+\t' "${worker_log}" | tail -1 || true)"
+      n="$(sed -nE 's/^stat::number_of_executed_units:[[:space:]]+([0-9]+).*/\1/p' \
+        "${worker_log}" | tail -1)"
+      [[ -n "${n}" ]] || n="$(sed -nE 's/^#([0-9]+)\t.*/\1/p' <<<"${last}")"
+      execs=$((execs + ${n:-0}))
+      n="$(sed -nE 's/^stat::average_exec_per_sec:[[:space:]]+([0-9]+).*/\1/p' \
+        "${worker_log}" | tail -1)"
+      per_sec=$((per_sec + ${n:-0}))
+      n="$(status_field cov "${last}")"
+      [[ "${n:-0}" -gt "${cov}" ]] && cov="${n}"
+      n="$(status_field ft "${last}")"
+      [[ "${n:-0}" -gt "${ft}" ]] && ft="${n}" && corp="$(status_field corp "${last}")"
+    done
+    [[ "${per_sec}" -gt 0 ]] || per_sec=$((execs / (wall > 0 ? wall : 1)))
     crashes="$(count_new "${artifacts}" crash "${marker}")"
     leaks="$(count_new "${artifacts}" leak "${marker}")"
     timeouts="$(count_new "${artifacts}" timeout "${marker}")"
@@ -221,14 +257,16 @@ if [[ "${mode}" == campaign ]]; then
     interrupted=0
     if [[ "${rc}" -eq 0 ]]; then
       outcome="ok"
-    elif grep -q 'libFuzzer: run interrupted' "${log_file}"; then
+    elif grep -qa 'libFuzzer: run interrupted' "${log_file}" "${worker_logs[@]}"; then
       outcome="interrupted"
       interrupted=1
       status=1
     else
       outcome="FAILED (exit ${rc})"
       status=1
-      report_failure "${target}" "${rc}" "${log_file}" "${binary}"
+      for worker_log in "${worker_logs[@]}"; do
+        report_failure "${target}" "${rc}" "${worker_log}" "${binary}"
+      done
     fi
     line="$(printf '%-20s %12s %8s %6s %7s %-14s %7s %6s %8s %5s %8s  %s' \
       "${target}" "${execs}" "${per_sec}" "${cov:-?}" "${ft:-?}" "${corp:-?}" \
