@@ -89,6 +89,8 @@ const std::vector<Group>& Groups() {
       common::Lift<Config>(server::ServerSettings(), &Config::server),
       common::Lift<Config>(storage::pg::MembershipIndexSettings(),
                            &Config::membership_index),
+      common::Lift<Config>(storage::pg::ReadReplicaSettings(),
+                           &Config::read_replica),
       common::Lift<Config>(
           auth::AuthSettings(), [](auto& c) -> auto& { return c.server.auth; }),
       common::Lift<Config>(workers::RefreshSettings(), &Config::refresh),
@@ -196,6 +198,9 @@ absl::StatusOr<ParsedArgs> ParseConfig(const std::vector<std::string>& args) {
   c.server.refresh = c.refresh.policy;
   c.membership_index.feed.database = c.database;
   c.membership_index.feed.database.name = "index";
+  std::string read_url = std::move(c.read_replica.database.url);
+  c.read_replica.database = c.database;
+  c.read_replica.database.url = std::move(read_url);
   return out;
 }
 

@@ -39,6 +39,9 @@ struct Config {
   storage::pg::PgConfig database;
   // Its feed's database is `database` (set after parsing).
   storage::pg::MembershipIndexConfig membership_index;
+  // Its pool's settings other than the url are `database`'s (set after
+  // parsing).
+  storage::pg::ReadReplicaOptions read_replica;
   // Its `auth` is the auth fragment; its `refresh` is set from
   // refresh.policy after parsing, so the core and the workers share one.
   server::ServerOptions server;

@@ -17,6 +17,7 @@
 #include "storage/pg/membership_feed.h"
 #include "storage/pg/migrate.h"
 #include "storage/pg/pg_storage.h"
+#include "storage/pg/read_replica.h"
 #include "workers/refresh_worker.h"
 
 namespace ec::app {
@@ -132,6 +133,7 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
   std::unique_ptr<storage::pg::PgStorage> server_storage;
   std::unique_ptr<index::LiveMembership> membership;
   std::unique_ptr<storage::pg::MembershipFeed> membership_feed;
+  std::unique_ptr<storage::pg::ReadReplica> read_replica;
   std::unique_ptr<server::CatalogServer> server;
   if (serve) {
     if (config.server.auth.disabled) {
@@ -159,9 +161,18 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
           config.membership_index.feed, membership.get());
       membership_feed->Start();
     }
+    if (!config.read_replica.database.url.empty()) {
+      // Metadata reads go to the primary until it has measured the
+      // replica's staleness.
+      auto replica = storage::pg::ReadReplica::Open(
+          config.read_replica, server_storage->store(), server_storage->pool());
+      if (!replica.ok()) return Fail(replica.status(), "read replica setup");
+      read_replica = std::move(*replica);
+      read_replica->Start();
+    }
     auto started = server::CatalogServer::Start(
         config.server, server_storage->store(), server_storage->queue(),
-        server_storage->customers(), membership.get());
+        server_storage->customers(), membership.get(), read_replica.get());
     if (!started.ok()) return Fail(started.status(), "server start failed");
     server = std::move(*started);
     common::LogInfo(
@@ -174,6 +185,7 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
          {"auth", config.server.auth.disabled ? "disabled" : "jwt"},
          {"port", server->port()},
          {"db_pool_size", config.database.pool_size},
+         {"read_replica", read_replica ? "on" : "off"},
          {"rpc_threads", config.server.rpc_threads}});
   }
   // The workers get their own connections: a long crawl transaction must
@@ -236,6 +248,7 @@ int RunService(const Config& config, const sigset_t& stop_signals, bool serve,
   monitor.SetDraining();
   if (server) server->Shutdown();
   if (membership_feed) membership_feed->Stop();
+  if (read_replica) read_replica->Stop();
   if (worker) worker->Stop();
   endpoint.reset();
   monitor.Stop();

@@ -494,7 +494,7 @@ absl::Status CatalogCore::GetCatalogMetadata(
     }
   }
   EC_ASSIGN_OR_RETURN(storage::MetadataPage page,
-                      store_->GetCatalogMetadata(query));
+                      metadata_reads_->GetCatalogMetadata(query));
   // As for contains: one round trip, and a foreign page is dropped unread.
   if (!caller.CanRead(page.enterprise_uuid)) {
     return CatalogNotFound(query.catalog_uuid);
@@ -550,7 +550,7 @@ absl::Status CatalogCore::GetContentMetadata(
     asked.emplace_back(identifier, std::move(uuid));
   }
   EC_ASSIGN_OR_RETURN(std::vector<storage::ContentMatch> matches,
-                      store_->GetContentMetadata(lookup));
+                      metadata_reads_->GetContentMetadata(lookup));
   // Rows by the identifier that found them: a key as sent, or a uuid
   // normalized (a lower-case uuid can be both; its rows are served once).
   std::unordered_map<std::string, std::vector<storage::ContentRow*>> found;
@@ -919,7 +919,7 @@ absl::Status CatalogCore::GetCustomerContentMetadata(
   query.content_uuid = common::NormalizeUuid(identifier);
   query.coerce_to_parent_course = request.coerce_to_parent_course();
   EC_ASSIGN_OR_RETURN(storage::CustomerItem found,
-                      store_->GetCustomerContentMetadata(query));
+                      metadata_reads_->GetCustomerContentMetadata(query));
   response->set_catalog_uuid(found.scope.catalog.catalog_uuid);
   ScopedContentToProto(std::move(found.item), MakeItemScope(found.scope, urls_),
                        response->mutable_item());

@@ -42,7 +42,9 @@ using Membership = const index::LiveMembership*;
 
 class CatalogCore {
  public:
-  // Does not take ownership; `store` and `queue` must outlive the core.
+  // Does not take ownership; `store`, `queue` and `metadata_reads` must
+  // outlive the core. The metadata RPCs read through `metadata_reads` (a
+  // read replica, storage/pg/read_replica.h), the store when it is null.
   // Without a queue, catalog changes queue nothing and the refresh RPCs
   // (NotifyContentChanged included) answer UNIMPLEMENTED. `policy` says when a
   // catalog change queues a refresh (the workers share it); `page_tokens` signs
@@ -50,8 +52,10 @@ class CatalogCore {
   CatalogCore(storage::CatalogStore* store, storage::RefreshQueue* queue,
               domain::RefreshPolicy policy, common::PageTokenCodec page_tokens,
               common::Clock clock = common::SystemClock(),
-              CatalogFieldsConfig fields = {}, Membership membership = nullptr)
+              CatalogFieldsConfig fields = {}, Membership membership = nullptr,
+              storage::MetadataReader* metadata_reads = nullptr)
       : store_(store),
+        metadata_reads_(metadata_reads != nullptr ? metadata_reads : store),
         queue_(queue),
         policy_(std::move(policy)),
         page_tokens_(std::move(page_tokens)),
@@ -184,6 +188,8 @@ class CatalogCore {
       const auth::Principal& caller, const std::string& catalog_uuid);
 
   storage::CatalogStore* store_;
+  // The metadata RPCs' reads: `store_`, or a read replica in front of it.
+  storage::MetadataReader* const metadata_reads_;
   storage::RefreshQueue* queue_;
   const domain::RefreshPolicy policy_;
   const common::PageTokenCodec page_tokens_;

@@ -565,4 +565,48 @@ double IndexMetrics::FullLoadsTotal(std::string_view reason) {
   return full_loads_.Add({{"reason", std::string(reason)}}).Value();
 }
 
+ReplicaMetrics& ReplicaMetrics::Get() {
+  static ReplicaMetrics* const metrics = new ReplicaMetrics();
+  return *metrics;
+}
+
+ReplicaMetrics::ReplicaMetrics()
+    : staleness_(
+          &GaugeFamily(
+               Prefixed("read_replica_staleness_seconds"),
+               "Bound on how old the read replica's data is (commits "
+               "the primary made longer ago than this are visible "
+               "on it); while the replica has replayed none of the positions "
+               "sampled, how far behind it is at least; -1 while "
+               "unknown.")
+               .Add({})),
+      serving_(&GaugeFamily(Prefixed("read_replica_serving"),
+                            "1 while the metadata RPCs read from the read "
+                            "replica, 0 while they read from the primary "
+                            "(replica too stale, unreachable or unrelated).")
+                    .Add({})),
+      reads_(CounterFamily(Prefixed("metadata_reads_total"),
+                           "Metadata reads of a process with a read replica, "
+                           "by the database that answered: replica or "
+                           "primary.")),
+      from_replica_(&reads_.Add({{"source", "replica"}})),
+      from_primary_(&reads_.Add({{"source", "primary"}})),
+      fallbacks_(CounterFamily(
+          Prefixed("read_replica_fallbacks_total"),
+          "Metadata reads sent to the primary, by reason: not_serving (the "
+          "replica too stale or its staleness unknown), error (the replica "
+          "failed the read), not_found (the replica did not have it).")) {
+  for (const char* reason : {"not_serving", "error", "not_found"}) {
+    fallbacks_.Add({{"reason", reason}});
+  }
+}
+
+void ReplicaMetrics::Fallback(std::string_view reason) {
+  fallbacks_.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+double ReplicaMetrics::FallbacksTotal(std::string_view reason) {
+  return fallbacks_.Add({{"reason", std::string(reason)}}).Value();
+}
+
 }  // namespace ec::metrics

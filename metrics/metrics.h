@@ -267,4 +267,43 @@ class IndexMetrics {
   prometheus::Counter* from_database_;
 };
 
+// The read replica of the metadata RPCs (storage/pg/read_replica.h), in a
+// process configured with one: how stale it is, whether reads go to it, and
+// where each read went.
+class ReplicaMetrics {
+ public:
+  static ReplicaMetrics& Get();
+
+  // The replica's staleness bound in seconds; -1 while unknown.
+  void SetStaleness(double seconds) { staleness_->Set(seconds); }
+  // 1 while metadata reads go to the replica, 0 while they go to the
+  // primary.
+  void SetServing(bool serving) { serving_->Set(serving ? 1 : 0); }
+  // A metadata read answered by the replica or by the primary.
+  void Read(bool from_replica) {
+    (from_replica ? from_replica_ : from_primary_)->Increment();
+  }
+  // A read sent to the primary; reason: not_serving (the replica was
+  // stale or its staleness unknown), error (the replica failed it) or
+  // not_found (the replica did not have it, the primary may).
+  void Fallback(std::string_view reason);
+
+  // For tests.
+  double Serving() const { return serving_->Value(); }
+  double ReadsTotal(bool from_replica) const {
+    return (from_replica ? from_replica_ : from_primary_)->Value();
+  }
+  double FallbacksTotal(std::string_view reason);
+
+ private:
+  ReplicaMetrics();
+
+  prometheus::Gauge* staleness_;
+  prometheus::Gauge* serving_;
+  prometheus::Family<prometheus::Counter>& reads_;
+  prometheus::Counter* from_replica_;
+  prometheus::Counter* from_primary_;
+  prometheus::Family<prometheus::Counter>& fallbacks_;
+};
+
 }  // namespace ec::metrics

@@ -3,6 +3,7 @@
 #
 # Usage:
 #   pg-cluster.sh start    STATE_DIR [--port N] [--fast]
+#   pg-cluster.sh replica  STATE_DIR PRIMARY_STATE_DIR [--port N] [--fast]
 #   pg-cluster.sh stop     STATE_DIR
 #   pg-cluster.sh destroy  STATE_DIR
 #   pg-cluster.sh dsn      STATE_DIR [DBNAME]
@@ -15,6 +16,10 @@
 #           5432 names the socket); with --port N it also listens on
 #           127.0.0.1:N. --fast turns off fsync, synchronous_commit and
 #           full_page_writes (tests only: a crash can corrupt the cluster).
+# replica   As start, but on first use the data dir is a base backup of the
+#           running cluster of PRIMARY_STATE_DIR (pg_basebackup -R -X stream):
+#           a hot standby streaming from it, read-only. stop and destroy
+#           work on it as on any cluster.
 # stop      Stops the cluster (pg_ctl stop -m fast); succeeds if not running.
 # destroy   Stops the cluster and deletes its data dir, socket dir and the
 #           files in STATE_DIR.
@@ -45,6 +50,7 @@ die() {
 usage() {
   cat >&2 <<'USAGE'
 usage: pg-cluster.sh start    STATE_DIR [--port N] [--fast]
+       pg-cluster.sh replica  STATE_DIR PRIMARY_STATE_DIR [--port N] [--fast]
        pg-cluster.sh stop     STATE_DIR
        pg-cluster.sh destroy  STATE_DIR
        pg-cluster.sh dsn      STATE_DIR [DBNAME]
@@ -348,6 +354,28 @@ cmd_start() {
   printf '%s\n' "${dsn}"
 }
 
+cmd_replica() {
+  local primary_state="$1" primary_dsn
+  shift
+  primary_dsn="$(bash "${BASH_SOURCE[0]}" dsn "${primary_state}")" ||
+    die "no primary cluster in ${primary_state}"
+  lock_state
+  local datadir
+  datadir="$(data_dir)"
+  if ! is_initialized "${datadir}"; then
+    make_pg_dir "${datadir}"
+    as_pg find "${datadir}" -mindepth 1 -delete
+    log "base backup of ${primary_dsn} into ${datadir}"
+    # -R writes standby.signal and primary_conninfo: it streams from the
+    # primary as soon as it starts.
+    as_pg "$(pg_bin pg_basebackup)" -D "${datadir}" -R -X stream \
+      --checkpoint=fast --no-sync -d "${primary_dsn}" >&2 ||
+      die "pg_basebackup from ${primary_dsn} failed"
+    state_put datadir "${datadir}"
+  fi
+  cmd_start "$@"
+}
+
 cmd_stop() {
   if [[ ! -d "${STATE_DIR}" ]]; then
     log "no state dir ${STATE_DIR}; nothing to stop"
@@ -439,6 +467,12 @@ case "${command}" in
     init_state_dir "$1" 1
     shift
     cmd_start "$@"
+    ;;
+  replica)
+    [[ $# -ge 2 ]] || usage
+    init_state_dir "$1" 1
+    shift
+    cmd_replica "$@"
     ;;
   stop)
     [[ $# -eq 1 ]] || usage

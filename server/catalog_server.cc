@@ -198,6 +198,7 @@ CatalogServer::CatalogServer(const ServerOptions& options,
                              storage::RefreshQueue* queue,
                              storage::CustomerStore* customers,
                              const index::LiveMembership* membership,
+                             storage::MetadataReader* metadata_reads,
                              std::unique_ptr<auth::Authenticator> auth)
     : options_(options),
       auth_(std::move(auth)),
@@ -206,7 +207,7 @@ CatalogServer::CatalogServer(const ServerOptions& options,
                 ? common::PageTokenCodec::WithRandomSecret()
                 : common::PageTokenCodec(options.page_token_secret),
             options.clock, core::CatalogFieldsConfig{customers, options.urls},
-            membership),
+            membership, metadata_reads),
       rpc_threads_(static_cast<size_t>(options.rpc_threads)),
       service_(&core_, auth_.get(), &rpc_threads_, options.call_log_level,
                options.max_queued_calls) {}
@@ -214,7 +215,8 @@ CatalogServer::CatalogServer(const ServerOptions& options,
 absl::StatusOr<std::unique_ptr<CatalogServer>> CatalogServer::Start(
     const ServerOptions& options, storage::CatalogStore* store,
     storage::RefreshQueue* queue, storage::CustomerStore* customers,
-    const index::LiveMembership* membership) {
+    const index::LiveMembership* membership,
+    storage::MetadataReader* metadata_reads) {
   if (options.rpc_threads < 1) {
     return absl::InvalidArgumentError("rpc_threads must be at least 1");
   }
@@ -227,8 +229,9 @@ absl::StatusOr<std::unique_ptr<CatalogServer>> CatalogServer::Start(
                       auth::Authenticator::Create(options.auth, options.clock));
   EC_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                       Credentials(options.tls));
-  std::unique_ptr<CatalogServer> server(new CatalogServer(
-      options, store, queue, customers, membership, std::move(auth)));
+  std::unique_ptr<CatalogServer> server(
+      new CatalogServer(options, store, queue, customers, membership,
+                        metadata_reads, std::move(auth)));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.SetOption(std::make_unique<ReflectionSetting>(options.reflection));

@@ -86,12 +86,14 @@ class CatalogServer {
   // must outlive the server. Without a queue the refresh RPCs are
   // UNIMPLEMENTED and catalog changes trigger no refresh. With
   // `membership`, the contains RPCs answer from it when it can (on the gRPC
-  // thread) and from `store` otherwise.
+  // thread) and from `store` otherwise. With `metadata_reads` (a read
+  // replica), the metadata RPCs read through it.
   static absl::StatusOr<std::unique_ptr<CatalogServer>> Start(
       const ServerOptions& options, storage::CatalogStore* store,
       storage::RefreshQueue* queue = nullptr,
       storage::CustomerStore* customers = nullptr,
-      const index::LiveMembership* membership = nullptr);
+      const index::LiveMembership* membership = nullptr,
+      storage::MetadataReader* metadata_reads = nullptr);
 
   ~CatalogServer();
 
@@ -112,6 +114,7 @@ class CatalogServer {
   CatalogServer(const ServerOptions& options, storage::CatalogStore* store,
                 storage::RefreshQueue* queue, storage::CustomerStore* customers,
                 const index::LiveMembership* membership,
+                storage::MetadataReader* metadata_reads,
                 std::unique_ptr<auth::Authenticator> auth);
 
   const ServerOptions options_;

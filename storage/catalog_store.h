@@ -11,15 +11,35 @@
 
 namespace ec::storage {
 
+// The reads of the metadata RPCs: the one part of the store a read replica
+// can serve (storage/pg/read_replica.h). Same contract as CatalogStore.
+class MetadataReader {
+ public:
+  virtual ~MetadataReader() = default;
+
+  // A page of the catalog's content with its scope and each item's facts
+  // and run rows. NOT_FOUND if the catalog does not exist.
+  virtual absl::StatusOr<MetadataPage> GetCatalogMetadata(
+      const MetadataQuery& query) = 0;
+  // Stored rows the lookup finds (facts not filled), in no particular order;
+  // a row found by several identifiers comes once per identifier.
+  virtual absl::StatusOr<std::vector<ContentMatch>> GetContentMetadata(
+      const ContentLookup& lookup) = 0;
+  // The item for the query and the enterprise's oldest catalog (creation
+  // order) that contains it, with ContainsContentItems' course/run
+  // expansion. NOT_FOUND if there is no such item or no catalog of the
+  // enterprise contains it. One round trip.
+  virtual absl::StatusOr<CustomerItem> GetCustomerContentMetadata(
+      const CustomerContentQuery& query) = 0;
+};
+
 // The service's persistent state. Implementations are thread-safe; every
 // method blocks, so callers on gRPC threads must hop to a worker pool first.
 // Arguments are assumed validated (uuids normalized, limits enforced); errors
 // are NOT_FOUND, ALREADY_EXISTS, UNAVAILABLE (database unreachable),
 // DEADLINE_EXCEEDED (statement timeout) or INTERNAL.
-class CatalogStore {
+class CatalogStore : public MetadataReader {
  public:
-  virtual ~CatalogStore() = default;
-
   // Creates the catalog, creating or joining the catalog query for its filter.
   virtual absl::StatusOr<CatalogRow> CreateCatalog(
       const NewCatalog& catalog) = 0;
@@ -46,20 +66,6 @@ class CatalogStore {
   virtual absl::StatusOr<std::vector<std::string>> CatalogsContainingAny(
       std::string_view enterprise_uuid,
       const std::vector<std::string>& keys) = 0;
-  // A page of the catalog's content with its scope and each item's facts
-  // and run rows. NOT_FOUND if the catalog does not exist.
-  virtual absl::StatusOr<MetadataPage> GetCatalogMetadata(
-      const MetadataQuery& query) = 0;
-  // Stored rows the lookup finds (facts not filled), in no particular order;
-  // a row found by several identifiers comes once per identifier.
-  virtual absl::StatusOr<std::vector<ContentMatch>> GetContentMetadata(
-      const ContentLookup& lookup) = 0;
-  // The item for the query and the enterprise's oldest catalog (creation
-  // order) that contains it, with ContainsContentItems' course/run
-  // expansion. NOT_FOUND if there is no such item or no catalog of the
-  // enterprise contains it. One round trip.
-  virtual absl::StatusOr<CustomerItem> GetCustomerContentMetadata(
-      const CustomerContentQuery& query) = 0;
   // The catalog's members against `keys` (distinct), exact matches only.
   // NOT_FOUND if the catalog does not exist.
   virtual absl::StatusOr<CatalogDiff> DiffCatalogContent(

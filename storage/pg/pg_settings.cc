@@ -56,4 +56,28 @@ common::SettingsGroup<MembershipIndexConfig> MembershipIndexSettings() {
       }};
 }
 
+common::SettingsGroup<ReadReplicaOptions> ReadReplicaSettings() {
+  using std::chrono::milliseconds;
+  return {"Read replica",
+          {
+              common::StringSetting<ReadReplicaOptions>(
+                  "read-database-url", "ENTERPRISE_CATALOG_READ_DATABASE_URL",
+                  "a streaming replica (hot standby) of the database: the "
+                  "metadata RPCs read from it while it is fresh enough, the "
+                  "primary otherwise (empty: everything on the primary)",
+                  [](auto& c) -> auto& { return c.database.url; }, "(none)"),
+              common::DurationSetting<milliseconds, ReadReplicaOptions>(
+                  "read-max-staleness-ms",
+                  "ENTERPRISE_CATALOG_READ_MAX_STALENESS_MS",
+                  "metadata reads go to the primary while the replica may miss "
+                  "commits older than this",
+                  &ReadReplicaOptions::max_staleness, 100, 3600000),
+              common::DurationSetting<milliseconds, ReadReplicaOptions>(
+                  "read-replica-check-ms",
+                  "ENTERPRISE_CATALOG_READ_REPLICA_CHECK_MS",
+                  "how often the replica's staleness is measured",
+                  &ReadReplicaOptions::check_interval, 50, 60000),
+          }};
+}
+
 }  // namespace ec::storage::pg

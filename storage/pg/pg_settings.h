@@ -3,6 +3,7 @@
 #include "common/settings.h"
 #include "storage/pg/membership_feed.h"
 #include "storage/pg/pg_pool.h"
+#include "storage/pg/read_replica.h"
 
 namespace ec::storage::pg {
 
@@ -17,5 +18,9 @@ struct MembershipIndexConfig {
   MembershipFeedOptions feed;
 };
 common::SettingsGroup<MembershipIndexConfig> MembershipIndexSettings();
+
+// The optional read replica of the metadata RPCs (ReadReplicaOptions; its
+// pool's other settings are the server's).
+common::SettingsGroup<ReadReplicaOptions> ReadReplicaSettings();
 
 }  // namespace ec::storage::pg

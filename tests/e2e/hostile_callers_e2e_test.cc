@@ -30,7 +30,6 @@
 #include <tuple>
 #include <vector>
 
-#include <curl/curl.h>
 #include <gmock/gmock.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -48,6 +47,7 @@
 #include "tests/support/authorization_matrix.h"
 #include "tests/support/child_process.h"
 #include "tests/support/grpc_health.h"
+#include "tests/support/http_get.h"
 #include "tests/support/pg_test_db.h"
 #include "tests/support/test_tokens.h"
 
@@ -1395,25 +1395,6 @@ std::set<std::string> RpcsWithout(const std::vector<Case>& cases, Kind kind) {
   return missing;
 }
 
-size_t CollectBody(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-// The server's /metrics text; "" if it cannot be read.
-std::string Scrape(int port) {
-  std::string body;
-  CURL* curl = curl_easy_init();
-  const std::string url = absl::StrCat("http://127.0.0.1:", port, "/metrics");
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &CollectBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-  const bool ok = curl_easy_perform(curl) == CURLE_OK;
-  curl_easy_cleanup(curl);
-  return ok ? body : "";
-}
-
 // Calls of the catalog service counted under a code that misreports bad
 // input: the codes the error alert counts as the service's own faults
 // (deploy/prometheus/alerts.yml), and UNIMPLEMENTED, a missing method.
@@ -1593,7 +1574,8 @@ class HostileCallersTest : public ::testing::Test {
   // reads give the sample data's answers. And no hostile call was counted
   // as a fault of the service or a missing method.
   void ExpectHealthyAndCorrect() {
-    const std::string metrics = Scrape(metrics_port_);
+    const std::string metrics =
+        testing::HttpGet(metrics_port_, "/metrics").body;
     ASSERT_THAT(metrics, ::testing::HasSubstr("grpc_server_handled_total{"));
     EXPECT_THAT(MisreportedCalls(metrics), IsEmpty());
 

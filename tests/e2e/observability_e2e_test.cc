@@ -1,7 +1,6 @@
 // Metrics, probes, health checking and per-call logs of a live server on a
 // real database: what a platform team's Prometheus, kubelet and log
 // pipeline see. The scrape is checked with the real `promtool`.
-#include <curl/curl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -25,6 +24,7 @@
 #include "spdlog/sinks/ostream_sink.h"
 #include "tests/support/child_process.h"
 #include "tests/support/grpc_health.h"
+#include "tests/support/http_get.h"
 #include "tests/support/test_env.h"
 
 namespace ec {
@@ -32,48 +32,12 @@ namespace {
 
 namespace v1 = ::enterprise_catalog::v1;
 using ::testing::HasSubstr;
+using testing::HttpGet;
+using testing::HttpResult;
 
 constexpr char kService[] = "enterprise_catalog.v1.EnterpriseCatalogService";
 constexpr char kEnterprise[] = "6a5f3c1e-8b2d-4e7a-9c0f-1d3b5e7a9c24";
 constexpr char kMissing[] = "00000000-0000-4000-8000-000000000001";
-
-struct HttpResult {
-  long status = 0;
-  std::string body;
-};
-
-size_t Collect(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-// A plain HTTP GET, as a scraper or the kubelet makes it.
-HttpResult HttpGet(int port, const std::string& path) {
-  HttpResult result;
-  CURL* curl = curl_easy_init();
-  const std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-  if (curl_easy_perform(curl) == CURLE_OK) {
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
-  }
-  curl_easy_cleanup(curl);
-  return result;
-}
-
-// The value of one sample in a text exposition, or -1 if absent. `series`
-// is the name with its labels exactly as the serializer orders them.
-double Sample(const std::string& text, const std::string& series) {
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(series + " ", 0) == 0) {
-      return std::stod(line.substr(series.size() + 1));
-    }
-  }
-  return -1;
-}
 
 std::string Handled(const std::string& method, const std::string& code) {
   return "grpc_server_handled_total{grpc_code=\"" + code + "\",grpc_method=\"" +
@@ -177,7 +141,9 @@ TEST_F(ObservabilityTest, ScrapeCountsEveryCallAndPassesPromtool) {
   ASSERT_EQ(before.status, 200);
   // Every method's series exist at zero before its first call, so that
   // ratios and rate() see a zero instead of nothing.
-  EXPECT_GE(Sample(before.body, Handled("GetRefreshJob", "Internal")), 0);
+  EXPECT_GE(
+      testing::MetricSample(before.body, Handled("GetRefreshJob", "Internal")),
+      0);
 
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(GetCatalog(kMissing).error_code(), grpc::StatusCode::NOT_FOUND);
@@ -193,7 +159,8 @@ TEST_F(ObservabilityTest, ScrapeCountsEveryCallAndPassesPromtool) {
   const HttpResult after = HttpGet(endpoint_->port(), "/metrics");
   ASSERT_EQ(after.status, 200);
   auto delta = [&](const std::string& series) {
-    return Sample(after.body, series) - Sample(before.body, series);
+    return testing::MetricSample(after.body, series) -
+           testing::MetricSample(before.body, series);
   };
   EXPECT_EQ(delta(Handled("GetCatalog", "NotFound")), 3);
   EXPECT_EQ(delta(Handled("GetCatalog", "InvalidArgument")), 1);
@@ -205,17 +172,21 @@ TEST_F(ObservabilityTest, ScrapeCountsEveryCallAndPassesPromtool) {
                   std::string(kService) + "\",grpc_type=\"unary\"}"),
             2);
   // Health checking is counted like any other service.
-  EXPECT_GE(Sample(after.body,
-                   "grpc_server_handled_total{grpc_code=\"OK\",grpc_method="
-                   "\"Check\",grpc_service=\"grpc.health.v1.Health\","
-                   "grpc_type=\"unary\"}"),
+  EXPECT_GE(testing::MetricSample(
+                after.body,
+                "grpc_server_handled_total{grpc_code=\"OK\",grpc_method="
+                "\"Check\",grpc_service=\"grpc.health.v1.Health\","
+                "grpc_type=\"unary\"}"),
             1);
   // The monitor's first check and sample ran at start.
-  EXPECT_EQ(Sample(after.body, "enterprise_catalog_db_up"), 1);
-  EXPECT_GE(Sample(after.body, "enterprise_catalog_queries_in_use"), 0);
-  EXPECT_GE(Sample(after.body,
-                   "enterprise_catalog_db_pool_connections{pool=\"rpc\","
-                   "state=\"idle\"}"),
+  EXPECT_EQ(testing::MetricSample(after.body, "enterprise_catalog_db_up"), 1);
+  EXPECT_GE(
+      testing::MetricSample(after.body, "enterprise_catalog_queries_in_use"),
+      0);
+  EXPECT_GE(testing::MetricSample(
+                after.body,
+                "enterprise_catalog_db_pool_connections{pool=\"rpc\","
+                "state=\"idle\"}"),
             0);
   EXPECT_THAT(after.body, HasSubstr("enterprise_catalog_build_info{version="));
 
@@ -244,8 +215,8 @@ TEST_F(ObservabilityTest, HealthAndReadinessFollowTheDatabase) {
   EXPECT_EQ(HttpGet(endpoint_->port(), "/readyz").status, 503);
   // Liveness does not depend on the database: restarting would not help.
   EXPECT_EQ(HttpGet(endpoint_->port(), "/healthz").status, 200);
-  EXPECT_EQ(Sample(HttpGet(endpoint_->port(), "/metrics").body,
-                   "enterprise_catalog_db_up"),
+  EXPECT_EQ(testing::MetricSample(HttpGet(endpoint_->port(), "/metrics").body,
+                                  "enterprise_catalog_db_up"),
             0);
 
   StartMonitor(env_->config());
@@ -272,20 +243,25 @@ TEST_F(ObservabilityTest, FreshnessGaugesTrackInUseQueries) {
                   .ok());
   StartMonitor(env_->config());
   const std::string text = HttpGet(endpoint_->port(), "/metrics").body;
-  EXPECT_EQ(Sample(text, "enterprise_catalog_queries_in_use"), 1);
-  EXPECT_EQ(Sample(text, "enterprise_catalog_queries_never_refreshed"), 0);
+  EXPECT_EQ(testing::MetricSample(text, "enterprise_catalog_queries_in_use"),
+            1);
+  EXPECT_EQ(
+      testing::MetricSample(text, "enterprise_catalog_queries_never_refreshed"),
+      0);
   const double oldest =
-      Sample(text, "enterprise_catalog_data_oldest_age_seconds");
+      testing::MetricSample(text, "enterprise_catalog_data_oldest_age_seconds");
   EXPECT_GT(oldest, 25 * 3600 - 60);
   EXPECT_LT(oldest, 25 * 3600 + 60);
   auto hash = env_->QueryText("SELECT content_filter_hash FROM catalog_query");
   ASSERT_TRUE(hash.ok());
-  EXPECT_EQ(Sample(text, "enterprise_catalog_data_age_seconds{query_hash=\"" +
-                             *hash + "\"}"),
+  EXPECT_EQ(testing::MetricSample(
+                text, "enterprise_catalog_data_age_seconds{query_hash=\"" +
+                          *hash + "\"}"),
             oldest);
   // The refresh job the create queued is waiting (no worker runs here).
   EXPECT_EQ(
-      Sample(text, "enterprise_catalog_refresh_queue_jobs{state=\"queued\"}"),
+      testing::MetricSample(
+          text, "enterprise_catalog_refresh_queue_jobs{state=\"queued\"}"),
       1);
 }
 

@@ -58,6 +58,32 @@ std::string UniqueDatabaseName() {
 
 }  // namespace
 
+absl::StatusOr<std::string> ReadReplicaAdminDsn() {
+  constexpr char kReplicaDsnFileEnv[] = "EC_TEST_PG_REPLICA_DSN_FILE";
+  const std::string file = GetEnv(kReplicaDsnFileEnv);
+  std::ifstream in(file);
+  std::string dsn;
+  if (file.empty() || !in || !std::getline(in, dsn) ||
+      absl::StripAsciiWhitespace(dsn).empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        kReplicaDsnFileEnv, "='", file,
+        "' names no DSN; run the test through ctest (the pg_replica "
+        "fixture)"));
+  }
+  return std::string(absl::StripAsciiWhitespace(dsn));
+}
+
+absl::Status ExecSql(const std::string& dsn, const std::string& sql) {
+  try {
+    pqxx::connection conn(dsn);
+    pqxx::nontransaction tx(conn);
+    tx.exec(sql);
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    return StatusFromException(e, sql);
+  }
+}
+
 absl::StatusOr<std::string> ReadAdminDsn() {
   std::string dsn(absl::StripAsciiWhitespace(GetEnv(kDsnEnv)));
   if (!dsn.empty()) return dsn;

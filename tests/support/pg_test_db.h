@@ -14,6 +14,16 @@ namespace ec::testing {
 // neither yields a DSN, so tests fail loudly instead of silently skipping.
 absl::StatusOr<std::string> ReadAdminDsn();
 
+// The admin DSN of the test cluster's streaming replica (the pg_replica
+// fixture, tests/CMakeLists.txt): the contents of the file named by env
+// EC_TEST_PG_REPLICA_DSN_FILE; FAILED_PRECONDITION naming the fixture if
+// there is none.
+absl::StatusOr<std::string> ReadReplicaAdminDsn();
+
+// Runs `sql` on `dsn` outside any store (setup, replay control); rows it
+// returns are ignored.
+absl::Status ExecSql(const std::string& dsn, const std::string& sql);
+
 // A freshly created, uniquely named database on the test cluster, dropped
 // (WITH (FORCE)) when the object is destroyed. Typical use in a fixture:
 //
