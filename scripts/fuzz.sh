@@ -17,8 +17,14 @@
 #       full log in <build dir>/fuzz-campaign/<target>.log; the repository is
 #       not written). With FUZZ_CAMPAIGN_WORKERS=N, N fuzzer processes share
 #       that corpus (libFuzzer -jobs=N -workers=N, RUNS/N executions each, one
-#       log per process in <target>.worker-<i>.log); the summary adds their
-#       executions. With FUZZ_CAMPAIGN_RESUME=1 a target keeps the corpus a
+#       log per process in <target>/logs/); the summary adds their
+#       executions. With FUZZ_CAMPAIGN_CHUNK=M, fresh processes take over
+#       every M executions, on the same corpus: a long-lived process under
+#       ASan slows down several times over (its allocator's bookkeeping),
+#       so runs of a million go faster than one run of ten. Campaigns run
+#       with ASAN_OPTIONS=malloc_context_size=0 unless ASAN_OPTIONS is set
+#       (twice as fast; a finding's report then lacks allocation stacks, so
+#       rerun its input with the printed command for the full report). With FUZZ_CAMPAIGN_RESUME=1 a target keeps the corpus a
 #       previous campaign left instead of starting again from the checked-in
 #       one. A target that crashes is reported and the next one
 #       runs. SIGINT to the running fuzzer (kill -INT, or Ctrl-C) stops the
@@ -38,7 +44,9 @@
 #      in parallel; default nproc), BUILD_JOBS (default nproc),
 #      FUZZ_CAMPAIGN_TIMEOUT (campaign's per-input limit in seconds, default 60),
 #      FUZZ_CAMPAIGN_WORKERS (processes per campaign target, default 1),
-#      FUZZ_CAMPAIGN_RESUME (1: keep the previous campaign's corpus).
+#      FUZZ_CAMPAIGN_RESUME (1: keep the previous campaign's corpus),
+#      FUZZ_CAMPAIGN_CHUNK (executions per fuzzer process before a fresh one
+#      goes on with the same corpus; default RUNS: one process).
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -180,6 +188,7 @@ run_target() {
 # then a summary table on stdout.
 if [[ "${mode}" == campaign ]]; then
   campaign_root="${BUILD_DIR_FUZZ}/fuzz-campaign"
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-malloc_context_size=0}"
   mkdir -p "${campaign_root}"
   # A field of the last status line ("#N NEW cov: 351 ft: 1480 corp: 197/20Kb").
   status_field() { sed -nE "s/.* $1: ([^ ]+).*/\1/p" <<<"$2"; }
@@ -204,52 +213,64 @@ if [[ "${mode}" == campaign ]]; then
       cp -R "${FUZZ_DIR}/corpus/${target}/." "${corpus}/"
     fi
     mkdir -p "${artifacts}"
-    rm -f "${campaign_root}/${target}".worker-*.log
+    logs="${campaign_root}/${target}/logs"
+    rm -rf "${logs}"
+    mkdir -p "${logs}"
     touch "${marker}"
     workers="${FUZZ_CAMPAIGN_WORKERS}"
-    args=(-runs="$(((runs + workers - 1) / workers))"
-      -timeout="${FUZZ_CAMPAIGN_TIMEOUT}" -rss_limit_mb=2048
-      -artifact_prefix="${artifacts}/" -print_final_stats=1)
-    [[ -n "${dict}" ]] && args+=(-dict="${dict}")
+    chunk="${FUZZ_CAMPAIGN_CHUNK:-${runs}}"
     log "${target}: started $(date -u '+%Y-%m-%d %H:%M:%S UTC'), ${workers}" \
-      "worker(s), $(find "${corpus}" -type f | wc -l) corpus entries; log: ${log_file}"
+      "worker(s), runs of ${chunk}, $(find "${corpus}" -type f | wc -l) corpus" \
+      "entries; logs: ${logs}/"
+    : >"${log_file}"
     target_start=${SECONDS}
     rc=0
-    if [[ "${workers}" -gt 1 ]]; then
-      # libFuzzer writes job i's output to fuzz-<i>.log in the current
-      # directory; each job re-reads the shared corpus for the others' finds.
-      (cd "${campaign_root}/${target}" && rm -f fuzz-*.log &&
-        nice -n 10 "${binary}" -jobs="${workers}" -workers="${workers}" \
-          "${args[@]}" "${corpus}") >"${log_file}" 2>&1 || rc=$?
-      for ((i = 0; i < workers; i++)); do
-        mv "${campaign_root}/${target}/fuzz-${i}.log" \
-          "${campaign_root}/${target}.worker-${i}.log" 2>/dev/null || true
-      done
-      worker_logs=("${campaign_root}/${target}".worker-*.log)
-    else
-      nice -n 10 "${binary}" "${args[@]}" "${corpus}" >"${log_file}" 2>&1 || rc=$?
-      worker_logs=("${log_file}")
-    fi
+    remaining="${runs}"
+    part=0
+    while [[ "${rc}" -eq 0 && "${remaining}" -gt 0 ]]; do
+      this=$((remaining < chunk ? remaining : chunk))
+      per_worker=$(((this + workers - 1) / workers))
+      args=(-runs="${per_worker}" -timeout="${FUZZ_CAMPAIGN_TIMEOUT}"
+        -rss_limit_mb=2048 -artifact_prefix="${artifacts}/"
+        -print_final_stats=1)
+      [[ -n "${dict}" ]] && args+=(-dict="${dict}")
+      echo "part ${part}: ${workers} x ${per_worker} executions" >>"${log_file}"
+      if [[ "${workers}" -gt 1 ]]; then
+        # libFuzzer writes job i's output to fuzz-<i>.log in the current
+        # directory; each job re-reads the shared corpus for the others'
+        # finds.
+        (cd "${logs}" && nice -n 10 "${binary}" -jobs="${workers}" \
+          -workers="${workers}" "${args[@]}" "${corpus}") >>"${log_file}" 2>&1 ||
+          rc=$?
+        for ((i = 0; i < workers; i++)); do
+          mv "${logs}/fuzz-${i}.log" "${logs}/part-${part}.worker-${i}.log" \
+            2>/dev/null || true
+        done
+      else
+        nice -n 10 "${binary}" "${args[@]}" "${corpus}" \
+          >"${logs}/part-${part}.log" 2>&1 || rc=$?
+      fi
+      remaining=$((remaining - per_worker * workers))
+      part=$((part + 1))
+    done
+    worker_logs=("${logs}"/*.log)
     wall=$((SECONDS - target_start))
-    # Per worker: the exact count from -print_final_stats, else the last
-    # status line's #N; executions and exec/s add up, cov/ft/corpus are the
-    # largest a worker reached (they share one corpus).
-    execs=0 per_sec=0 cov=0 ft=0 corp=""
+    # Per run: the exact count from -print_final_stats, else the last status
+    # line's #N; executions add up, cov/ft/corpus are the largest a run
+    # reached (they share one corpus).
+    execs=0 cov=0 ft=0 corp=""
     for worker_log in "${worker_logs[@]}"; do
       last="$(grep -aE $'^#[0-9]+\t' "${worker_log}" | tail -1 || true)"
       n="$(sed -nE 's/^stat::number_of_executed_units:[[:space:]]+([0-9]+).*/\1/p' \
         "${worker_log}" | tail -1)"
       [[ -n "${n}" ]] || n="$(sed -nE 's/^#([0-9]+)\t.*/\1/p' <<<"${last}")"
       execs=$((execs + ${n:-0}))
-      n="$(sed -nE 's/^stat::average_exec_per_sec:[[:space:]]+([0-9]+).*/\1/p' \
-        "${worker_log}" | tail -1)"
-      per_sec=$((per_sec + ${n:-0}))
       n="$(status_field cov "${last}")"
       [[ "${n:-0}" -gt "${cov}" ]] && cov="${n}"
       n="$(status_field ft "${last}")"
       [[ "${n:-0}" -gt "${ft}" ]] && ft="${n}" && corp="$(status_field corp "${last}")"
     done
-    [[ "${per_sec}" -gt 0 ]] || per_sec=$((execs / (wall > 0 ? wall : 1)))
+    per_sec=$((execs / (wall > 0 ? wall : 1)))
     crashes="$(count_new "${artifacts}" crash "${marker}")"
     leaks="$(count_new "${artifacts}" leak "${marker}")"
     timeouts="$(count_new "${artifacts}" timeout "${marker}")"
@@ -264,7 +285,8 @@ if [[ "${mode}" == campaign ]]; then
     else
       outcome="FAILED (exit ${rc})"
       status=1
-      for worker_log in "${worker_logs[@]}"; do
+      # The last part's logs: the one that failed.
+      for worker_log in "${logs}/part-$((part - 1))".*log; do
         report_failure "${target}" "${rc}" "${worker_log}" "${binary}"
       done
     fi

@@ -12,6 +12,7 @@
 # test command.
 #
 #   scripts/bench.sh h2load [-r ROUNDS] [-D SECONDS] [-w SECONDS] [-l LOADS]
+#                           [-p DIR]
 #
 #   -r  rounds (default 3): each round runs every load on the bare servers,
 #       then on the service
@@ -23,7 +24,15 @@
 #         customer10      CustomerContainsContentItems over the enterprise's
 #                         22 catalogs, 10 keys, c=4 m=16
 #         page100         GetCatalogMetadata, page of 100, c=2 m=2
+#         page10          GetCatalogMetadata, page of 10 (about the bytes
+#                         of the issue's page of 100 small documents), c=2 m=2
 #         bulk50          GetContentMetadata, 50 keys, c=2 m=2
+#   -p  profile: during round 1's service run of each load, perf records the
+#       whole machine (-a -g, 999 Hz) into DIR/<load>.data and writes
+#       DIR/<load>.txt: CPU by process, then the service's and PostgreSQL's
+#       hottest symbols (self time) and the service's by library. Needs
+#       perf (linux-perf); the figures of a profiled round are a little
+#       lower.
 #
 # It starts, all throwaway and stopped on exit: a PostgreSQL cluster, the
 # discovery stand-in with a realistic data set (3,000 courses with 7,000
@@ -56,7 +65,7 @@ PERF_BUILD_DIR="${PERF_BUILD_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/ec-perf-base
 PYTHON="${PYTHON:-/usr/bin/python3}"
 SERVER="${BUILD_DIR}/app/enterprise-catalog"
 STUB="${BUILD_DIR}/tools/discovery_stub/discovery-stub"
-ALL_LOADS="contains10,contains10-seq,contains1000,customer10,page100,bulk50"
+ALL_LOADS="contains10,contains10-seq,contains1000,customer10,page100,page10,bulk50"
 # The stand-in's data set: thousands of courses with nested runs.
 STUB_FLAGS=(--seed 7 --courses 3000 --runs 7000 --programs 100 --pathways 10
   --persons 50)
@@ -65,16 +74,18 @@ ROUNDS=3
 SECONDS_PER_RUN=6
 WARMUP=1
 LOADS="${ALL_LOADS}"
+PROFILE_DIR=""
 usage() {
-  sed -n '14,26p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '14,35p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
-while getopts "r:D:w:l:h" opt; do
+while getopts "r:D:w:l:p:h" opt; do
   case "${opt}" in
     r) ROUNDS="${OPTARG}" ;;
     D) SECONDS_PER_RUN="${OPTARG}" ;;
     w) WARMUP="${OPTARG}" ;;
     l) LOADS="${OPTARG}" ;;
+    p) PROFILE_DIR="${OPTARG}" ;;
     *) usage ;;
   esac
 done
@@ -271,6 +282,8 @@ frame customer10 CustomerContainsContentItems \
   "{\"enterprise_uuid\": \"${ENTERPRISE_A}\", \"content_keys\": $(keys_json 5 5)}"
 frame page100 GetCatalogMetadata \
   "{\"catalog_uuid\": \"${MAIN_CATALOG}\", \"page_size\": 100}"
+frame page10 GetCatalogMetadata \
+  "{\"catalog_uuid\": \"${MAIN_CATALOG}\", \"page_size\": 10}"
 frame bulk50 GetContentMetadata "{\"content_keys\": $(keys_json 50 0)}"
 
 # The bare servers' request: their example (catalog 7, 5 members and 5
@@ -291,12 +304,18 @@ EOF
 
 # name, concurrency (c m), keys of the baseline's request
 declare -A LOAD_CM=([contains10]="4 16" [contains10-seq]="1 1" [contains1000]="2 2"
-  [customer10]="4 16" [page100]="2 2" [bulk50]="2 2")
+  [customer10]="4 16" [page100]="2 2" [page10]="2 2" [bulk50]="2 2")
 declare -A LOAD_METHOD=([contains10]=ContainsContentItems [contains10-seq]=ContainsContentItems
   [contains1000]=ContainsContentItems [customer10]=CustomerContainsContentItems
-  [page100]=GetCatalogMetadata [bulk50]=GetContentMetadata)
+  [page100]=GetCatalogMetadata [page10]=GetCatalogMetadata
+  [bulk50]=GetContentMetadata)
 declare -A LOAD_BASE_KEYS=([contains10]=10 [contains10-seq]=10 [contains1000]=1000
-  [customer10]=10 [page100]=10 [bulk50]=50)
+  [customer10]=10 [page100]=10 [page10]=10 [bulk50]=50)
+if [[ -n "${PROFILE_DIR}" ]]; then
+  command -v perf >/dev/null || die "-p needs perf (apt-get install linux-perf)"
+  mkdir -p "${PROFILE_DIR}"
+  PROFILE_DIR="$(cd "${PROFILE_DIR}" && pwd -P)"
+fi
 IFS=',' read -r -a loads <<<"${LOADS}"
 for load in "${loads[@]}"; do
   [[ -n "${LOAD_CM[${load}]:-}" ]] || die "unknown load ${load} (loads: ${ALL_LOADS})"
@@ -308,6 +327,30 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/${server_pid}/stat"; }
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 RESULTS="${WORK}/results.tsv"
 : >"${RESULTS}"
+# DIR/<load>.txt from DIR/<load>.data: where the machine's CPU went.
+summarize_profile() {
+  local data="${PROFILE_DIR}/$1.data"
+  # head closes its pipe early: no pipefail here.
+  (
+    set +e +o pipefail
+    top() { grep -E '^ +[0-9]' | head -"$1"; }
+    echo "# $1: CPU by process (comm), whole machine"
+    perf report -i "${data}" --no-children --sort comm --stdio -g none | top 12
+    echo
+    echo "# $1: the service's hottest symbols (self)"
+    perf report -i "${data}" --no-children --pid "${server_pid}" --sort dso,symbol \
+      --stdio -g none | top 40
+    echo
+    echo "# $1: the service by library (self)"
+    perf report -i "${data}" --no-children --pid "${server_pid}" --sort dso \
+      --stdio -g none | top 15
+    echo
+    echo "# $1: PostgreSQL's hottest symbols (self)"
+    perf report -i "${data}" --no-children --comm postgres --sort dso,symbol \
+      --stdio -g none | top 25
+  ) >"${PROFILE_DIR}/$1.txt" 2>/dev/null
+  log "profile of $1: ${PROFILE_DIR}/$1.txt"
+}
 run() { # SIDE LOAD ROUND
   local side="$1" load="$2" round="$3" c m line before after
   read -r c m <<<"${LOAD_CM[${load}]}"
@@ -317,11 +360,21 @@ run() { # SIDE LOAD ROUND
       die "bare ${side} run of ${load} failed"
     cpu=""
   else
+    local profiler=""
+    if [[ -n "${PROFILE_DIR}" && "${round}" == 1 ]]; then
+      perf record -a -g -F 999 -o "${PROFILE_DIR}/${load}.data" -- \
+        sleep "$((SECONDS_PER_RUN + WARMUP))" >/dev/null 2>&1 &
+      profiler=$!
+    fi
     before="$(cpu_ticks)"
     line="$("${PERF_DIR}/h2grpc.sh" -c "${c}" -m "${m}" -D "${SECONDS_PER_RUN}" -w "${WARMUP}" \
       -H "authorization: JWT ${TOKEN}" "${GRPC_ADDRESS}" "/${SERVICE_PKG}/${LOAD_METHOD[${load}]}" \
       "${WORK}/${load}.bin" 2>/dev/null)" || die "service run of ${load} failed"
     after="$(cpu_ticks)"
+    if [[ -n "${profiler}" ]]; then
+      wait "${profiler}" || die "perf record failed for ${load}"
+      summarize_profile "${load}"
+    fi
   fi
   local rps p50 p99 failed
   rps="$(sed -n 's/.*req\/s=\([0-9.]*\).*/\1/p' <<<"${line}")"
@@ -354,7 +407,7 @@ import statistics, sys
 path, rounds, dur, warm, docs, members, catalogs, commit, *loads = sys.argv[1:]
 rows = [l.rstrip("\n").split("\t") for l in open(path)]
 cm = {"contains10": "4×16", "contains10-seq": "1×1", "contains1000": "2×2",
-      "customer10": "4×16", "page100": "2×2", "bulk50": "2×2"}
+      "customer10": "4×16", "page100": "2×2", "page10": "2×2", "bulk50": "2×2"}
 def med(load, side, col):
     vals = [float(r[col]) for r in rows if r[0] == load and r[1] == side and r[col] != "-"]
     return statistics.median(vals) if vals else float("nan")

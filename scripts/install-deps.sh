@@ -34,6 +34,8 @@ PACKAGES=(
   libcurl4-openssl-dev
   # JWT verification (HS256/RS256) for caller authentication.
   libjwt-dev
+  # tcmalloc, the service's allocator (app/CMakeLists.txt).
+  libgoogle-perftools-dev
   # Tests.
   libgtest-dev
   libgmock-dev
